@@ -1,0 +1,42 @@
+//! Types shared by the certpoint kiosk and the agency server.
+//!
+//! A certification record is written once on the kiosk, queued, and sent to the agency
+//! server, which must be able to check that what arrived is what the kiosk stored. Both
+//! sides therefore agree on one type ([`CertificationRecord`]) and one byte-exact
+//! serialisation of it ([`canonical_json`]), over which the kiosk signs.
+
+mod canonical;
+mod record;
+
+pub use canonical::{canonical_json, CanonicalError};
+pub use record::*;
+
+/// Version of the record schema; bumped on any change a server must know about.
+pub const RECORD_SCHEMA_VERSION: u32 = 1;
+
+/// Masks a resident ID number for display and logs: first four and last four characters
+/// kept (`1101**********002X`), the rest replaced. Anything that is not 15 or 18
+/// characters long is masked entirely, so a typo never leaks a near-complete number.
+pub fn mask_id_number(raw: &str) -> String {
+    let chars: Vec<char> = raw.chars().collect();
+    match chars.len() {
+        15 | 18 => chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if i < 4 || i >= chars.len() - 4 { *c } else { '*' })
+            .collect(),
+        n => "*".repeat(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_keep_four_each_side() {
+        assert_eq!(mask_id_number("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask_id_number("110105491231002"), "1101*******1002");
+        assert_eq!(mask_id_number("1234567"), "*******");
+    }
+}

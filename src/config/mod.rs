@@ -1,0 +1,1 @@
+//! Kiosk configuration. PLACEHOLDER: being implemented.

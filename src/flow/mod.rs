@@ -1,0 +1,1 @@
+//! Certification flow. PLACEHOLDER: being implemented.

@@ -1,0 +1,16 @@
+//! certpoint: the on-site pension certification kiosk.
+//!
+//! The library holds everything the kiosk does; `main.rs` only parses the command line
+//! and calls in here, so every command is testable without a screen or a camera.
+//!
+//! - [`id_number`]: resident ID numbers (GB 11643) — parse, validate, mask.
+//! - [`wedge`]: turns keyboard-wedge scanner keystrokes into scanned ID numbers.
+//! - [`config`]: the administrator's `kiosk-config.toml`, validated with line and column.
+//! - [`flow`]: the certification flow as a pure state machine.
+//! - [`store`]: the local SQLite outbox of records and the audit log.
+
+pub mod config;
+pub mod flow;
+pub mod id_number;
+pub mod store;
+pub mod wedge;

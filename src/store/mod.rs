@@ -1,0 +1,1 @@
+//! Local store. PLACEHOLDER: being implemented.

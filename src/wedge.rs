@@ -1,0 +1,1 @@
+//! Keyboard-wedge scanner input. PLACEHOLDER: being implemented.
