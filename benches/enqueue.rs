@@ -1,1 +1,43 @@
-fn main() {}
+//! Enqueue latency: how long the flow waits between "attempt ended" and "record durable"
+//! (WAL + synchronous=FULL, so each enqueue includes an fsync). Prints p50/p99/max.
+//!
+//!     cargo bench --bench enqueue            # 2,000 records with 30 KB photos
+//!     cargo bench --bench enqueue -- 10000   # a custom count
+//!
+//! Under `cargo test` (no `--bench` argument) it runs 20 records as a smoke test.
+
+use std::time::Instant;
+
+use certpoint::store::selftest::{synthetic_photo, synthetic_record};
+use certpoint::store::Store;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let benching = args.iter().any(|a| a == "--bench");
+    let count: usize = args
+        .iter()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(if benching { 2_000 } else { 20 });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open_in(dir.path()).expect("open store");
+    let photo = synthetic_photo(7, 30 * 1024);
+    let mut micros = Vec::with_capacity(count);
+    let all = Instant::now();
+    for i in 0..count {
+        let record = synthetic_record("BENCH", 1 + (i % 3) as u32);
+        let t = Instant::now();
+        store.enqueue(record, Some(&photo)).expect("enqueue");
+        micros.push(t.elapsed().as_secs_f64() * 1e6);
+    }
+    let total = all.elapsed().as_secs_f64();
+    micros.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize] / 1000.0;
+    println!(
+        "enqueue (30 KB photo, WAL, synchronous=FULL): n={count} p50={:.2} ms p99={:.2} ms max={:.2} ms, {:.0} records/s",
+        pct(0.50),
+        pct(0.99),
+        pct(1.0),
+        count as f64 / total
+    );
+}

@@ -1,1 +1,131 @@
-//! Local store. PLACEHOLDER: being implemented.
+//! The kiosk's local store: one SQLite file holding the outbox of certification records
+//! (with their face crops), the per-kiosk sequence and the append-only audit log.
+//!
+//! Why it is shaped so: a record shown as "saved" to a retiree must survive a power cut,
+//! so the file runs in WAL mode with `synchronous=FULL` and [`Store::enqueue`] returns
+//! only after the commit is on disk. The record, its photo, its sequence number and the
+//! audit line are written in one transaction, so a crash leaves either all of them or
+//! none. A file that fails `PRAGMA integrity_check` is refused and left exactly as found:
+//! the administrator decides what to do with it, the kiosk never "repairs" evidence.
+
+mod audit;
+mod outbox;
+mod schema;
+pub mod selftest;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags};
+
+pub use audit::{redact_id_numbers, AuditEntry, AuditRow};
+pub use outbox::{Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
+
+/// File name of the store inside the data directory.
+pub const STORE_FILE: &str = "certpoint.sqlite";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the record store {path}: {source}. Check that the data directory exists and the kiosk user may write to it")]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the record store {path} is damaged ({detail}). It has been left untouched: copy it somewhere safe for the administrator, then move it aside so the kiosk can start with a new, empty store; unsent records in it must be recovered by hand")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("the record store {path} was written by a newer certpoint (schema version {found}, this build knows up to {supported}). Install the newer certpoint version again; do not delete the file")]
+    NewerSchema {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("record store error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Canonical(#[from] certpoint_protocol::CanonicalError),
+    #[error("record {0} is not in the store")]
+    UnknownRecord(String),
+    #[error("record {record_id} in the store cannot be read back ({detail}); the store may have been edited by hand")]
+    BadStoredRecord { record_id: String, detail: String },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An open record store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store at `path`, checks its integrity and brings
+    /// its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if path.exists() {
+            check_integrity(path)?;
+        }
+        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let conn = Connection::open(path).map_err(open_err)?;
+        // WAL lets the sync worker read while the flow writes; FULL makes every commit
+        // fsync the WAL, which is what "acknowledged" has to mean here.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(path, e))?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let mut store = Store { conn, path: path.to_owned() };
+        schema::migrate(&mut store.conn, path)?;
+        Ok(store)
+    }
+
+    /// Opens the store in `data_dir`, creating the directory if needed.
+    pub fn open_in(data_dir: &Path) -> Result<Store> {
+        let path = data_dir.join(STORE_FILE);
+        if let Err(e) = std::fs::create_dir_all(data_dir) {
+            return Err(StoreError::Open {
+                path,
+                source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
+            });
+        }
+        Store::open(&path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Runs `PRAGMA integrity_check` on a read-only connection, so that a damaged file is
+/// not modified (no migration, no checkpoint) before it is refused.
+fn check_integrity(path: &Path) -> Result<()> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+    let mut stmt = conn
+        .prepare("PRAGMA integrity_check")
+        .map_err(|e| classify(path, e))?;
+    let problems: Vec<String> = stmt
+        .query_map([], |row| row.get::<_, String>(0))
+        .and_then(|rows| rows.collect())
+        .map_err(|e| classify(path, e))?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    Err(StoreError::Corrupt {
+        path: path.to_owned(),
+        detail: problems.into_iter().take(3).collect::<Vec<_>>().join("; "),
+    })
+}
+
+/// SQLite reports a file that is not a database, or a damaged one, through error codes;
+/// those become [`StoreError::Corrupt`] so the message tells the administrator what to do.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt) | Some(NotADatabase) => StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: e.to_string(),
+        },
+        _ => StoreError::Open { path: path.to_owned(), source: e },
+    }
+}
+
+#[cfg(test)]
+mod tests;

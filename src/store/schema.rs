@@ -1,0 +1,80 @@
+//! Schema migrations, tracked in SQLite's `user_version`.
+//!
+//! Each entry of [`MIGRATIONS`] moves the schema one version up and runs in its own
+//! transaction. Existing entries are never edited once released: a kiosk in the field
+//! may be at any version and must reach the newest by running the rest in order.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::{Result, StoreError};
+
+const MIGRATIONS: &[&str] = &[
+    // v1: outbox, photos, per-kiosk sequence, append-only audit log.
+    r#"
+    CREATE TABLE records (
+        record_id      TEXT PRIMARY KEY NOT NULL,
+        kiosk_id       TEXT NOT NULL,
+        seq            INTEGER NOT NULL,
+        created_at     TEXT NOT NULL,
+        outcome        TEXT NOT NULL,
+        id_masked      TEXT NOT NULL,
+        body           TEXT NOT NULL,
+        state          TEXT NOT NULL DEFAULT 'pending'
+                       CHECK (state IN ('pending', 'sent', 'rejected')),
+        send_attempts  INTEGER NOT NULL DEFAULT 0,
+        last_error     TEXT,
+        next_attempt_at TEXT,
+        sent_at        TEXT,
+        rejected_reason TEXT,
+        UNIQUE (kiosk_id, seq)
+    );
+    CREATE INDEX records_by_state ON records (state, seq);
+
+    CREATE TABLE record_photos (
+        record_id  TEXT PRIMARY KEY NOT NULL REFERENCES records (record_id),
+        media_type TEXT NOT NULL,
+        sha256     TEXT NOT NULL,
+        bytes      BLOB NOT NULL
+    );
+
+    CREATE TABLE kiosk_sequence (
+        kiosk_id TEXT PRIMARY KEY NOT NULL,
+        last_seq INTEGER NOT NULL
+    );
+
+    CREATE TABLE audit_log (
+        id     INTEGER PRIMARY KEY AUTOINCREMENT,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
