@@ -1,1 +1,81 @@
-//! Certification flow. PLACEHOLDER: being implemented.
+//! The certification flow as a pure state machine.
+//!
+//! [`step()`]`(state, input, params) -> (state, effects)` is the whole interface. It reads
+//! no clock, starts no thread, touches no file or socket and draws no randomness of its
+//! own: time arrives with every [`Input`] ([`Now`]: monotonic ms for deadlines, wall
+//! clock for records and the age check), and the only randomness, the challenge order,
+//! comes from the seed carried by [`Event::IdScanned`]. The UI renders [`State`]; a
+//! runner performs the [`Effect`]s and feeds answers back as [`Event`]s, plus a periodic
+//! [`Event::Tick`] so deadlines fire without frames. Replaying the same inputs gives the
+//! same states and effects, which is how the tests and the headless replays drive it.
+//!
+//! ```text
+//! Idle ──IdScanned──▶ IdentityEntered ──reference answer / timeout──▶ Positioning
+//!   ▲                       └─AlreadyCertified─▶ AlreadyCertified ──display──▶ Idle
+//!   │   Positioning ──well placed for stable_positioning_ms──▶ Challenges ──all done──▶ Matching
+//!   │   Matching ──pass──▶ Passed ──display──▶ Idle
+//!   │   any attempt failure ──attempts left──▶ Failed ──Retry──▶ Positioning (attempt + 1)
+//!   │                       └─none left────▶ ClerkAssist
+//!   │   Failed / ClerkAssist ──ManualPass──▶ Passed
+//!   └── ClerkCancel from anywhere; CameraLost from anywhere ─▶ CameraFault
+//! ```
+//!
+//! Decisions worth knowing:
+//! - **Attempts and records.** An attempt starts when positioning starts, so a scan
+//!   cancelled while the server is being asked leaves no record (a mis-scan must not put
+//!   an abandoned certification on someone's file). Every attempt that started is stored
+//!   as exactly one `FaceAuto` [`Effect::StoreRecord`] in the very step it ends (passed,
+//!   failed or abandoned), ahead of the prompt that announces it: what the retiree
+//!   has seen acknowledged must survive a power cut, and a failure is
+//!   evidence too (a false reject and a fraud attempt both need it). Retry, cancel,
+//!   camera loss and `decision_timeout_ms` on the fail / clerk-assist screen therefore
+//!   store nothing more. A clerk's manual pass there is a second, `ClerkManual` record
+//!   for the same attempt number: outcome `manual_passed`, the failure's reason (why the
+//!   clerk had to step in) and evidence copied, its own end time. So a session's records
+//!   are one per attempt, numbered 1..=`max_attempts` without repeats, plus at most one
+//!   manual pass at the end.
+//! - **Outcomes.** `abandoned` means no check reached a verdict: clerk cancelled, camera
+//!   lost, positioning timed out, or the face left during the challenges and was still
+//!   away at the deadline (`face_lost`). `failed` means a check said no:
+//!   `challenge_timeout` (the action in question is the last, unpassed entry of the
+//!   record's challenges), `multiple_faces` (a second face stayed longer than
+//!   `face_away_grace_ms`), `passive_liveness`, `passive_liveness_unavailable`,
+//!   `face_match_below_threshold`, `match_unavailable` (error or timeout). Both count
+//!   as attempts and lead to the retry or clerk-assist screen.
+//! - **Passive liveness** is the median of the scores of well-placed positioning frames
+//!   and single-face challenge frames; it is checked before the match score, and the
+//!   match still runs so the record carries both figures.
+//! - **Offline.** Without a reference (not found, server unavailable, lookup timed out)
+//!   the attempt proceeds; the runner answers [`Event::MatchPendingServer`] and a pass
+//!   is recorded with `FaceMatch::PendingServerMatch`. A late reference answer still
+//!   upgrades the session to an online match.
+//! - **Already certified** ends the session before any attempt: no record, the screen
+//!   says so for `result_display_ms`. Learned only mid-attempt, it just notifies the clerk.
+//! - **Scans** start a session in `Idle`, on the pass screen and on the
+//!   already-certified screen; elsewhere they are refused with a clerk notice. Too young
+//!   or outside `certification_window`: refused, no record.
+//! - **Camera lost** ends any session (a retry needs the camera; the clerk can cancel and
+//!   restart once it is back) and shows `CameraFault` until `CameraRestored` or
+//!   `ClerkCancel`.
+
+mod attempt;
+mod effect;
+mod event;
+mod evidence;
+mod params;
+mod plan;
+mod state;
+mod step;
+mod voice;
+
+#[cfg(test)]
+mod tests;
+
+pub use effect::{AttemptRecord, ClerkNotice, Effect, EndReason, ManualPassError, Prompt, Verdict};
+pub use event::{Event, FrameObservation, Input, Now, Placement};
+pub use evidence::{Evidence, PassiveAggregate};
+pub use params::FlowParams;
+pub use plan::challenge_plan;
+pub use state::{Challenges, Matching, Positioning, ReferenceStatus, Session, State};
+pub use step::step;
+pub use voice::Voice;

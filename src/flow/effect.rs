@@ -1,0 +1,214 @@
+//! What comes out of the flow: requests to the runner, prompts, clerk notices and the
+//! record of every ended attempt.
+
+use certpoint_protocol::{Action, ChallengeResult, FaceMatch, Method, Outcome, Quality, Scored};
+use chrono::{DateTime, FixedOffset, NaiveDate};
+
+use super::event::Placement;
+use super::state::Session;
+use crate::id_number::IdNumber;
+
+/// A request to the runner. The flow never waits for one to complete: answers, if any,
+/// come back as events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Say (and show) this prompt to the retiree.
+    Speak(Prompt),
+    /// Ask the server for the person's reference photo and certification status.
+    FetchReference(IdNumber),
+    /// Reset the liveness detectors; they learn their baselines from the positioning
+    /// frames that follow.
+    StartLiveness,
+    /// Pick the best frame of the attempt, keep its crop for the record, and compare it
+    /// with the reference photo if there is one.
+    RunMatch,
+    /// Persist this record durably before showing anything that claims it is stored.
+    StoreRecord(Box<AttemptRecord>),
+    /// Show this to the clerk (not spoken).
+    Notify(ClerkNotice),
+}
+
+/// Everything the kiosk says or shows to the retiree, as keys for the voice pack and
+/// the on-screen text catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prompt {
+    /// Attract screen: hand the ID card to the clerk.
+    HandIdToClerk,
+    /// Start of a session: greeting, one moment please.
+    Welcome,
+    /// Waiting for the server's answer about the person.
+    PleaseWait,
+    /// Start of the first attempt: look at the screen, face inside the frame.
+    LookAtScreen,
+    /// Start of a retry.
+    TryAgain,
+    /// How to fix the face placement.
+    Hint(Placement),
+    /// Well placed: keep still while the kiosk gets ready.
+    HoldStill,
+    /// Perform this action now.
+    Challenge(Action),
+    /// Comparing with the reference photo.
+    Checking,
+    Passed,
+    /// The attempt ended without a pass, and why.
+    Failed(EndReason),
+    /// No attempts left (or the camera failed): please wait for the clerk.
+    SeeClerk,
+    /// Already certified this period; nothing more to do.
+    AlreadyCertified,
+    /// The camera is not working; the clerk has been told.
+    CameraProblem,
+}
+
+impl Prompt {
+    /// Stable snake_case key for catalogues, e.g. `hint.too_far`, `challenge.blink`.
+    pub fn key(&self) -> String {
+        match self {
+            Prompt::HandIdToClerk => "hand_id_to_clerk".into(),
+            Prompt::Welcome => "welcome".into(),
+            Prompt::PleaseWait => "please_wait".into(),
+            Prompt::LookAtScreen => "look_at_screen".into(),
+            Prompt::TryAgain => "try_again".into(),
+            Prompt::Hint(p) => format!("hint.{}", p.as_str()),
+            Prompt::HoldStill => "hold_still".into(),
+            Prompt::Challenge(a) => format!("challenge.{}", a.as_str()),
+            Prompt::Checking => "checking".into(),
+            Prompt::Passed => "passed".into(),
+            Prompt::Failed(r) => format!("failed.{}", r.code()),
+            Prompt::SeeClerk => "see_clerk".into(),
+            Prompt::AlreadyCertified => "already_certified".into(),
+            Prompt::CameraProblem => "camera_problem".into(),
+        }
+    }
+}
+
+/// Why an attempt ended without a pass. `code()` is what goes into the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    ClerkCancelled,
+    CameraLost,
+    /// The face never stayed well placed long enough.
+    PositioningTimeout,
+    /// This action was not seen in time.
+    ChallengeTimeout(Action),
+    /// The face left during the challenges and did not come back before the deadline.
+    FaceLost,
+    /// A second face stayed in view during the challenges.
+    MultipleFaces,
+    /// The median passive-liveness score was below the threshold.
+    PassiveLiveness,
+    /// No frame carried a passive-liveness score, so liveness cannot be vouched for.
+    PassiveLivenessUnavailable,
+    FaceMatchBelowThreshold,
+    /// The comparison failed or did not answer in time.
+    MatchUnavailable,
+}
+
+impl EndReason {
+    pub fn code(self) -> &'static str {
+        match self {
+            EndReason::ClerkCancelled => "clerk_cancelled",
+            EndReason::CameraLost => "camera_lost",
+            EndReason::PositioningTimeout => "positioning_timeout",
+            EndReason::ChallengeTimeout(_) => "challenge_timeout",
+            EndReason::FaceLost => "face_lost",
+            EndReason::MultipleFaces => "multiple_faces",
+            EndReason::PassiveLiveness => "passive_liveness",
+            EndReason::PassiveLivenessUnavailable => "passive_liveness_unavailable",
+            EndReason::FaceMatchBelowThreshold => "face_match_below_threshold",
+            EndReason::MatchUnavailable => "match_unavailable",
+        }
+    }
+}
+
+/// Things only the clerk needs to know.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClerkNotice {
+    /// The scanned person is younger than the minimum pension age; no session started.
+    TooYoung { age: u32, min_age: u32 },
+    /// Today is outside the configured certification window; no session started.
+    OutsideWindow { from: NaiveDate, to: NaiveDate },
+    /// A scan arrived while a session is still running or awaiting a decision.
+    SessionBusy,
+    /// A scan arrived while the camera is down.
+    CameraUnavailable,
+    /// The person is already certified for this period.
+    AlreadyCertified { at: DateTime<FixedOffset> },
+    /// The server had no reference photo: the result will be confirmed by the server.
+    NoReference,
+    /// The server could not be reached (or was too slow): continuing offline.
+    Offline,
+    /// The comparison reported an error (shown to the clerk, kept out of the record).
+    MatchError(String),
+    /// A manual pass was refused.
+    ManualPassRejected(ManualPassError),
+    /// No automatic attempts left: the clerk must verify the person or cancel.
+    AssistNeeded { reason: EndReason },
+    /// The camera stopped delivering frames.
+    CameraLost,
+}
+
+/// Why a [`Event::ManualPass`](super::Event::ManualPass) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManualPassError {
+    MissingClerkId,
+    MissingReason,
+    /// Only a failed attempt can be overridden.
+    NotAvailable,
+}
+
+/// One ended attempt (`FaceAuto`), or a clerk's manual pass resolving a failed one
+/// (`ClerkManual`, same attempt number), as the flow knows it. The runner adds record
+/// id, sequence number, kiosk and site, period, face crop, model hashes and app version
+/// to make a `CertificationRecord`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptRecord {
+    pub id_number: IdNumber,
+    pub attempt: u32,
+    pub started_at: DateTime<FixedOffset>,
+    pub ended_at: DateTime<FixedOffset>,
+    pub outcome: Outcome,
+    /// snake_case [`EndReason::code`]; for a manual pass, why the automatic check failed.
+    pub reason: Option<String>,
+    pub method: Method,
+    pub challenges: Vec<ChallengeResult>,
+    pub passive_liveness: Option<Scored>,
+    pub face_match: FaceMatch,
+    pub quality: Option<Quality>,
+}
+
+/// How an attempt ended. A failure's verdict outlives its (already stored) record on the
+/// fail or clerk-assist screen, because a manual pass copies its evidence and reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    pub outcome: Outcome,
+    pub reason: Option<EndReason>,
+    pub ended_at: DateTime<FixedOffset>,
+    pub challenges: Vec<ChallengeResult>,
+    pub passive_liveness: Option<Scored>,
+    pub face_match: FaceMatch,
+    pub quality: Option<Quality>,
+}
+
+impl Verdict {
+    pub fn record(self, session: &Session, method: Method) -> AttemptRecord {
+        AttemptRecord {
+            id_number: session.id.clone(),
+            attempt: session.attempt,
+            started_at: session.attempt_started_wall,
+            ended_at: self.ended_at,
+            outcome: self.outcome,
+            reason: self.reason.map(|r| r.code().to_string()),
+            method,
+            challenges: self.challenges,
+            passive_liveness: self.passive_liveness,
+            face_match: self.face_match,
+            quality: self.quality,
+        }
+    }
+
+    pub fn store(self, session: &Session, method: Method) -> Effect {
+        Effect::StoreRecord(Box::new(self.record(session, method)))
+    }
+}

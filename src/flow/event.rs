@@ -1,0 +1,152 @@
+//! What goes into the flow: the time of the input and what happened.
+
+use certpoint_protocol::{Action, Quality};
+use chrono::{DateTime, FixedOffset};
+
+use crate::id_number::IdNumber;
+
+/// The time of an input, from both clocks.
+///
+/// Deadlines use `mono_ms` because the wall clock may be stepped by NTP or by a clerk
+/// fixing the date mid-session; records and the age check use `wall` because that is
+/// what an auditor reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Now {
+    /// Milliseconds on a monotonic clock with an arbitrary origin.
+    pub mono_ms: u64,
+    pub wall: DateTime<FixedOffset>,
+}
+
+/// One input to [`step`](fn@super::step): an event and when it happened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub now: Now,
+    pub event: Event,
+}
+
+/// Everything the flow reacts to. The runner produces these from the wedge scanner, the
+/// clerk's keys and touches, the analysis thread, the server and a periodic timer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The clerk scanned or typed a valid ID number. `seed` is drawn by the runner from
+    /// the OS RNG; it fixes every challenge order of the session, so a replay with the
+    /// same seed asks the same actions.
+    IdScanned { id: IdNumber, seed: u64 },
+    /// The server has a reference photo for the person.
+    ReferenceFound { version: String },
+    /// The server knows no reference photo; the server will match the stored crop later.
+    ReferenceNotFound,
+    /// The server could not be asked (offline, 5xx, TLS…); continue offline.
+    ServerUnavailable,
+    /// The person is already certified for the current period.
+    AlreadyCertified { at: DateTime<FixedOffset> },
+    /// One analysed camera frame.
+    Frame(FrameObservation),
+    /// The runner compared the best frame with the reference photo.
+    MatchScored {
+        score: f32,
+        reference_version: String,
+    },
+    /// No local comparison possible; the server will compare the stored crop.
+    MatchPendingServer,
+    /// The comparison could not run (model error, reference photo undecodable…).
+    MatchError(String),
+    /// The retiree touched "try again", or the clerk pressed retry, on a fail screen.
+    Retry,
+    /// The clerk checked the physical ID card and vouches for the person. The runner has
+    /// already verified the clerk's PIN; the flow only insists both fields are filled.
+    ManualPass { clerk_id: String, reason: String },
+    /// The clerk aborts whatever is going on and returns the kiosk to the attract screen.
+    ClerkCancel,
+    /// The camera stopped delivering frames.
+    CameraLost,
+    /// The camera delivers frames again.
+    CameraRestored,
+    /// Periodic timer so deadlines fire even when no frames arrive.
+    Tick,
+}
+
+/// What the analysis thread saw in one frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameObservation {
+    /// Number of faces detected.
+    pub faces: usize,
+    /// How the (single) face is placed; the most important problem when several apply.
+    pub placement: Placement,
+    /// Passive anti-spoofing score of this frame, higher is more likely live.
+    pub passive_liveness: Option<f32>,
+    pub quality: Option<Quality>,
+    /// Actions the liveness detectors saw finish in this frame.
+    pub completed: Vec<Action>,
+}
+
+impl FrameObservation {
+    /// A frame showing one well-placed face and nothing else; the base for tests and
+    /// replays, tweaked with struct update syntax.
+    pub fn good(passive_liveness: f32) -> FrameObservation {
+        FrameObservation {
+            faces: 1,
+            placement: Placement::Good,
+            passive_liveness: Some(passive_liveness),
+            quality: None,
+            completed: Vec::new(),
+        }
+    }
+
+    /// The placement the flow acts on. The face count wins over the placement label, so
+    /// a detector that reports `Good` alongside two faces cannot start the challenges.
+    pub fn effective_placement(&self) -> Placement {
+        match self.faces {
+            0 => Placement::NoFace,
+            1 => self.placement,
+            _ => Placement::MultipleFaces,
+        }
+    }
+}
+
+/// Where the face is relative to what the kiosk needs; each non-`Good` value has its own
+/// spoken hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placement {
+    Good,
+    NoFace,
+    MultipleFaces,
+    TooFar,
+    TooClose,
+    OffCenter,
+    TooDark,
+    TooBright,
+    Blurry,
+    NotFrontal,
+}
+
+impl Placement {
+    pub const ALL: [Placement; 10] = [
+        Placement::Good,
+        Placement::NoFace,
+        Placement::MultipleFaces,
+        Placement::TooFar,
+        Placement::TooClose,
+        Placement::OffCenter,
+        Placement::TooDark,
+        Placement::TooBright,
+        Placement::Blurry,
+        Placement::NotFrontal,
+    ];
+
+    /// Stable snake_case key for message catalogues and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Placement::Good => "good",
+            Placement::NoFace => "no_face",
+            Placement::MultipleFaces => "multiple_faces",
+            Placement::TooFar => "too_far",
+            Placement::TooClose => "too_close",
+            Placement::OffCenter => "off_center",
+            Placement::TooDark => "too_dark",
+            Placement::TooBright => "too_bright",
+            Placement::Blurry => "blurry",
+            Placement::NotFrontal => "not_frontal",
+        }
+    }
+}

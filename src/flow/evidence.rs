@@ -1,0 +1,95 @@
+//! What an attempt gathers for its verdict and its record.
+
+use certpoint_protocol::{ChallengeResult, FaceMatch, Outcome, Quality, Scored};
+use chrono::{DateTime, FixedOffset};
+
+use super::effect::{EndReason, Verdict};
+use super::event::FrameObservation;
+use super::params::FlowParams;
+
+/// What an attempt has gathered so far, for its verdict and its record.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Evidence {
+    pub challenges: Vec<ChallengeResult>,
+    pub passive: PassiveAggregate,
+    /// Quality figures of the sharpest single-face frame seen; the runner picks the same
+    /// frame for the match and the stored crop.
+    pub quality: Option<Quality>,
+}
+
+impl Evidence {
+    /// Takes in a frame that shows exactly one face worth judging.
+    pub fn observe(&mut self, frame: &FrameObservation) {
+        if let Some(score) = frame.passive_liveness {
+            self.passive.push(score);
+        }
+        if let Some(q) = frame.quality {
+            if q.sharpness.is_finite()
+                && self.quality.is_none_or(|best| q.sharpness > best.sharpness)
+            {
+                self.quality = Some(q);
+            }
+        }
+    }
+
+    pub fn passive_scored(&self, params: &FlowParams) -> Option<Scored> {
+        self.passive.median().map(|score| Scored {
+            score,
+            threshold: params.passive_liveness_threshold,
+        })
+    }
+
+    pub fn verdict(
+        self,
+        outcome: Outcome,
+        reason: Option<EndReason>,
+        ended_at: DateTime<FixedOffset>,
+        face_match: FaceMatch,
+        params: &FlowParams,
+    ) -> Verdict {
+        Verdict {
+            outcome,
+            reason,
+            ended_at,
+            passive_liveness: self.passive_scored(params),
+            challenges: self.challenges,
+            face_match,
+            quality: self.quality,
+        }
+    }
+}
+
+/// Passive anti-spoofing scores of an attempt, judged by their median: a handful of
+/// blurred or badly lit frames (frequent with tremor) must not sink a live person, and a
+/// handful of lucky frames must not carry a replayed video.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PassiveAggregate {
+    scores: Vec<f32>,
+}
+
+impl PassiveAggregate {
+    /// Non-finite scores are dropped: a detector glitch is not evidence either way.
+    pub fn push(&mut self, score: f32) {
+        if score.is_finite() {
+            self.scores.push(score);
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.scores.len()
+    }
+
+    pub fn median(&self) -> Option<f32> {
+        if self.scores.is_empty() {
+            return None;
+        }
+        let mut sorted = self.scores.clone();
+        sorted.sort_by(f32::total_cmp);
+        let mid = sorted.len() / 2;
+        Some(if sorted.len() % 2 == 1 {
+            sorted[mid]
+        } else {
+            (sorted[mid - 1] + sorted[mid]) / 2.0
+        })
+    }
+}

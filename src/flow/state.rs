@@ -1,0 +1,268 @@
+//! The states of the flow and the data each one carries. The UI renders these directly.
+
+use certpoint_protocol::{Action, FaceMatch};
+use chrono::{DateTime, FixedOffset};
+
+use super::effect::{Prompt, Verdict};
+use super::event::Placement;
+use super::evidence::Evidence;
+use super::params::FlowParams;
+use super::voice::Voice;
+use crate::id_number::IdNumber;
+
+/// The flow's whole state. Each variant holds exactly what its screen and its
+/// transitions need, so no field is ever "meaningless in this state".
+#[derive(Debug, Clone, PartialEq)]
+pub enum State {
+    /// Attract screen.
+    Idle,
+    /// Waiting for the server's answer about the person; no attempt has started, so
+    /// cancelling here leaves no record (a mis-scan must not put an abandoned
+    /// certification on a stranger's file).
+    IdentityEntered {
+        session: Session,
+        lookup_started_ms: u64,
+    },
+    /// Getting one face well placed. The attempt has started.
+    Positioning(Positioning),
+    /// Asking the actions of the plan one after another.
+    Challenges(Challenges),
+    /// Waiting for the runner's comparison with the reference photo.
+    Matching(Matching),
+    /// Pass screen; the record is already stored.
+    Passed {
+        session: Session,
+        manual: bool,
+        face_match: FaceMatch,
+        shown_since_ms: u64,
+    },
+    /// Fail screen with attempts left. The failed attempt is already stored; `failure`
+    /// stays for the screen's reason and for a manual pass to copy its evidence.
+    Failed {
+        session: Session,
+        failure: Verdict,
+        shown_since_ms: u64,
+    },
+    /// No automatic attempts left: the clerk verifies the person by hand or cancels.
+    /// As on the fail screen, the last failure is already stored.
+    ClerkAssist {
+        session: Session,
+        failure: Verdict,
+        since_ms: u64,
+    },
+    /// The server says the person is already certified; no attempt, no record.
+    AlreadyCertified {
+        id: IdNumber,
+        at: DateTime<FixedOffset>,
+        shown_since_ms: u64,
+    },
+    /// The camera is gone; only the clerk can leave this (cancel), or its return.
+    CameraFault { since_ms: u64 },
+}
+
+/// Data of [`State::Positioning`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Positioning {
+    pub session: Session,
+    pub evidence: Evidence,
+    pub started_ms: u64,
+    /// Since when every frame has been `Good`.
+    pub well_placed_since: Option<u64>,
+    /// Placement of the latest frame.
+    pub hint: Option<Placement>,
+    pub voice: Voice,
+}
+
+/// Data of [`State::Challenges`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenges {
+    pub session: Session,
+    pub evidence: Evidence,
+    pub plan: Vec<Action>,
+    /// Index into `plan` of the action being asked.
+    pub index: usize,
+    pub current_started_ms: u64,
+    /// Since when no face has been seen.
+    pub absent_since: Option<u64>,
+    /// Since when more than one face has been seen.
+    pub crowd_since: Option<u64>,
+    pub voice: Voice,
+}
+
+impl Challenges {
+    pub fn current(&self) -> Option<Action> {
+        self.plan.get(self.index).copied()
+    }
+}
+
+/// Data of [`State::Matching`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matching {
+    pub session: Session,
+    pub evidence: Evidence,
+    pub started_ms: u64,
+}
+
+/// One person's visit: from the scan to the end of their last attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub id: IdNumber,
+    /// The current (or, before positioning, the first) attempt, counting from 1.
+    pub attempt: u32,
+    /// Seed of every challenge order in this session.
+    pub seed: u64,
+    pub started_wall: DateTime<FixedOffset>,
+    pub started_ms: u64,
+    pub attempt_started_wall: DateTime<FixedOffset>,
+    pub attempt_started_ms: u64,
+    pub reference: ReferenceStatus,
+}
+
+/// What the kiosk knows about the person's reference photo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReferenceStatus {
+    /// Asked, no answer yet.
+    Pending,
+    Found {
+        version: String,
+    },
+    NotFound,
+    Unavailable,
+    /// No answer in time; a late answer is still taken.
+    TimedOut,
+}
+
+impl ReferenceStatus {
+    /// Whether the server will have to do the face comparison.
+    pub fn pending_server_match(&self) -> bool {
+        !matches!(self, ReferenceStatus::Found { .. })
+    }
+
+    /// Whether an answer from the server would still be news.
+    pub fn awaiting_answer(&self) -> bool {
+        matches!(self, ReferenceStatus::Pending | ReferenceStatus::TimedOut)
+    }
+}
+
+impl State {
+    pub fn session(&self) -> Option<&Session> {
+        match self {
+            State::Positioning(Positioning { session, .. })
+            | State::Challenges(Challenges { session, .. })
+            | State::Matching(Matching { session, .. }) => Some(session),
+            State::IdentityEntered { session, .. }
+            | State::Passed { session, .. }
+            | State::Failed { session, .. }
+            | State::ClerkAssist { session, .. } => Some(session),
+            State::Idle | State::AlreadyCertified { .. } | State::CameraFault { .. } => None,
+        }
+    }
+
+    /// snake_case name for logs, the audit trail and UI snapshots.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Idle => "idle",
+            State::IdentityEntered { .. } => "identity_entered",
+            State::Positioning(_) => "positioning",
+            State::Challenges(_) => "challenges",
+            State::Matching(_) => "matching",
+            State::Passed { .. } => "passed",
+            State::Failed { .. } => "failed",
+            State::ClerkAssist { .. } => "clerk_assist",
+            State::AlreadyCertified { .. } => "already_certified",
+            State::CameraFault { .. } => "camera_fault",
+        }
+    }
+
+    /// An attempt is running: ending it now means an `abandoned` record.
+    pub fn attempt_in_progress(&self) -> bool {
+        matches!(
+            self,
+            State::Positioning(_) | State::Challenges(_) | State::Matching(_)
+        )
+    }
+
+    /// An attempt failed (and is stored); the session waits for a retry or a clerk's
+    /// decision, the only states where a manual pass is accepted.
+    pub fn awaiting_decision(&self) -> bool {
+        matches!(self, State::Failed { .. } | State::ClerkAssist { .. })
+    }
+
+    /// The action being asked right now.
+    pub fn current_challenge(&self) -> Option<Action> {
+        match self {
+            State::Challenges(c) => c.current(),
+            _ => None,
+        }
+    }
+
+    /// The current action and those still to come (for the progress dots).
+    pub fn remaining_challenges(&self) -> &[Action] {
+        match self {
+            State::Challenges(c) => c.plan.get(c.index..).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Automatic attempts the session has left after the current one.
+    pub fn attempts_left(&self, params: &FlowParams) -> Option<u32> {
+        self.session()
+            .map(|s| params.attempts_allowed().saturating_sub(s.attempt))
+    }
+
+    /// Monotonic time at which this state's own timer fires, if it has one.
+    pub fn deadline_ms(&self, params: &FlowParams) -> Option<u64> {
+        let (since, len) = match self {
+            State::Idle | State::CameraFault { .. } => return None,
+            State::IdentityEntered {
+                lookup_started_ms, ..
+            } => (*lookup_started_ms, params.reference_timeout_ms),
+            State::Positioning(p) => (p.started_ms, params.positioning_timeout_ms),
+            State::Challenges(c) => (c.current_started_ms, params.challenge_timeout_ms),
+            State::Matching(m) => (m.started_ms, params.matching_timeout_ms),
+            State::Passed { shown_since_ms, .. }
+            | State::AlreadyCertified { shown_since_ms, .. } => {
+                (*shown_since_ms, params.result_display_ms)
+            }
+            State::Failed {
+                shown_since_ms: since,
+                ..
+            }
+            | State::ClerkAssist {
+                since_ms: since, ..
+            } => (*since, params.decision_timeout_ms),
+        };
+        Some(since.saturating_add(len))
+    }
+
+    /// Milliseconds left before this state's timer fires (for countdown rings).
+    pub fn countdown_ms(&self, now_ms: u64, params: &FlowParams) -> Option<u64> {
+        self.deadline_ms(params).map(|d| d.saturating_sub(now_ms))
+    }
+
+    /// The main instruction the screen shows in this state.
+    pub fn screen_prompt(&self) -> Prompt {
+        match self {
+            State::Idle => Prompt::HandIdToClerk,
+            State::IdentityEntered { .. } => Prompt::PleaseWait,
+            State::Positioning(p) => match p.hint {
+                None => Prompt::LookAtScreen,
+                Some(Placement::Good) => Prompt::HoldStill,
+                Some(h) => Prompt::Hint(h),
+            },
+            State::Challenges(c) => match c.current() {
+                Some(a) => Prompt::Challenge(a),
+                None => Prompt::Checking,
+            },
+            State::Matching(_) => Prompt::Checking,
+            State::Passed { .. } => Prompt::Passed,
+            State::Failed { failure, .. } => match failure.reason {
+                Some(r) => Prompt::Failed(r),
+                None => Prompt::SeeClerk,
+            },
+            State::ClerkAssist { .. } => Prompt::SeeClerk,
+            State::AlreadyCertified { .. } => Prompt::AlreadyCertified,
+            State::CameraFault { .. } => Prompt::CameraProblem,
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! The transition function: timers first, then the event.
+
+use certpoint_protocol::{Method, Outcome};
+
+use super::attempt::{self, MatchAnswer};
+use super::effect::{ClerkNotice, Effect, EndReason, ManualPassError, Prompt, Verdict};
+use super::event::{Event, Input, Now};
+use super::params::FlowParams;
+use super::state::{ReferenceStatus, Session, State};
+use crate::id_number::IdNumber;
+
+/// Advances the flow by one input.
+///
+/// The state's own deadline is applied before the event, so a late answer never beats
+/// its deadline and every event is handled by the state that is current at `now`.
+pub fn step(state: State, input: Input, params: &FlowParams) -> (State, Vec<Effect>) {
+    let Input { now, event } = input;
+    let mut fx = Vec::new();
+    let state = expire(state, now, params, &mut fx);
+    let state = match event {
+        Event::ClerkCancel => {
+            end_running(state, EndReason::ClerkCancelled, now, params, &mut fx);
+            State::Idle
+        }
+        Event::CameraLost => camera_lost(state, now, params, &mut fx),
+        Event::IdScanned { id, seed } => scanned(state, id, seed, now, params, &mut fx),
+        Event::ManualPass { clerk_id, reason } => {
+            manual_pass(state, clerk_id, reason, now, &mut fx)
+        }
+        event => on_event(state, event, now, params, &mut fx),
+    };
+    (state, fx)
+}
+
+/// Fires the state's timer if it is due.
+fn expire(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> State {
+    if state.deadline_ms(params).is_none_or(|d| now.mono_ms < d) {
+        return state;
+    }
+    match state {
+        State::IdentityEntered { mut session, .. } => {
+            session.reference = ReferenceStatus::TimedOut;
+            fx.push(Effect::Notify(ClerkNotice::Offline));
+            attempt::begin_attempt(session, Prompt::LookAtScreen, now, fx)
+        }
+        State::Positioning(p) => attempt::positioning_timeout(p, now, params, fx),
+        State::Challenges(c) => attempt::challenge_timeout(c, now, params, fx),
+        State::Matching(m) => attempt::judge(m, MatchAnswer::Unavailable, now, params, fx),
+        State::Passed { .. } | State::AlreadyCertified { .. } => State::Idle,
+        // Nobody decided: the failure was stored when it happened, so the screen just
+        // closes.
+        State::Failed { .. } | State::ClerkAssist { .. } => State::Idle,
+        State::Idle | State::CameraFault { .. } => state,
+    }
+}
+
+/// Stores a running attempt as `abandoned` with `reason`. Any other state has nothing
+/// left to store: a failure on the fail or clerk-assist screen was stored when it ended.
+fn end_running(
+    state: State,
+    reason: EndReason,
+    now: Now,
+    params: &FlowParams,
+    fx: &mut Vec<Effect>,
+) {
+    if let Some((session, verdict)) = attempt::abandon(state, reason, now, params) {
+        fx.push(verdict.store(&session, Method::FaceAuto));
+    }
+}
+
+/// Without a camera nothing can be checked, not even a retry, so the session ends
+/// everywhere; only the clerk or the camera's return leaves the fault screen.
+fn camera_lost(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> State {
+    if let State::CameraFault { .. } = state {
+        return state;
+    }
+    end_running(state, EndReason::CameraLost, now, params, fx);
+    fx.push(Effect::Notify(ClerkNotice::CameraLost));
+    fx.push(Effect::Speak(Prompt::CameraProblem));
+    State::CameraFault {
+        since_ms: now.mono_ms,
+    }
+}
+
+/// A scan starts a session only when none is running or awaiting a decision; a scan
+/// during the pass screen starts the next person straight away.
+fn scanned(
+    state: State,
+    id: IdNumber,
+    seed: u64,
+    now: Now,
+    params: &FlowParams,
+    fx: &mut Vec<Effect>,
+) -> State {
+    match state {
+        State::Idle | State::Passed { .. } | State::AlreadyCertified { .. } => {}
+        State::CameraFault { .. } => {
+            fx.push(Effect::Notify(ClerkNotice::CameraUnavailable));
+            return state;
+        }
+        _ => {
+            fx.push(Effect::Notify(ClerkNotice::SessionBusy));
+            return state;
+        }
+    }
+    let today = now.wall.date_naive();
+    let age = id.age_on(today);
+    if age < params.min_pension_age {
+        fx.push(Effect::Notify(ClerkNotice::TooYoung {
+            age,
+            min_age: params.min_pension_age,
+        }));
+        return state;
+    }
+    if let Some((from, to)) = params.certification_window {
+        if today < from || today > to {
+            fx.push(Effect::Notify(ClerkNotice::OutsideWindow { from, to }));
+            return state;
+        }
+    }
+    fx.push(Effect::FetchReference(id.clone()));
+    fx.push(Effect::Speak(Prompt::Welcome));
+    let session = Session {
+        id,
+        attempt: 1,
+        seed,
+        started_wall: now.wall,
+        started_ms: now.mono_ms,
+        attempt_started_wall: now.wall,
+        attempt_started_ms: now.mono_ms,
+        reference: ReferenceStatus::Pending,
+    };
+    State::IdentityEntered {
+        session,
+        lookup_started_ms: now.mono_ms,
+    }
+}
+
+/// The clerk vouches for the person after a failed attempt. The failure is already
+/// stored as the machine saw it and stays so (a false reject and a fraud attempt both
+/// need that evidence); the override is a second record for the same attempt, carrying
+/// the failure's evidence and reason (why the clerk had to step in) next to who decided
+/// and why, so an auditor reads both without joining records.
+fn manual_pass(
+    state: State,
+    clerk_id: String,
+    reason: String,
+    now: Now,
+    fx: &mut Vec<Effect>,
+) -> State {
+    let (clerk_id, reason) = (clerk_id.trim(), reason.trim());
+    let refusal = if !state.awaiting_decision() {
+        Some(ManualPassError::NotAvailable)
+    } else if clerk_id.is_empty() {
+        Some(ManualPassError::MissingClerkId)
+    } else if reason.is_empty() {
+        Some(ManualPassError::MissingReason)
+    } else {
+        None
+    };
+    if let Some(error) = refusal {
+        // The screen stays as it was, timer untouched, so the clerk can correct the form.
+        fx.push(Effect::Notify(ClerkNotice::ManualPassRejected(error)));
+        return state;
+    }
+    let (session, failure) = match state {
+        State::Failed {
+            session, failure, ..
+        }
+        | State::ClerkAssist {
+            session, failure, ..
+        } => (session, failure),
+        other => return other,
+    };
+    let face_match = failure.face_match.clone();
+    let verdict = Verdict {
+        outcome: Outcome::ManualPassed,
+        ended_at: now.wall,
+        ..failure
+    };
+    let method = Method::ClerkManual {
+        clerk_id: clerk_id.to_string(),
+        reason: reason.to_string(),
+    };
+    fx.push(verdict.store(&session, method));
+    fx.push(Effect::Speak(Prompt::Passed));
+    State::Passed {
+        session,
+        manual: true,
+        face_match,
+        shown_since_ms: now.mono_ms,
+    }
+}
+
+/// Events whose meaning depends on the state.
+fn on_event(
+    state: State,
+    event: Event,
+    now: Now,
+    params: &FlowParams,
+    fx: &mut Vec<Effect>,
+) -> State {
+    match (state, event) {
+        (
+            State::IdentityEntered {
+                mut session,
+                lookup_started_ms,
+            },
+            event,
+        ) => {
+            match event {
+                Event::AlreadyCertified { at } => {
+                    fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at }));
+                    fx.push(Effect::Speak(Prompt::AlreadyCertified));
+                    return State::AlreadyCertified {
+                        id: session.id,
+                        at,
+                        shown_since_ms: now.mono_ms,
+                    };
+                }
+                Event::ReferenceFound { .. }
+                | Event::ReferenceNotFound
+                | Event::ServerUnavailable => {
+                    reference_answer(&mut session, event, fx);
+                    return attempt::begin_attempt(session, Prompt::LookAtScreen, now, fx);
+                }
+                _ => {}
+            }
+            State::IdentityEntered {
+                session,
+                lookup_started_ms,
+            }
+        }
+        (State::Positioning(mut p), event) => match event {
+            Event::Frame(frame) => attempt::positioning(p, Some(&frame), now, params, fx),
+            Event::Tick => attempt::positioning(p, None, now, params, fx),
+            other => {
+                reference_answer(&mut p.session, other, fx);
+                State::Positioning(p)
+            }
+        },
+        (State::Challenges(mut c), event) => match event {
+            Event::Frame(frame) => attempt::challenges(c, Some(&frame), now, params, fx),
+            Event::Tick => attempt::challenges(c, None, now, params, fx),
+            other => {
+                reference_answer(&mut c.session, other, fx);
+                State::Challenges(c)
+            }
+        },
+        (State::Matching(mut m), event) => match event {
+            Event::MatchScored {
+                score,
+                reference_version,
+            } => attempt::judge(
+                m,
+                MatchAnswer::Scored {
+                    score,
+                    reference_version,
+                },
+                now,
+                params,
+                fx,
+            ),
+            Event::MatchPendingServer => {
+                attempt::judge(m, MatchAnswer::PendingServer, now, params, fx)
+            }
+            Event::MatchError(message) => {
+                fx.push(Effect::Notify(ClerkNotice::MatchError(message)));
+                attempt::judge(m, MatchAnswer::Unavailable, now, params, fx)
+            }
+            other => {
+                reference_answer(&mut m.session, other, fx);
+                State::Matching(m)
+            }
+        },
+        (State::Failed { mut session, .. }, Event::Retry) => {
+            // Nothing to store: the failure was stored when it ended.
+            session.attempt += 1;
+            attempt::begin_attempt(session, Prompt::TryAgain, now, fx)
+        }
+        (State::CameraFault { .. }, Event::CameraRestored) => State::Idle,
+        (state, _) => state,
+    }
+}
+
+/// Takes in the server's answer about the person. Late answers (after the lookup timed
+/// out) still upgrade an offline session to an online match; an "already certified"
+/// that arrives mid-attempt only tells the clerk, who decides whether to cancel.
+fn reference_answer(session: &mut Session, event: Event, fx: &mut Vec<Effect>) {
+    if !session.reference.awaiting_answer() {
+        return;
+    }
+    match event {
+        Event::ReferenceFound { version } => session.reference = ReferenceStatus::Found { version },
+        Event::ReferenceNotFound => {
+            session.reference = ReferenceStatus::NotFound;
+            fx.push(Effect::Notify(ClerkNotice::NoReference));
+        }
+        Event::ServerUnavailable => {
+            if session.reference == ReferenceStatus::Pending {
+                fx.push(Effect::Notify(ClerkNotice::Offline));
+            }
+            session.reference = ReferenceStatus::Unavailable;
+        }
+        Event::AlreadyCertified { at } => {
+            fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at }))
+        }
+        _ => {}
+    }
+}

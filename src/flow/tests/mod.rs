@@ -1,0 +1,9 @@
+//! Tests of the flow, driven only through `step`.
+
+mod global;
+mod harness;
+mod plan;
+mod positioning;
+mod props;
+mod session;
+mod verdict;
