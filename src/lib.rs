@@ -8,9 +8,16 @@
 //! - [`config`]: the administrator's `kiosk-config.toml`, validated with line and column.
 //! - [`flow`]: the certification flow as a pure state machine.
 //! - [`store`]: the local SQLite outbox of records and the audit log.
+//! - [`record`]: an ended attempt plus the kiosk's identity → the stored record.
+//! - [`cli`], [`kiosk`], [`ui`]: the command line, start-up and the window.
 
+pub mod cli;
 pub mod config;
 pub mod flow;
 pub mod id_number;
+pub mod kiosk;
+pub mod logging;
+pub mod record;
 pub mod store;
+pub mod ui;
 pub mod wedge;

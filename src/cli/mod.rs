@@ -1,0 +1,189 @@
+//! The command line. `main.rs` calls [`run`]; every subcommand is a library function
+//! here, so the headless paths are tested the same way the kiosk runs them.
+
+mod id;
+mod queue;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, ConfigError, LoadedConfig};
+
+/// Where the kiosk looks for its configuration when `--config` is not given: the
+/// development copy in the working directory first, then the packaged one.
+pub const DEFAULT_CONFIG_PATHS: [&str; 2] = ["kiosk-config.toml", "/etc/certpoint/kiosk-config.toml"];
+
+#[derive(Debug, Parser)]
+#[command(name = "certpoint", version, about = "Pension certification kiosk")]
+pub struct Cli {
+    /// Configuration file (default: ./kiosk-config.toml, then /etc/certpoint/kiosk-config.toml).
+    #[arg(long, global = true, env = "CERTPOINT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the kiosk (the default when no command is given).
+    Run(RunArgs),
+    /// Check a configuration file and print every problem found.
+    CheckConfig {
+        /// The file to check (default: the one the kiosk would use).
+        path: Option<PathBuf>,
+    },
+    /// Inspect the outbox of certification records.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Resident ID number tools.
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// Show the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Self-tests for installers and the test suite.
+    #[command(subcommand, hide = true)]
+    Selftest(SelftestCommand),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct RunArgs {
+    /// Run in a normal window instead of full screen (development).
+    #[arg(long)]
+    pub windowed: bool,
+    /// Close the window after this many seconds (start-up smoke tests).
+    #[arg(long, hide = true)]
+    pub exit_after_secs: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Counts of pending, sent and rejected records and the oldest pending one.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest records, ID numbers masked.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only records in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// How many of the newest records to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    Pending,
+    Sent,
+    Rejected,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdCommand {
+    /// Validate an 18-character (or legacy 15-digit) resident ID number.
+    Check {
+        number: String,
+        /// Compute the age on this date (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The newest audit entries, oldest first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SelftestCommand {
+    /// Write synthetic records to a throw-away store, printing `ACK seq id sha256` after
+    /// each durable commit (the kill -9 durability test drives this).
+    Durability {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+}
+
+/// Runs the parsed command line; errors come back for `main` to print once.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        None => crate::ui::run_kiosk(&load_config(cli.config.as_deref())?, &RunArgs::default()),
+        Some(Command::Run(args)) => crate::ui::run_kiosk(&load_config(cli.config.as_deref())?, &args),
+        Some(Command::CheckConfig { path }) => {
+            let path = path.or(cli.config).unwrap_or_else(default_config_path);
+            check_config(&path, &mut out)
+        }
+        Some(Command::Id(IdCommand::Check { number, on, json })) => {
+            let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
+            id::check(&number, on, json, &mut out)
+        }
+        Some(Command::Queue(cmd)) => queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out),
+        Some(Command::Audit(AuditCommand::List { limit, json })) => {
+            queue::audit_list(&load_config(cli.config.as_deref())?, limit, json, &mut out)
+        }
+        Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
+            crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The configuration file the kiosk uses when none is named.
+pub fn default_config_path() -> PathBuf {
+    DEFAULT_CONFIG_PATHS
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATHS[0]))
+}
+
+/// Loads the configuration or fails with every problem listed.
+pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
+    let path = path.map(Path::to_owned).unwrap_or_else(default_config_path);
+    config::load(&path).map_err(|e| match e {
+        ConfigError::Invalid(_) => anyhow::anyhow!(
+            "{e}\nFix the file, then check it with: certpoint check-config {}",
+            path.display()
+        ),
+        other => anyhow::Error::new(other),
+    })
+}
+
+/// `certpoint check-config`: exit 0 and a one-line summary when the file is good,
+/// otherwise every problem, one per line, and exit 1.
+pub fn check_config(path: &Path, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    match config::load(path) {
+        Ok(loaded) => {
+            writeln!(out, "{}: ok (kiosk {}, site {})", path.display(), loaded.config.kiosk.id, loaded.config.kiosk.site_code)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ConfigError::Invalid(problems)) => {
+            for p in &problems {
+                writeln!(out, "{p}")?;
+            }
+            writeln!(out, "{} problem(s) in {}", problems.len(), path.display())?;
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e).with_context(|| format!("checking {}", path.display())),
+    }
+}

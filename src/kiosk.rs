@@ -1,0 +1,58 @@
+//! Kiosk start-up: everything the GUI needs before its first frame — the checked
+//! configuration, logging into the data directory, and the open record store.
+//!
+//! Each step fails with a message naming what to fix, before any window opens, so an
+//! administrator looking at the journal sees the cause and not a blank screen.
+
+use anyhow::Context;
+
+use crate::config::{CameraSource, LoadedConfig};
+use crate::logging::{self, LogGuard};
+use crate::store::{AuditEntry, Store};
+
+/// A started kiosk: configuration, log file and store, ready for the UI.
+pub struct Kiosk {
+    pub config: LoadedConfig,
+    pub store: Store,
+    /// What the clerk is told about the camera, e.g. "demo camera (no camera configured)".
+    pub camera_label: String,
+    /// What the clerk is told about the server link.
+    pub server_label: String,
+    _log: LogGuard,
+}
+
+impl Kiosk {
+    pub fn start(config: &LoadedConfig) -> anyhow::Result<Kiosk> {
+        let cfg = &config.config;
+        let data_dir = config.data_dir();
+        std::fs::create_dir_all(&data_dir).with_context(|| {
+            format!("cannot create the data directory {} (kiosk.data_dir in {}); create it and give the kiosk user write access", data_dir.display(), config.path.display())
+        })?;
+        let log = logging::init(&cfg.logging.level, Some((&data_dir.join("logs"), cfg.logging.file_max_files)))?;
+        let mut store = Store::open_in(&data_dir)?;
+        let camera_label = match &cfg.camera.source {
+            CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
+            CameraSource::Auto => "demo camera (live cameras arrive with the vision pipeline)".to_owned(),
+            CameraSource::Device(n) => format!("camera device {n} (not opened yet: vision pipeline pending)"),
+            CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
+        };
+        let server_label = if cfg.server.url.is_empty() {
+            "offline: no server configured, records queue locally".to_owned()
+        } else {
+            format!("server {} (records queue locally until sync runs)", cfg.server.url)
+        };
+        let status = store.status()?;
+        tracing::info!(
+            kiosk = %cfg.kiosk.id,
+            store = %store.path().display(),
+            pending = status.pending,
+            "kiosk started"
+        );
+        store.audit(&AuditEntry {
+            actor: "system",
+            action: "kiosk_started",
+            detail: &format!("version {}, {} record(s) pending", env!("CARGO_PKG_VERSION"), status.pending),
+        })?;
+        Ok(Kiosk { config: config.clone(), store, camera_label, server_label, _log: log })
+    }
+}
