@@ -28,18 +28,28 @@ impl Kiosk {
         std::fs::create_dir_all(&data_dir).with_context(|| {
             format!("cannot create the data directory {} (kiosk.data_dir in {}); create it and give the kiosk user write access", data_dir.display(), config.path.display())
         })?;
-        let log = logging::init(&cfg.logging.level, Some((&data_dir.join("logs"), cfg.logging.file_max_files)))?;
+        let log = logging::init(
+            &cfg.logging.level,
+            Some((&data_dir.join("logs"), cfg.logging.file_max_files)),
+        )?;
         let mut store = Store::open_in(&data_dir)?;
         let camera_label = match &cfg.camera.source {
             CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
-            CameraSource::Auto => "demo camera (live cameras arrive with the vision pipeline)".to_owned(),
-            CameraSource::Device(n) => format!("camera device {n} (not opened yet: vision pipeline pending)"),
+            CameraSource::Auto => {
+                "demo camera (live cameras arrive with the vision pipeline)".to_owned()
+            }
+            CameraSource::Device(n) => {
+                format!("camera device {n} (not opened yet: vision pipeline pending)")
+            }
             CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
         };
         let server_label = if cfg.server.url.is_empty() {
             "offline: no server configured, records queue locally".to_owned()
         } else {
-            format!("server {} (records queue locally until sync runs)", cfg.server.url)
+            format!(
+                "server {} (records queue locally until sync runs)",
+                cfg.server.url
+            )
         };
         let status = store.status()?;
         tracing::info!(
@@ -51,8 +61,18 @@ impl Kiosk {
         store.audit(&AuditEntry {
             actor: "system",
             action: "kiosk_started",
-            detail: &format!("version {}, {} record(s) pending", env!("CARGO_PKG_VERSION"), status.pending),
+            detail: &format!(
+                "version {}, {} record(s) pending",
+                env!("CARGO_PKG_VERSION"),
+                status.pending
+            ),
         })?;
-        Ok(Kiosk { config: config.clone(), store, camera_label, server_label, _log: log })
+        Ok(Kiosk {
+            config: config.clone(),
+            store,
+            camera_label,
+            server_label,
+            _log: log,
+        })
     }
 }

@@ -21,7 +21,10 @@ pub struct LogGuard {
 /// which keeps tests that start the kiosk more than once simple.
 pub fn init(level: &str, log_dir: Option<(&Path, usize)>) -> anyhow::Result<LogGuard> {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false).with_filter(filter());
+    let stderr = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_filter(filter());
     let (file_layer, guard) = match log_dir {
         Some((dir, max_files)) => {
             std::fs::create_dir_all(dir).map_err(|e| {
@@ -34,11 +37,17 @@ pub fn init(level: &str, log_dir: Option<(&Path, usize)>) -> anyhow::Result<LogG
                 .max_log_files(max_files)
                 .build(dir)?;
             let (writer, guard) = tracing_appender::non_blocking(appender);
-            let layer = fmt::layer().with_writer(writer).with_ansi(false).with_filter(filter());
+            let layer = fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(filter());
             (Some(layer), Some(guard))
         }
         None => (None, None),
     };
-    let _ = tracing_subscriber::registry().with(stderr).with(file_layer).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file_layer)
+        .try_init();
     Ok(LogGuard { _file: guard })
 }

@@ -19,12 +19,18 @@ fn text(o: &Output) -> String {
 #[test]
 fn id_check_reports_a_valid_number_with_birth_date_and_age() {
     let dir = tempfile::tempdir().unwrap();
-    let o = certpoint(&["id", "check", "11010519491231002X", "--on", "2026-11-25"], dir.path());
+    let o = certpoint(
+        &["id", "check", "11010519491231002X", "--on", "2026-11-25"],
+        dir.path(),
+    );
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(t.contains("valid: 1101**********002X"), "{t}");
     assert!(t.contains("1949-12-31") && t.contains("age: 76"), "{t}");
-    assert!(!t.contains("11010519491231002X"), "the full number must not be echoed: {t}");
+    assert!(
+        !t.contains("11010519491231002X"),
+        "the full number must not be echoed: {t}"
+    );
 }
 
 #[test]
@@ -44,7 +50,17 @@ fn id_check_names_the_expected_check_character() {
 #[test]
 fn id_check_json_for_a_valid_legacy_15_digit_number() {
     let dir = tempfile::tempdir().unwrap();
-    let o = certpoint(&["id", "check", "110105491231002", "--json", "--on", "2026-01-01"], dir.path());
+    let o = certpoint(
+        &[
+            "id",
+            "check",
+            "110105491231002",
+            "--json",
+            "--on",
+            "2026-01-01",
+        ],
+        dir.path(),
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["valid"], true, "{v}");
     assert_eq!(v["id_number"], "1101**********002X");
@@ -60,17 +76,30 @@ fn the_shipped_config_checks_clean_and_queue_commands_open_the_store() {
     // A copy of the shipped config whose data_dir points into the temp dir.
     let shipped = std::fs::read_to_string(root.join("kiosk-config.toml")).unwrap();
     let data = dir.path().join("data");
-    let cfg_text = shipped.replacen("data_dir = \"data\"", &format!("data_dir = {:?}", data.to_str().unwrap()), 1);
-    assert_ne!(cfg_text, shipped, "kiosk-config.toml must set data_dir = \"data\"");
+    let cfg_text = shipped.replacen(
+        "data_dir = \"data\"",
+        &format!("data_dir = {:?}", data.to_str().unwrap()),
+        1,
+    );
+    assert_ne!(
+        cfg_text, shipped,
+        "kiosk-config.toml must set data_dir = \"data\""
+    );
     let cfg_text = cfg_text
-        .replace("dir = \"models\"", &format!("dir = {:?}", root.join("models").to_str().unwrap()))
-        .replace("dir = \"assets/voice\"", &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()));
+        .replace(
+            "dir = \"models\"",
+            &format!("dir = {:?}", root.join("models").to_str().unwrap()),
+        )
+        .replace(
+            "dir = \"assets/voice\"",
+            &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()),
+        );
     let cfg = dir.path().join("kiosk-config.toml");
     std::fs::write(&cfg, cfg_text).unwrap();
 
     let o = certpoint(&["check-config", "kiosk-config.toml"], dir.path());
     assert!(o.status.success(), "{}", text(&o));
-    let o = certpoint(&["check-config"], &root.to_path_buf());
+    let o = certpoint(&["check-config"], root);
     assert!(o.status.success(), "shipped config: {}", text(&o));
 
     let o = certpoint(&["queue", "status", "--json"], dir.path());
@@ -78,8 +107,14 @@ fn the_shipped_config_checks_clean_and_queue_commands_open_the_store() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["pending"], 0);
     assert!(data.join("certpoint.sqlite").exists());
-    let o = certpoint(&["queue", "list", "--json", "--state", "pending"], dir.path());
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(), serde_json::json!([]));
+    let o = certpoint(
+        &["queue", "list", "--json", "--state", "pending"],
+        dir.path(),
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap(),
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -97,9 +132,18 @@ fn check_config_lists_three_mistakes_with_their_lines() {
     let o = certpoint(&["check-config", "broken.toml"], dir.path());
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
-    assert!(t.contains("broken.toml:6:") && t.contains("camera.resolutoin"), "{t}");
-    assert!(t.contains("broken.toml:9:") && t.contains("challenges.count"), "{t}");
-    assert!(t.contains("broken.toml:12:") && t.contains("flow.max_attempts"), "{t}");
+    assert!(
+        t.contains("broken.toml:6:") && t.contains("camera.resolutoin"),
+        "{t}"
+    );
+    assert!(
+        t.contains("broken.toml:9:") && t.contains("challenges.count"),
+        "{t}"
+    );
+    assert!(
+        t.contains("broken.toml:12:") && t.contains("flow.max_attempts"),
+        "{t}"
+    );
     assert!(t.contains("3 problem(s)"), "{t}");
 }
 

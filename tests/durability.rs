@@ -37,12 +37,18 @@ fn acknowledged_records_survive_200_kill_9s() {
             .expect("start certpoint selftest");
         let stdout = child.stdout.take().unwrap();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout).lines().map_while(Result::ok).collect::<Vec<String>>()
+            BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+                .collect::<Vec<String>>()
         });
         std::thread::sleep(delay);
         child.kill().expect("kill -9"); // SIGKILL on Unix
         let status = child.wait().unwrap();
-        assert!(!status.success(), "round {round}: the child ended before it was killed");
+        assert!(
+            !status.success(),
+            "round {round}: the child ended before it was killed"
+        );
         let lines = reader.join().unwrap();
         if !lines.is_empty() {
             kills_mid_write += 1;
@@ -50,7 +56,10 @@ fn acknowledged_records_survive_200_kill_9s() {
         for line in lines {
             let parts: Vec<&str> = line.split(' ').collect();
             assert_eq!(parts.len(), 4, "round {round}: torn ACK line {line:?}");
-            acked.insert(parts[2].to_owned(), (parts[1].parse().unwrap(), parts[3].to_owned()));
+            acked.insert(
+                parts[2].to_owned(),
+                (parts[1].parse().unwrap(), parts[3].to_owned()),
+            );
         }
         check_store(&db, &acked, round);
     }
@@ -58,15 +67,23 @@ fn acknowledged_records_survive_200_kill_9s() {
         "durability: {KILLS} kills, {kills_mid_write} of them after at least one ACK, {} records acknowledged, none lost",
         acked.len()
     );
-    assert!(kills_mid_write > KILLS / 2, "most kills must land in the write loop, not start-up");
+    assert!(
+        kills_mid_write > KILLS / 2,
+        "most kills must land in the write loop, not start-up"
+    );
 }
 
 fn check_store(db: &std::path::Path, acked: &HashMap<String, (u64, String)>, round: usize) {
-    let store = Store::open(db).unwrap_or_else(|e| panic!("round {round}: store does not reopen: {e}"));
+    let store =
+        Store::open(db).unwrap_or_else(|e| panic!("round {round}: store does not reopen: {e}"));
     let status = store.status().unwrap();
     // No gaps: every seq from 1 to last_seq is present exactly once.
     let all = store.list(None, usize::MAX >> 1).unwrap();
-    assert_eq!(all.len() as u64, status.last_seq, "round {round}: seq gap or orphan");
+    assert_eq!(
+        all.len() as u64,
+        status.last_seq,
+        "round {round}: seq gap or orphan"
+    );
     for (i, entry) in all.iter().enumerate() {
         assert_eq!(entry.seq, i as u64 + 1, "round {round}: seq out of order");
         assert_eq!(entry.state, OutboxState::Pending);
@@ -76,7 +93,11 @@ fn check_store(db: &std::path::Path, acked: &HashMap<String, (u64, String)>, rou
             .get(record_id)
             .unwrap_or_else(|e| panic!("round {round}: acknowledged record {record_id} lost: {e}"));
         assert_eq!(rec.record.seq, *seq, "round {round}");
-        assert_eq!(&rec.record.photo.as_ref().unwrap().sha256, sha, "round {round}: torn photo");
+        assert_eq!(
+            &rec.record.photo.as_ref().unwrap().sha256,
+            sha,
+            "round {round}: torn photo"
+        );
         assert!(rec.photo.is_some(), "round {round}: photo bytes missing");
     }
 }

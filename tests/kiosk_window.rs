@@ -8,7 +8,14 @@ use std::time::Duration;
 fn the_kiosk_opens_its_window_with_the_store_under_xvfb() {
     let display = format!(":{}", 90 + std::process::id() % 100);
     let mut xvfb = Command::new("Xvfb")
-        .args([display.as_str(), "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
+        .args([
+            display.as_str(),
+            "-screen",
+            "0",
+            "1280x720x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -20,9 +27,19 @@ fn the_kiosk_opens_its_window_with_the_store_under_xvfb() {
     let shipped = std::fs::read_to_string(root.join("kiosk-config.toml")).unwrap();
     let data = dir.path().join("data");
     let cfg_text = shipped
-        .replacen("data_dir = \"data\"", &format!("data_dir = {:?}", data.to_str().unwrap()), 1)
-        .replace("dir = \"models\"", &format!("dir = {:?}", root.join("models").to_str().unwrap()))
-        .replace("dir = \"assets/voice\"", &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()));
+        .replacen(
+            "data_dir = \"data\"",
+            &format!("data_dir = {:?}", data.to_str().unwrap()),
+            1,
+        )
+        .replace(
+            "dir = \"models\"",
+            &format!("dir = {:?}", root.join("models").to_str().unwrap()),
+        )
+        .replace(
+            "dir = \"assets/voice\"",
+            &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()),
+        );
     let cfg = dir.path().join("kiosk-config.toml");
     std::fs::write(&cfg, cfg_text).unwrap();
 
@@ -38,7 +55,10 @@ fn the_kiosk_opens_its_window_with_the_store_under_xvfb() {
     let _ = xvfb.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(stderr.contains("kiosk started") && stderr.contains("kiosk window open"), "{stderr}");
+    assert!(
+        stderr.contains("kiosk started") && stderr.contains("kiosk window open"),
+        "{stderr}"
+    );
     assert!(data.join("certpoint.sqlite").exists());
     let logs: Vec<_> = std::fs::read_dir(data.join("logs")).unwrap().collect();
     assert_eq!(logs.len(), 1, "one rotating log file");

@@ -9,7 +9,12 @@ use serde_json::json;
 
 use crate::id_number::{IdError, IdNumber};
 
-pub(super) fn check(number: &str, on: NaiveDate, json: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub(super) fn check(
+    number: &str,
+    on: NaiveDate,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let report = match IdNumber::parse(number) {
         Ok(id) => {
             let age = id.age_on(on);

@@ -15,7 +15,8 @@ use crate::config::{self, ConfigError, LoadedConfig};
 
 /// Where the kiosk looks for its configuration when `--config` is not given: the
 /// development copy in the working directory first, then the packaged one.
-pub const DEFAULT_CONFIG_PATHS: [&str; 2] = ["kiosk-config.toml", "/etc/certpoint/kiosk-config.toml"];
+pub const DEFAULT_CONFIG_PATHS: [&str; 2] =
+    ["kiosk-config.toml", "/etc/certpoint/kiosk-config.toml"];
 
 #[derive(Debug, Parser)]
 #[command(name = "certpoint", version, about = "Pension certification kiosk")]
@@ -128,7 +129,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         None => crate::ui::run_kiosk(&load_config(cli.config.as_deref())?, &RunArgs::default()),
-        Some(Command::Run(args)) => crate::ui::run_kiosk(&load_config(cli.config.as_deref())?, &args),
+        Some(Command::Run(args)) => {
+            crate::ui::run_kiosk(&load_config(cli.config.as_deref())?, &args)
+        }
         Some(Command::CheckConfig { path }) => {
             let path = path.or(cli.config).unwrap_or_else(default_config_path);
             check_config(&path, &mut out)
@@ -137,7 +140,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
             id::check(&number, on, json, &mut out)
         }
-        Some(Command::Queue(cmd)) => queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out),
+        Some(Command::Queue(cmd)) => {
+            queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
+        }
         Some(Command::Audit(AuditCommand::List { limit, json })) => {
             queue::audit_list(&load_config(cli.config.as_deref())?, limit, json, &mut out)
         }
@@ -174,7 +179,13 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<LoadedConfig> {
 pub fn check_config(path: &Path, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     match config::load(path) {
         Ok(loaded) => {
-            writeln!(out, "{}: ok (kiosk {}, site {})", path.display(), loaded.config.kiosk.id, loaded.config.kiosk.site_code)?;
+            writeln!(
+                out,
+                "{}: ok (kiosk {}, site {})",
+                path.display(),
+                loaded.config.kiosk.id,
+                loaded.config.kiosk.site_code
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(ConfigError::Invalid(problems)) => {

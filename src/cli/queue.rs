@@ -8,7 +8,11 @@ use super::{QueueCommand, StateArg};
 use crate::config::LoadedConfig;
 use crate::store::{OutboxState, Store};
 
-pub(super) fn run(cfg: &LoadedConfig, cmd: QueueCommand, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub(super) fn run(
+    cfg: &LoadedConfig,
+    cmd: QueueCommand,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open_in(&cfg.data_dir())?;
     match cmd {
         QueueCommand::Status { json } => {
@@ -19,7 +23,11 @@ pub(super) fn run(cfg: &LoadedConfig, cmd: QueueCommand, out: &mut impl Write) -
                 writeln!(out, "pending:  {}", s.pending)?;
                 writeln!(out, "sent:     {}", s.sent)?;
                 writeln!(out, "rejected: {}", s.rejected)?;
-                writeln!(out, "oldest pending: {}", s.oldest_pending_at.as_deref().unwrap_or("-"))?;
+                writeln!(
+                    out,
+                    "oldest pending: {}",
+                    s.oldest_pending_at.as_deref().unwrap_or("-")
+                )?;
                 writeln!(out, "last seq: {}", s.last_seq)?;
             }
         }
@@ -33,13 +41,26 @@ pub(super) fn run(cfg: &LoadedConfig, cmd: QueueCommand, out: &mut impl Write) -
             if json {
                 writeln!(out, "{}", serde_json::to_string(&entries)?)?;
             } else {
-                writeln!(out, "{:>6}  {:<36}  {:<9}  {:<13}  {:<18}  created", "seq", "record", "state", "outcome", "id number")?;
+                writeln!(
+                    out,
+                    "{:>6}  {:<36}  {:<9}  {:<13}  {:<18}  created",
+                    "seq", "record", "state", "outcome", "id number"
+                )?;
                 for e in &entries {
-                    let note = e.rejected_reason.as_deref().or(e.last_error.as_deref()).unwrap_or("");
+                    let note = e
+                        .rejected_reason
+                        .as_deref()
+                        .or(e.last_error.as_deref())
+                        .unwrap_or("");
                     writeln!(
                         out,
                         "{:>6}  {:<36}  {:<9}  {:<13}  {:<18}  {}  {note}",
-                        e.seq, e.record_id, e.state.as_str(), e.outcome, e.id_number, e.created_at
+                        e.seq,
+                        e.record_id,
+                        e.state.as_str(),
+                        e.outcome,
+                        e.id_number,
+                        e.created_at
                     )?;
                 }
             }
@@ -48,14 +69,23 @@ pub(super) fn run(cfg: &LoadedConfig, cmd: QueueCommand, out: &mut impl Write) -
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn audit_list(cfg: &LoadedConfig, limit: usize, json: bool, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+pub(super) fn audit_list(
+    cfg: &LoadedConfig,
+    limit: usize,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
     let store = Store::open_in(&cfg.data_dir())?;
     let rows = store.audit_entries(limit)?;
     if json {
         writeln!(out, "{}", serde_json::to_string(&rows)?)?;
     } else {
         for r in &rows {
-            writeln!(out, "{:>6}  {}  {:<12}  {:<16}  {}", r.id, r.at, r.actor, r.action, r.detail)?;
+            writeln!(
+                out,
+                "{:>6}  {}  {:<12}  {:<16}  {}",
+                r.id, r.at, r.actor, r.action, r.detail
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

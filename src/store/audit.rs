@@ -111,7 +111,10 @@ mod tests {
             redact_id_numbers("scan 11010519491231002x ok, seq 42, 110105491231002"),
             "scan 1101**********002x ok, seq 42, 1101*******1002"
         );
-        assert_eq!(redact_id_numbers("score 0.87 at 2026-04-01"), "score 0.87 at 2026-04-01");
+        assert_eq!(
+            redact_id_numbers("score 0.87 at 2026-04-01"),
+            "score 0.87 at 2026-04-01"
+        );
         assert_eq!(redact_id_numbers("1234567890123456789012"), "*".repeat(22));
     }
 }

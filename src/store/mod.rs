@@ -63,15 +63,22 @@ impl Store {
         if path.exists() {
             check_integrity(path)?;
         }
-        let open_err = |source| StoreError::Open { path: path.to_owned(), source };
+        let open_err = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
         let conn = Connection::open(path).map_err(open_err)?;
         // WAL lets the sync worker read while the flow writes; FULL makes every commit
         // fsync the WAL, which is what "acknowledged" has to mean here.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(path, e))?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| classify(path, e))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        let mut store = Store { conn, path: path.to_owned() };
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
         schema::migrate(&mut store.conn, path)?;
         Ok(store)
     }
@@ -123,7 +130,10 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
             path: path.to_owned(),
             detail: e.to_string(),
         },
-        _ => StoreError::Open { path: path.to_owned(), source: e },
+        _ => StoreError::Open {
+            path: path.to_owned(),
+            source: e,
+        },
     }
 }
 

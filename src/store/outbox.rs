@@ -138,10 +138,17 @@ impl Store {
             certpoint_protocol::Method::ClerkManual { clerk_id, .. } => format!("clerk:{clerk_id}"),
             certpoint_protocol::Method::FaceAuto => "system".to_owned(),
         };
-        let entry = AuditEntry { actor: &actor, action: "record_stored", detail: &detail };
+        let entry = AuditEntry {
+            actor: &actor,
+            action: "record_stored",
+            detail: &detail,
+        };
         append(&tx, &entry, now)?;
         tx.commit()?;
-        Ok(Enqueued { record_id, seq: seq as u64 })
+        Ok(Enqueued {
+            record_id,
+            seq: seq as u64,
+        })
     }
 
     pub fn status(&self) -> Result<QueueStatus> {
@@ -159,11 +166,11 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        let last_seq: i64 =
-            self.conn
-                .query_row("SELECT COALESCE(MAX(last_seq), 0) FROM kiosk_sequence", [], |r| {
-                    r.get(0)
-                })?;
+        let last_seq: i64 = self.conn.query_row(
+            "SELECT COALESCE(MAX(last_seq), 0) FROM kiosk_sequence",
+            [],
+            |r| r.get(0),
+        )?;
         Ok(QueueStatus {
             pending: pending as u64,
             sent: sent as u64,
@@ -206,7 +213,11 @@ impl Store {
              WHERE r.state = 'pending' ORDER BY r.seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<Vec<u8>>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<Vec<u8>>>(2)?,
+            ))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -225,7 +236,13 @@ impl Store {
                  LEFT JOIN record_photos p ON p.record_id = r.record_id
                  WHERE r.record_id = ?1",
                 [record_id],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<Vec<u8>>>(1)?, r.get::<_, String>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<Vec<u8>>>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                },
             )
             .optional()?
             .ok_or_else(|| StoreError::UnknownRecord(record_id.to_owned()))?;
@@ -236,20 +253,32 @@ impl Store {
     /// Marks a record acknowledged by the server. Only the sync worker calls this, and
     /// only after a 2xx answer.
     pub fn mark_sent(&mut self, record_id: &str, at: DateTime<FixedOffset>) -> Result<()> {
-        self.set_state(record_id, "UPDATE records SET state = 'sent', sent_at = ?2, last_error = NULL
-                                   WHERE record_id = ?1", &at.to_rfc3339())
+        self.set_state(
+            record_id,
+            "UPDATE records SET state = 'sent', sent_at = ?2, last_error = NULL
+                                   WHERE record_id = ?1",
+            &at.to_rfc3339(),
+        )
     }
 
     /// Parks a record the server refused as invalid, with the server's reason.
     pub fn mark_rejected(&mut self, record_id: &str, reason: &str) -> Result<()> {
-        self.set_state(record_id, "UPDATE records SET state = 'rejected', rejected_reason = ?2
-                                   WHERE record_id = ?1", reason)
+        self.set_state(
+            record_id,
+            "UPDATE records SET state = 'rejected', rejected_reason = ?2
+                                   WHERE record_id = ?1",
+            reason,
+        )
     }
 
     /// Notes a failed send attempt (the record stays pending).
     pub fn note_send_failure(&mut self, record_id: &str, error: &str) -> Result<()> {
-        self.set_state(record_id, "UPDATE records SET send_attempts = send_attempts + 1,
-                                   last_error = ?2 WHERE record_id = ?1", error)
+        self.set_state(
+            record_id,
+            "UPDATE records SET send_attempts = send_attempts + 1,
+                                   last_error = ?2 WHERE record_id = ?1",
+            error,
+        )
     }
 
     fn set_state(&mut self, record_id: &str, sql: &str, value: &str) -> Result<()> {
@@ -264,17 +293,26 @@ impl Store {
 /// Parses a stored body back and checks the photo against the hash the body carries,
 /// so a torn or edited row is reported instead of being sent.
 fn decode(record_id: String, body: String, photo: Option<Vec<u8>>) -> Result<PendingRecord> {
-    let bad = |detail: String| StoreError::BadStoredRecord { record_id: record_id.clone(), detail };
+    let bad = |detail: String| StoreError::BadStoredRecord {
+        record_id: record_id.clone(),
+        detail,
+    };
     let record: CertificationRecord =
         serde_json::from_str(&body).map_err(|e| bad(format!("body is not a record: {e}")))?;
     match (&record.photo, &photo) {
         (Some(meta), Some(bytes)) if meta.sha256 != hex_sha256(bytes) => {
-            return Err(bad("photo bytes do not match the sha256 in the record".into()))
+            return Err(bad(
+                "photo bytes do not match the sha256 in the record".into()
+            ))
         }
         (Some(_), None) => return Err(bad("the record names a photo that is missing".into())),
         _ => {}
     }
-    Ok(PendingRecord { record, body, photo })
+    Ok(PendingRecord {
+        record,
+        body,
+        photo,
+    })
 }
 
 pub(crate) fn hex_sha256(bytes: &[u8]) -> String {

@@ -8,10 +8,8 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use certpoint_protocol::{CertificationRecord, FaceMatch, Method, Outcome, RECORD_SCHEMA_VERSION};
 use chrono::Local;
-use certpoint_protocol::{
-    CertificationRecord, FaceMatch, Method, Outcome, RECORD_SCHEMA_VERSION,
-};
 use uuid::Uuid;
 
 use super::Store;
@@ -63,12 +61,19 @@ pub fn synthetic_photo(n: u64, len: usize) -> Vec<u8> {
 pub fn write_acknowledged(db: &Path, count: u64, out: &mut impl Write) -> anyhow::Result<()> {
     let mut store = Store::open(db)?;
     for i in 0..count {
-        let photo = synthetic_photo(i ^ std::process::id() as u64, 2_000 + (i as usize * 997) % 30_000);
+        let photo = synthetic_photo(
+            i ^ std::process::id() as u64,
+            2_000 + (i as usize * 997) % 30_000,
+        );
         let done = store.enqueue(synthetic_record("SELFTEST", 1), Some(&photo))?;
-        writeln!(out, "ACK {} {} {}", done.seq, done.record_id, super::outbox::hex_sha256(&photo))?;
+        writeln!(
+            out,
+            "ACK {} {} {}",
+            done.seq,
+            done.record_id,
+            super::outbox::hex_sha256(&photo)
+        )?;
         out.flush()?;
     }
     Ok(())
 }
-
-

@@ -18,9 +18,15 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     viewport = if windowed {
         viewport.with_inner_size([1280.0, 720.0])
     } else {
-        viewport.with_fullscreen(true).with_decorations(false).with_always_on_top()
+        viewport
+            .with_fullscreen(true)
+            .with_decorations(false)
+            .with_always_on_top()
     };
-    let options = eframe::NativeOptions { viewport, ..Default::default() };
+    let options = eframe::NativeOptions {
+        viewport,
+        ..Default::default()
+    };
     let exit_after = args.exit_after_secs.map(Duration::from_secs_f64);
     let started = Instant::now();
     eframe::run_native(
@@ -58,7 +64,13 @@ impl eframe::App for Placeholder {
                 ui.add_space(20.0);
                 ui.label(egui::RichText::new("Please hand your ID card to the clerk").size(48.0));
                 ui.add_space(40.0);
-                ui.label(egui::RichText::new("DEMO / PLACEHOLDER SCREEN — the certification screens are not built yet").size(28.0).color(egui::Color32::from_rgb(220, 120, 0)));
+                ui.label(
+                    egui::RichText::new(
+                        "DEMO / PLACEHOLDER SCREEN — the certification screens are not built yet",
+                    )
+                    .size(28.0)
+                    .color(egui::Color32::from_rgb(220, 120, 0)),
+                );
                 ui.add_space(30.0);
                 for line in [
                     format!("Kiosk {} · site {}", cfg.kiosk.id, cfg.kiosk.site_code),
@@ -67,7 +79,10 @@ impl eframe::App for Placeholder {
                     format!("Camera: {}", self.kiosk.camera_label),
                     format!("Server: {}", self.kiosk.server_label),
                     match &status {
-                        Some(s) => format!("Queue: {} pending, {} sent, {} rejected", s.pending, s.sent, s.rejected),
+                        Some(s) => format!(
+                            "Queue: {} pending, {} sent, {} rejected",
+                            s.pending, s.sent, s.rejected
+                        ),
                         None => "Queue: unreadable (see log)".to_owned(),
                     },
                 ] {

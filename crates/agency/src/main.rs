@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 #[derive(Debug, Parser)]
-#[command(name = "certpoint-agency", version, about = "Reference central agency server for certpoint kiosks")]
+#[command(
+    name = "certpoint-agency",
+    version,
+    about = "Reference central agency server for certpoint kiosks"
+)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8443")]

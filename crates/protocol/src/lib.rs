@@ -23,7 +23,13 @@ pub fn mask_id_number(raw: &str) -> String {
         15 | 18 => chars
             .iter()
             .enumerate()
-            .map(|(i, c)| if i < 4 || i >= chars.len() - 4 { *c } else { '*' })
+            .map(|(i, c)| {
+                if i < 4 || i >= chars.len() - 4 {
+                    *c
+                } else {
+                    '*'
+                }
+            })
             .collect(),
         n => "*".repeat(n),
     }

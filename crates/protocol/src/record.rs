@@ -203,7 +203,9 @@ mod tests {
         let text = crate::canonical_json(&r).unwrap();
         let back: CertificationRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back, r);
-        assert!(text.contains(r#""method":{"clerk_id":"C01","kind":"clerk_manual","reason":"card checked"}"#));
+        assert!(text.contains(
+            r#""method":{"clerk_id":"C01","kind":"clerk_manual","reason":"card checked"}"#
+        ));
     }
 
     fn sample() -> CertificationRecord {
@@ -220,10 +222,20 @@ mod tests {
             ended_at: t,
             outcome: Outcome::ManualPassed,
             reason: Some("face_match_below_threshold".into()),
-            method: Method::ClerkManual { clerk_id: "C01".into(), reason: "card checked".into() },
+            method: Method::ClerkManual {
+                clerk_id: "C01".into(),
+                reason: "card checked".into(),
+            },
             attempt: 2,
-            challenges: vec![ChallengeResult { action: Action::Blink, passed: true, duration_ms: 1500 }],
-            passive_liveness: Some(Scored { score: 0.9, threshold: 0.5 }),
+            challenges: vec![ChallengeResult {
+                action: Action::Blink,
+                passed: true,
+                duration_ms: 1500,
+            }],
+            passive_liveness: Some(Scored {
+                score: 0.9,
+                threshold: 0.5,
+            }),
             face_match: FaceMatch::PendingServerMatch,
             quality: None,
             photo: None,
