@@ -34,7 +34,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
         options,
         Box::new(move |_cc| {
             tracing::info!("kiosk window open");
-            Ok(Box::new(Placeholder { kiosk, started, exit_after }))
+            Ok(Box::new(Placeholder { kiosk, started, exit_after, fullscreen: !windowed, sized_to_monitor: false }))
         }),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
@@ -46,6 +46,8 @@ struct Placeholder {
     kiosk: Kiosk,
     started: Instant,
     exit_after: Option<Duration>,
+    fullscreen: bool,
+    sized_to_monitor: bool,
 }
 
 impl eframe::App for Placeholder {
@@ -54,10 +56,20 @@ impl eframe::App for Placeholder {
         if self.exit_after.is_some_and(|d| self.started.elapsed() >= d) {
             tracing::info!("closing the window as asked by --exit-after-secs");
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            self.exit_after = None;
+        }
+        if self.fullscreen && !self.sized_to_monitor {
+            // Without a window manager (bare X, Xvfb) the fullscreen request is ignored
+            // and the window stays small in a corner; cover the monitor ourselves.
+            if let Some(size) = ctx.input(|i| i.viewport().monitor_size) {
+                ctx.send_viewport_cmd(egui::ViewportCommand::OuterPosition(egui::pos2(0.0, 0.0)));
+                ctx.send_viewport_cmd(egui::ViewportCommand::InnerSize(size));
+                self.sized_to_monitor = true;
+            }
         }
         let cfg = &self.kiosk.config.config;
         let status = self.kiosk.store.status().ok();
-        egui::Frame::central_panel(ui.style()).show(ui, |ui| {
+        egui::CentralPanel::default_margins().show(ui, |ui| {
             ui.vertical_centered(|ui| {
                 ui.add_space(60.0);
                 ui.label(egui::RichText::new("certpoint").size(64.0).strong());
