@@ -20,4 +20,5 @@ pub mod logging;
 pub mod record;
 pub mod store;
 pub mod ui;
+pub mod vision;
 pub mod wedge;
