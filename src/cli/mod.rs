@@ -3,6 +3,7 @@
 
 mod id;
 mod queue;
+mod vision;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,6 +44,29 @@ pub enum Command {
     /// Resident ID number tools.
     #[command(subcommand)]
     Id(IdCommand),
+    /// Analyse photos with the face pipeline: boxes, landmarks, pose, eyes, quality,
+    /// passive liveness (one JSON object per image with --json).
+    Analyze {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Model directory (default: the config's models.dir, else ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Compare the faces in two photos (each must hold exactly one face).
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Similarity threshold (default: the config's thresholds.face_match).
+        #[arg(long)]
+        threshold: Option<f32>,
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
     /// Show the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -140,6 +164,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let on = on.unwrap_or_else(|| chrono::Local::now().date_naive());
             id::check(&number, on, json, &mut out)
         }
+        Some(Command::Analyze {
+            images,
+            json,
+            models,
+        }) => {
+            let cfg = optional_config(cli.config.as_deref())?;
+            let mut v = vision::open_vision(models.as_deref(), cfg.as_ref())?;
+            vision::analyze(&mut v, &images, json, &mut out)
+        }
+        Some(Command::Compare {
+            a,
+            b,
+            json,
+            threshold,
+            models,
+        }) => {
+            let cfg = optional_config(cli.config.as_deref())?;
+            let threshold = threshold
+                .or(cfg.as_ref().map(|c| c.config.thresholds.face_match))
+                .unwrap_or(crate::config::Thresholds::default().face_match);
+            let mut v = vision::open_vision(models.as_deref(), cfg.as_ref())?;
+            vision::compare(&mut v, &a, &b, threshold, json, &mut out)
+        }
         Some(Command::Queue(cmd)) => {
             queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
         }
@@ -160,6 +207,16 @@ pub fn default_config_path() -> PathBuf {
         .map(PathBuf::from)
         .find(|p| p.exists())
         .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_PATHS[0]))
+}
+
+/// For commands that work without a kiosk configuration (photo tools): the named file
+/// must load; with none named, the default file is used only if it exists.
+fn optional_config(path: Option<&Path>) -> anyhow::Result<Option<LoadedConfig>> {
+    match path {
+        Some(p) => load_config(Some(p)).map(Some),
+        None if default_config_path().exists() => load_config(None).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Loads the configuration or fails with every problem listed.

@@ -34,7 +34,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            face_match: 0.55,
+            face_match: 0.4,
             passive_liveness: 0.5,
             face_size_min: 0.18,
             face_size_max: 0.55,
