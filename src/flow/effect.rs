@@ -127,7 +127,7 @@ impl EndReason {
 pub enum ClerkNotice {
     /// The scanned person is younger than the minimum pension age; no session started.
     TooYoung { age: u32, min_age: u32 },
-    /// Today is outside the configured certification window; no session started.
+    /// Today is outside the configured certification window; the session goes ahead.
     OutsideWindow { from: NaiveDate, to: NaiveDate },
     /// A scan arrived while a session is still running or awaiting a decision.
     SessionBusy,

@@ -53,7 +53,8 @@
 //!   says so for `result_display_ms`. Learned only mid-attempt, it just notifies the clerk.
 //! - **Scans** start a session in `Idle`, on the pass screen and on the
 //!   already-certified screen; elsewhere they are refused with a clerk notice. Too young
-//!   or outside `certification_window`: refused, no record.
+//!   is refused (no record); outside `certification_window` the clerk is warned and the
+//!   session goes ahead.
 //! - **Camera lost** ends any session (a retry needs the camera; the clerk can cancel and
 //!   restart once it is back) and shows `CameraFault` until `CameraRestored` or
 //!   `ClerkCancel`.

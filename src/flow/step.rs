@@ -112,10 +112,12 @@ fn scanned(
         }));
         return state;
     }
+    // Outside the on-site window the clerk is warned but the session goes ahead: a
+    // retiree who came in late must still be able to certify, and the record carries
+    // the date for the agency to judge.
     if let Some((from, to)) = params.certification_window {
         if today < from || today > to {
             fx.push(Effect::Notify(ClerkNotice::OutsideWindow { from, to }));
-            return state;
         }
     }
     fx.push(Effect::FetchReference(id.clone()));

@@ -84,7 +84,7 @@ fn someone_too_young_is_refused_without_a_record() {
 }
 
 #[test]
-fn scans_outside_the_certification_window_are_refused() {
+fn scans_outside_the_certification_window_warn_the_clerk_and_go_ahead() {
     let mut params = FlowParams::for_tests();
     let (from, to) = (
         NaiveDate::from_ymd_opt(2026, 5, 1).unwrap(),
@@ -102,14 +102,15 @@ fn scans_outside_the_certification_window_are_refused() {
         )],
         &params,
     );
-    assert_eq!(state, State::Idle);
+    assert_eq!(state.name(), "identity_entered");
     assert_eq!(
-        fx,
-        vec![Effect::Notify(ClerkNotice::OutsideWindow { from, to })]
+        fx.first(),
+        Some(&Effect::Notify(ClerkNotice::OutsideWindow { from, to }))
     );
+    assert!(fx.iter().any(|e| matches!(e, Effect::FetchReference(_))));
 
     params.certification_window = Some((from.with_month(4).unwrap(), wall_at(0).date_naive()));
-    let (state, _) = replay(
+    let (state, fx) = replay(
         State::Idle,
         &[(
             0,
@@ -120,7 +121,11 @@ fn scans_outside_the_certification_window_are_refused() {
         )],
         &params,
     );
-    assert_eq!(state.name(), "identity_entered", "both ends are inclusive");
+    assert_eq!(state.name(), "identity_entered");
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Notify(ClerkNotice::OutsideWindow { .. }))),
+        "both ends are inclusive: {fx:?}"
+    );
 }
 
 #[test]
