@@ -11,14 +11,18 @@
 //! - [`record`]: an ended attempt plus the kiosk's identity → the stored record.
 //! - [`cli`], [`kiosk`], [`ui`]: the command line, start-up and the window.
 
+pub mod camera;
 pub mod cli;
 pub mod config;
+pub mod driver;
 pub mod flow;
 pub mod id_number;
 pub mod kiosk;
+pub mod liveness;
 pub mod logging;
 pub mod record;
 pub mod store;
+pub mod synth;
 pub mod ui;
 pub mod vision;
 pub mod wedge;
