@@ -1,6 +1,7 @@
 //! The command line. `main.rs` calls [`run`]; every subcommand is a library function
 //! here, so the headless paths are tested the same way the kiosk runs them.
 
+mod certify;
 mod id;
 mod queue;
 mod vision;
@@ -64,6 +65,37 @@ pub enum Command {
         /// Similarity threshold (default: the config's thresholds.face_match).
         #[arg(long)]
         threshold: Option<f32>,
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Run one certification attempt on a replay, headless, and print the stored record.
+    Certify {
+        /// Frame source: file:DIR (images played once, in name order) or file:PHOTO.
+        #[arg(long)]
+        camera: String,
+        /// The retiree's resident ID number.
+        #[arg(long)]
+        id: String,
+        /// Reference photo to match against (without it the record is marked for the
+        /// server to match later).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Seed of the challenge order (default: random).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a SYNTHETIC replay from one photo (warped head turns, painted blinks) for
+    /// tests and demos: a directory of numbered JPEG frames for `certify --camera file:DIR`.
+    SynthReplay {
+        #[arg(long)]
+        photo: PathBuf,
+        /// Comma-separated actions in order, e.g. blink,turn_left,look_up (empty = a still face).
+        #[arg(long, default_value = "")]
+        actions: String,
+        #[arg(long)]
+        out: PathBuf,
         #[arg(long)]
         models: Option<PathBuf>,
     },
@@ -186,6 +218,56 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or(crate::config::Thresholds::default().face_match);
             let mut v = vision::open_vision(models.as_deref(), cfg.as_ref())?;
             vision::compare(&mut v, &a, &b, threshold, json, &mut out)
+        }
+        Some(Command::Certify {
+            camera,
+            id,
+            reference,
+            seed,
+            json,
+        }) => {
+            let cfg = load_config(cli.config.as_deref())?;
+            certify::run(
+                &cfg,
+                certify::CertifyArgs {
+                    camera,
+                    id,
+                    reference,
+                    seed,
+                    json,
+                },
+                &mut out,
+            )
+        }
+        Some(Command::SynthReplay {
+            photo,
+            actions,
+            out: dir,
+            models,
+        }) => {
+            let cfg = optional_config(cli.config.as_deref())?;
+            let mut v = vision::open_vision(models.as_deref(), cfg.as_ref())?;
+            let actions = actions
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    certpoint_protocol::Action::parse(s.trim())
+                        .ok_or_else(|| anyhow::anyhow!("--actions: unknown action {s:?}; use blink, turn_left, turn_right, look_up"))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let img = image::open(&photo)
+                .with_context(|| format!("cannot read {}", photo.display()))?
+                .to_rgb8();
+            let synth = crate::synth::Synth::from_photo(&mut v, &img)?;
+            let frames = synth.replay(&actions);
+            crate::synth::write_replay(&frames, &dir)?;
+            writeln!(
+                out,
+                "{} synthetic frames written to {}",
+                frames.len(),
+                dir.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(Command::Queue(cmd)) => {
             queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out)

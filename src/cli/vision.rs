@@ -21,9 +21,7 @@ pub(super) fn open_vision(
         (None, Some(c)) => c.models_dir(),
         (None, None) => PathBuf::from("models"),
     };
-    let threads = cfg
-        .map(|c| c.config.models.intra_threads as usize)
-        .unwrap_or(1);
+    let threads = cfg.map(|c| c.config.models.intra_threads).unwrap_or(1);
     Ok(Vision::load(&dir, None, threads)?)
 }
 

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{redact_id_numbers, AuditEntry, AuditRow};
-pub use outbox::{Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
+pub use outbox::{hex_sha256, Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "certpoint.sqlite";

@@ -315,7 +315,7 @@ fn decode(record_id: String, body: String, photo: Option<Vec<u8>>) -> Result<Pen
     })
 }
 
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+pub fn hex_sha256(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }

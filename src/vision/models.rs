@@ -32,6 +32,16 @@ fn run<R>(
     read(&outputs).map_err(ort_err(model))
 }
 
+/// Interleaved RGB bytes → planar (NCHW) floats through `norm`.
+fn to_planar(rgb: &[u8], out: &mut [f32], norm: impl Fn(u8) -> f32) {
+    let plane = rgb.len() / 3;
+    for (i, px) in rgb.chunks_exact(3).enumerate() {
+        for (ch, &v) in px.iter().enumerate() {
+            out[ch * plane + i] = norm(v);
+        }
+    }
+}
+
 fn output<'a>(
     outs: &'a ort::session::SessionOutputs<'_>,
     name: &str,
@@ -91,11 +101,7 @@ impl Detector {
                 240,
                 &mut self.crop,
             );
-            for (i, px) in self.crop.chunks_exact(3).enumerate() {
-                for c in 0..3 {
-                    self.input[c * plane + i] = (px[c] as f32 - 127.0) / 128.0;
-                }
-            }
+            to_planar(&self.crop, &mut self.input, |v| (v as f32 - 127.0) / 128.0);
             s
         };
         let mut cands = run(
@@ -231,12 +237,7 @@ impl Iris {
             cy - f * k * s * 32.0 - k * c * 32.0,
         ]);
         affine_crop(img, &m, 64, 64, &mut self.crop);
-        let plane = 64 * 64;
-        for (i, px) in self.crop.chunks_exact(3).enumerate() {
-            for ch in 0..3 {
-                self.input[ch * plane + i] = px[ch] as f32 / 255.0;
-            }
-        }
+        to_planar(&self.crop, &mut self.input, |v| v as f32 / 255.0);
         run(
             &mut self.session,
             "iris",
@@ -343,12 +344,7 @@ impl Embedder {
     ) -> Result<(Vec<f32>, f32), VisionError> {
         let to_template = umeyama(five, &ARCFACE_112);
         affine_crop(img, &invert(to_template), 112, 112, &mut self.crop);
-        let plane = 112 * 112;
-        for (i, px) in self.crop.chunks_exact(3).enumerate() {
-            for ch in 0..3 {
-                self.input[ch * plane + i] = (px[ch] as f32 - 127.0) / 128.0;
-            }
-        }
+        to_planar(&self.crop, &mut self.input, |v| (v as f32 - 127.0) / 128.0);
         let mut e = run(
             &mut self.session,
             "embedder",
@@ -358,7 +354,7 @@ impl Embedder {
             |o| Ok(output(o, "output")?.to_vec()),
         )?;
         let norm = e.iter().map(|v| v * v).sum::<f32>().sqrt();
-        if !(norm > 0.0) || !norm.is_finite() {
+        if !norm.is_finite() || norm <= 0.0 {
             return Err(VisionError::Inference {
                 model: "embedder",
                 detail: format!("embedding norm {norm}"),

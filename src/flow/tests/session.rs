@@ -123,7 +123,8 @@ fn scans_outside_the_certification_window_warn_the_clerk_and_go_ahead() {
     );
     assert_eq!(state.name(), "identity_entered");
     assert!(
-        !fx.iter().any(|e| matches!(e, Effect::Notify(ClerkNotice::OutsideWindow { .. }))),
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Notify(ClerkNotice::OutsideWindow { .. }))),
         "both ends are inclusive: {fx:?}"
     );
 }

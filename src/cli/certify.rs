@@ -1,0 +1,211 @@
+//! `certpoint certify`: one certification attempt from a replay, with no window — the
+//! whole flow (positioning, challenges, passive liveness, match) on recorded frames,
+//! ending in a stored record that is printed.
+//!
+//! Time is the replay's own clock (frame number / fps), not the wall clock, so a replay
+//! gives the same result however fast the machine analyses it. When the replay ends
+//! (played once) the clock keeps ticking until the flow's timeouts end the attempt.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, FixedOffset, Local};
+use image::RgbImage;
+use serde_json::json;
+
+use crate::camera::{FrameSource, ReplayOptions, ReplaySource};
+use crate::config::{CameraSource, LoadedConfig};
+use crate::driver::{Driver, Host, ReferenceAnswer};
+use crate::flow::{ClerkNotice, Event, Now, Prompt};
+use crate::id_number::IdNumber;
+use crate::liveness::LivenessParams;
+use crate::record::KioskIdentity;
+use crate::store::{Enqueued, Store};
+use crate::vision::{Vision, Wants};
+
+/// The command's arguments, already parsed by clap.
+pub struct CertifyArgs {
+    pub camera: String,
+    pub id: String,
+    pub reference: Option<PathBuf>,
+    pub seed: Option<u64>,
+    pub json: bool,
+}
+
+/// How long after the replay's end the clock may run before giving up. Longer than any
+/// configurable timeout chain, so the flow always ends the attempt itself first.
+const MAX_TAIL_MS: u64 = 3_600_000;
+const TICK_MS: u64 = 100;
+
+struct CliHost {
+    store: Store,
+    reference: Option<(RgbImage, String)>,
+    prompts: Vec<String>,
+    notices: Vec<String>,
+}
+
+impl Host for CliHost {
+    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
+        match self.reference.take() {
+            Some((photo, version)) => ReferenceAnswer::Found { photo, version },
+            // No server link in the headless command: the record is matched later.
+            None => ReferenceAnswer::Unavailable,
+        }
+    }
+
+    fn store(
+        &mut self,
+        record: certpoint_protocol::CertificationRecord,
+        photo: Option<&[u8]>,
+    ) -> anyhow::Result<Enqueued> {
+        Ok(self.store.enqueue(record, photo)?)
+    }
+
+    fn speak(&mut self, prompt: &Prompt) {
+        self.prompts.push(prompt.key());
+    }
+
+    fn notify(&mut self, notice: &ClerkNotice) {
+        self.notices.push(format!("{notice:?}"));
+    }
+}
+
+pub(super) fn run(
+    cfg: &LoadedConfig,
+    args: CertifyArgs,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let id = IdNumber::parse(&args.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
+    let mut source = open_replay(cfg, &args.camera)?;
+    let reference = match &args.reference {
+        Some(p) => Some(load_reference(p)?),
+        None => None,
+    };
+    let mut vision = Vision::load(&cfg.models_dir(), None, cfg.config.models.intra_threads)?;
+    let identity = KioskIdentity {
+        kiosk_id: cfg.config.kiosk.id.clone(),
+        site_code: cfg.config.kiosk.site_code.clone(),
+        app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        models: vision.model_hashes.clone(),
+    };
+    let mut driver = Driver::new(cfg, identity, LivenessParams::default());
+    let mut host = CliHost {
+        store: Store::open_in(&cfg.data_dir())?,
+        reference,
+        prompts: Vec::new(),
+        notices: Vec::new(),
+    };
+    let start = Local::now().fixed_offset();
+    let at = |ms: u64| Now {
+        mono_ms: ms,
+        wall: wall(start, ms),
+    };
+    let seed = args.seed.unwrap_or_else(rand::random);
+    driver.event(&mut host, &mut vision, at(0), Event::IdScanned { id, seed })?;
+
+    // Frames start just after the scan, as they would at the kiosk.
+    let offset = TICK_MS;
+    let mut clock = offset;
+    let mut frames = 0u64;
+    while driver.stored.is_empty() && !matches!(driver.state, crate::flow::State::Idle) {
+        let Some(frame) = source.next_frame()? else {
+            break;
+        };
+        clock = offset + frame.captured_ms;
+        let analysis = vision.analyze(
+            &frame.image,
+            frame.mirrored,
+            Wants {
+                liveness: true,
+                embedding: false,
+            },
+        )?;
+        driver.frame(&mut host, &mut vision, at(clock), &frame.image, &analysis)?;
+        frames += 1;
+    }
+    let replay_end = clock;
+    while driver.stored.is_empty()
+        && !matches!(driver.state, crate::flow::State::Idle)
+        && clock - replay_end < MAX_TAIL_MS
+    {
+        clock += TICK_MS;
+        driver.event(&mut host, &mut vision, at(clock), Event::Tick)?;
+    }
+    let Some(stored) = driver.stored.first() else {
+        bail!(
+            "no attempt was recorded (flow ended in {} after {frames} frames; clerk notices: {})",
+            driver.state.name(),
+            host.notices.join("; ")
+        );
+    };
+    let mut record = serde_json::to_value(&stored.record)?;
+    record["id_number"] = json!(certpoint_protocol::mask_id_number(&stored.record.id_number));
+    let report = json!({
+        "outcome": stored.record.outcome.as_str(),
+        "reason": stored.record.reason,
+        "record_id": stored.enqueued.record_id,
+        "seq": stored.enqueued.seq,
+        "seed": seed,
+        "frames_analysed": frames,
+        "replay_ms": replay_end,
+        "ended_at_ms": clock,
+        "prompts": host.prompts,
+        "clerk_notices": host.notices,
+        "record": record,
+    });
+    if args.json {
+        writeln!(out, "{report}")?;
+    } else {
+        writeln!(
+            out,
+            "{}{} — record {} (seq {}) stored after {frames} frames",
+            stored.record.outcome.as_str(),
+            stored
+                .record
+                .reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            stored.enqueued.record_id,
+            stored.enqueued.seq
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn wall(start: DateTime<FixedOffset>, ms: u64) -> DateTime<FixedOffset> {
+    start + chrono::Duration::milliseconds(ms as i64)
+}
+
+fn open_replay(cfg: &LoadedConfig, camera: &str) -> anyhow::Result<Box<dyn FrameSource>> {
+    let source: CameraSource = camera
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--camera {camera:?}: {e}"))?;
+    let CameraSource::Replay(path) = source else {
+        bail!("--camera must be a replay, file:DIR or file:PHOTO (a live camera needs the kiosk window)");
+    };
+    let options = ReplayOptions {
+        fps: cfg.config.camera.replay_fps,
+        looping: false,
+        paced: false,
+        ..ReplayOptions::default()
+    };
+    let path = cfg.path_of(&path);
+    Ok(Box::new(ReplaySource::open(&path, options)?))
+}
+
+fn load_reference(path: &Path) -> anyhow::Result<(RgbImage, String)> {
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the reference photo {}", path.display()))?;
+    let img = image::load_from_memory(&bytes).with_context(|| {
+        format!(
+            "the reference photo {} is not a JPEG or PNG image",
+            path.display()
+        )
+    })?;
+    // The version names the exact file, so a record says which reference it was matched to.
+    let version = format!("sha256:{}", &crate::store::hex_sha256(&bytes)[..16]);
+    Ok((img.to_rgb8(), version))
+}

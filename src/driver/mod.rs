@@ -1,0 +1,286 @@
+//! The session driver: feeds analysed frames, answers and time into the pure [`flow`],
+//! and carries out the effects the flow asks for — liveness resets, the face match, and
+//! storing each ended attempt as a record with its face crop.
+//!
+//! The flow decides; the driver only does. Everything with side effects outside the
+//! process (the server lookup, the store, the voice, the clerk's screen) goes through
+//! the [`Host`] trait, so the same driver runs the headless `certify` command, the
+//! tests and (with a threaded host) the kiosk window.
+
+pub mod observe;
+mod period;
+
+use image::RgbImage;
+
+use certpoint_protocol::{CertificationRecord, PhotoRef};
+
+use crate::config::{LoadedConfig, Thresholds};
+use crate::flow::{
+    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Input, Now, Prompt, State,
+};
+use crate::id_number::IdNumber;
+use crate::liveness::{ActiveLiveness, LivenessParams};
+use crate::record::{self, KioskIdentity};
+use crate::store::Enqueued;
+use crate::vision::{cosine, BoxF, FrameAnalysis, Vision, VisionError};
+
+pub use period::{flow_params, period_for};
+
+/// What the server (or the offline fallback) said about a person.
+pub enum ReferenceAnswer {
+    Found {
+        photo: RgbImage,
+        version: String,
+    },
+    NotFound,
+    Unavailable,
+    AlreadyCertified {
+        at: chrono::DateTime<chrono::FixedOffset>,
+    },
+}
+
+/// The world outside the driver.
+pub trait Host {
+    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer;
+    /// Stores the record durably (the store fills in `seq` and the photo reference).
+    fn store(
+        &mut self,
+        record: CertificationRecord,
+        photo: Option<&[u8]>,
+    ) -> anyhow::Result<Enqueued>;
+    fn speak(&mut self, prompt: &Prompt);
+    fn notify(&mut self, notice: &ClerkNotice);
+}
+
+/// The frame kept for matching: the sharpest well-placed single-face frame of the attempt.
+struct BestFrame {
+    image: RgbImage,
+    bbox: BoxF,
+    sharpness: f32,
+}
+
+/// A record the driver stored, with the reason text the CLI prints.
+#[derive(Debug, Clone)]
+pub struct StoredAttempt {
+    pub record: CertificationRecord,
+    pub enqueued: Enqueued,
+}
+
+pub struct Driver {
+    pub state: State,
+    params: FlowParams,
+    thresholds: Thresholds,
+    liveness: ActiveLiveness,
+    identity: KioskIdentity,
+    window: crate::config::WindowSection,
+    best: Option<BestFrame>,
+    reference: Option<(Vec<f32>, String)>,
+    /// JPEG of the aligned face the match used, for the record.
+    last_crop: Option<Vec<u8>>,
+    pub stored: Vec<StoredAttempt>,
+}
+
+impl Driver {
+    pub fn new(cfg: &LoadedConfig, identity: KioskIdentity, liveness: LivenessParams) -> Driver {
+        Driver {
+            state: State::Idle,
+            params: flow_params(&cfg.config),
+            thresholds: cfg.config.thresholds.clone(),
+            liveness: ActiveLiveness::new(liveness),
+            identity,
+            window: cfg.config.certification_window.clone(),
+            best: None,
+            reference: None,
+            last_crop: None,
+            stored: Vec::new(),
+        }
+    }
+
+    pub fn params(&self) -> &FlowParams {
+        &self.params
+    }
+
+    /// Feeds one event (not a frame: use [`Driver::frame`]) and performs the effects.
+    pub fn event(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        now: Now,
+        event: Event,
+    ) -> anyhow::Result<()> {
+        if matches!(event, Event::IdScanned { .. }) {
+            let today = now.wall.date_naive();
+            self.params.certification_window = Some(period::window_dates(&self.window, today));
+        }
+        let mut queue = vec![event];
+        while let Some(event) = queue.pop() {
+            let state = std::mem::replace(&mut self.state, State::Idle);
+            let (next, effects) = flow::step(state, Input { now, event }, &self.params);
+            self.state = next;
+            for effect in effects {
+                if let Some(answer) = self.perform(host, vision, effect)? {
+                    queue.insert(0, answer);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Feeds one analysed frame.
+    pub fn frame(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        now: Now,
+        image: &RgbImage,
+        analysis: &FrameAnalysis,
+    ) -> anyhow::Result<()> {
+        let faces = observe::relevant_faces(analysis);
+        let placement = observe::placement(analysis, &self.thresholds);
+        let mut obs = FrameObservation {
+            faces,
+            placement,
+            passive_liveness: None,
+            quality: None,
+            completed: Vec::new(),
+        };
+        if let Some(face) = analysis.faces.first() {
+            obs.passive_liveness = face.passive_liveness;
+            obs.quality = Some(observe::quality(face));
+            if faces == 1 {
+                let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
+                obs.completed = self.liveness.push(&s);
+                let good = placement == flow::Placement::Good;
+                let sharper = self
+                    .best
+                    .as_ref()
+                    .is_none_or(|b| face.quality.sharpness > b.sharpness);
+                if good && sharper && self.state.attempt_in_progress() {
+                    self.best = Some(BestFrame {
+                        image: image.clone(),
+                        bbox: face.bbox,
+                        sharpness: face.quality.sharpness,
+                    });
+                }
+            }
+        }
+        self.event(host, vision, now, Event::Frame(obs))
+    }
+
+    /// Carries out one effect; returns the event it produced, if any.
+    fn perform(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        effect: Effect,
+    ) -> anyhow::Result<Option<Event>> {
+        Ok(match effect {
+            Effect::Speak(p) => {
+                host.speak(&p);
+                None
+            }
+            Effect::Notify(n) => {
+                host.notify(&n);
+                None
+            }
+            Effect::StartLiveness => {
+                self.liveness.reset();
+                self.best = None;
+                self.last_crop = None;
+                None
+            }
+            Effect::FetchReference(id) => Some(match host.fetch_reference(&id) {
+                ReferenceAnswer::Found { photo, version } => {
+                    match reference_embedding(vision, &photo) {
+                        Ok(e) => {
+                            self.reference = Some((e, version.clone()));
+                            Event::ReferenceFound { version }
+                        }
+                        Err(why) => {
+                            host.notify(&ClerkNotice::MatchError(why));
+                            Event::ReferenceNotFound
+                        }
+                    }
+                }
+                ReferenceAnswer::NotFound => Event::ReferenceNotFound,
+                ReferenceAnswer::Unavailable => Event::ServerUnavailable,
+                ReferenceAnswer::AlreadyCertified { at } => Event::AlreadyCertified { at },
+            }),
+            Effect::RunMatch => Some(self.run_match(vision)),
+            Effect::StoreRecord(attempt) => {
+                let period = period_for(&self.window, attempt.started_at.date_naive());
+                let record = record::build(*attempt, &self.identity, &period);
+                let photo = self.face_crop_jpeg(vision);
+                let enqueued = host.store(record.clone(), photo.as_deref())?;
+                let mut record = record;
+                record.seq = enqueued.seq;
+                record.photo = photo.as_ref().map(|p| PhotoRef {
+                    media_type: "image/jpeg".into(),
+                    bytes: p.len() as u64,
+                    sha256: crate::store::hex_sha256(p),
+                });
+                self.stored.push(StoredAttempt { record, enqueued });
+                None
+            }
+        })
+    }
+
+    fn run_match(&mut self, vision: &mut Vision) -> Event {
+        let Some(best) = &self.best else {
+            return Event::MatchError("no well-placed frame of the face to compare".into());
+        };
+        match vision.embed_face(&best.image, &best.bbox) {
+            Ok((live, _)) => {
+                self.last_crop = Some(encode_jpeg(&vision.last_aligned_crop()));
+                match &self.reference {
+                    Some((reference, version)) => Event::MatchScored {
+                        score: cosine(&live, reference),
+                        reference_version: version.clone(),
+                    },
+                    None => Event::MatchPendingServer,
+                }
+            }
+            Err(e) => Event::MatchError(e.to_string()),
+        }
+    }
+
+    /// The record's face crop: the aligned 112×112 face of the best frame, as JPEG
+    /// (a few KB; the same crop the embedding model sees, so the server can re-match it).
+    fn face_crop_jpeg(&mut self, vision: &mut Vision) -> Option<Vec<u8>> {
+        if let Some(c) = self.last_crop.take() {
+            return Some(c);
+        }
+        let best = self.best.as_ref()?;
+        vision.embed_face(&best.image, &best.bbox).ok()?;
+        Some(encode_jpeg(&vision.last_aligned_crop()))
+    }
+}
+
+/// The reference photo must show exactly one face: several would make the comparison
+/// ambiguous, and the agency must fix its enrolment rather than the kiosk guess.
+fn reference_embedding(vision: &mut Vision, photo: &RgbImage) -> Result<Vec<f32>, String> {
+    let a = vision
+        .analyze(
+            photo,
+            false,
+            crate::vision::Wants {
+                liveness: false,
+                embedding: true,
+            },
+        )
+        .map_err(|e: VisionError| e.to_string())?;
+    match a.face_count {
+        0 => Err("the reference photo shows no face".into()),
+        1 => Ok(a.faces[0].embedding.clone().unwrap_or_default()),
+        n => Err(format!("the reference photo shows {n} faces")),
+    }
+}
+
+fn encode_jpeg(img: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
+    if enc.encode_image(img).is_err() {
+        out.clear();
+    }
+    out
+}
