@@ -109,19 +109,17 @@ pub(super) fn run(
     let offset = TICK_MS;
     let mut clock = offset;
     let mut frames = 0u64;
+    let mut track = crate::vision::Track::default();
     while driver.stored.is_empty() && !matches!(driver.state, crate::flow::State::Idle) {
         let Some(frame) = source.next_frame()? else {
             break;
         };
         clock = offset + frame.captured_ms;
-        let analysis = vision.analyze(
-            &frame.image,
-            frame.mirrored,
-            Wants {
-                liveness: true,
-                embedding: false,
-            },
-        )?;
+        let wants = Wants {
+            liveness: true,
+            embedding: false,
+        };
+        let analysis = vision.analyze_tracked(&frame.image, frame.mirrored, wants, &mut track)?;
         driver.frame(&mut host, &mut vision, at(clock), &frame.image, &analysis)?;
         frames += 1;
     }

@@ -1,6 +1,7 @@
 //! The command line. `main.rs` calls [`run`]; every subcommand is a library function
 //! here, so the headless paths are tested the same way the kiosk runs them.
 
+mod bench;
 mod certify;
 mod id;
 mod queue;
@@ -99,6 +100,9 @@ pub enum Command {
         #[arg(long)]
         models: Option<PathBuf>,
     },
+    /// Benchmarks (figures for the issue notes; not run by the test suite).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Show the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -152,6 +156,29 @@ pub enum IdCommand {
         /// Compute the age on this date (YYYY-MM-DD) instead of today.
         #[arg(long)]
         on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Per-frame analysis latency (p50/p99), model load time, peak memory.
+    Analysis {
+        /// Directory of 640×480 frames (default: a synthetic replay of a test photo).
+        #[arg(long)]
+        frames: Option<PathBuf>,
+        /// ONNX Runtime intra-op threads per model.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        #[arg(long, default_value_t = 400)]
+        min_frames: usize,
+        /// A Python with onnxruntime, numpy and pillow (bench/requirements.txt): also
+        /// time bench/python_reference.py on the same frames.
+        #[arg(long)]
+        python: Option<PathBuf>,
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -269,6 +296,24 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Bench(BenchCommand::Analysis {
+            frames,
+            threads,
+            min_frames,
+            python,
+            models,
+            json,
+        })) => bench::analysis(
+            bench::BenchArgs {
+                frames,
+                threads,
+                min_frames,
+                python,
+                models,
+                json,
+            },
+            &mut out,
+        ),
         Some(Command::Queue(cmd)) => {
             queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
         }

@@ -6,9 +6,11 @@
 //! one [`FrameAnalysis`] with all figures and per-stage timings; the `analyze` and
 //! `compare` commands print exactly these.
 
+mod face;
 mod geometry;
 mod models;
 pub mod runtime;
+mod track;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,6 +22,7 @@ use serde::Serialize;
 pub use geometry::BoxF;
 pub use models::{cosine, ARCFACE_112, DETECTION_THRESHOLD};
 use models::{AntiSpoof, Detector, Embedder, Iris, Landmarks};
+pub use track::Track;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
@@ -148,6 +151,8 @@ pub struct Vision {
     detector: Detector,
     landmarks: Landmarks,
     iris: Iris,
+    /// A second session of the iris model so both eyes run at once on the two cores.
+    iris_b: Iris,
     antispoof: AntiSpoof,
     embedder: Embedder,
     /// Model name → sha256, for the records.
@@ -169,13 +174,15 @@ impl Vision {
             detector: Detector::new(open(runtime::DETECTOR)?),
             landmarks: Landmarks::new(open(runtime::LANDMARKS)?),
             iris: Iris::new(open(runtime::IRIS)?),
+            iris_b: Iris::new(open(runtime::IRIS)?),
             antispoof: AntiSpoof::new(open(runtime::ANTISPOOF_V2)?, open(runtime::ANTISPOOF_V1SE)?),
             embedder: Embedder::new(open(runtime::EMBEDDER)?),
             model_hashes,
         })
     }
 
-    /// Analyses `img` (unmirrored camera orientation; pass `mirrored` when it is not).
+    /// Analyses `img` from scratch (detection included): for photos and the first frame.
+    /// `img` is in unmirrored camera orientation; pass `mirrored` when it is not.
     pub fn analyze(
         &mut self,
         img: &RgbImage,
@@ -183,88 +190,81 @@ impl Vision {
         wants: Wants,
     ) -> Result<FrameAnalysis, VisionError> {
         let t0 = Instant::now();
+        let found = self.detector.detect(img)?;
+        let detect_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        let mut a = self.analyze_boxes(img, found, mirrored, wants)?;
+        a.timings.detect_ms = detect_ms;
+        a.timings.total_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        Ok(a)
+    }
+
+    /// Analyses the next frame of a sequence, doing less where a kiosk can afford to:
+    /// the detector runs only when `track` says so (see [`Track`]), and passive liveness
+    /// on every `track.liveness_every`-th frame (`passive_liveness` is `None` on the
+    /// others). This is the per-frame path of the kiosk and `certify`.
+    pub fn analyze_tracked(
+        &mut self,
+        img: &RgbImage,
+        mirrored: bool,
+        wants: Wants,
+        track: &mut Track,
+    ) -> Result<FrameAnalysis, VisionError> {
+        let t0 = Instant::now();
+        let (found, detected) = match track.reuse(img.width(), img.height()) {
+            Some(found) => (found, false),
+            None => (self.detector.detect(img)?, true),
+        };
+        let detect_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        let wants = Wants {
+            liveness: wants.liveness && track.liveness_due(),
+            ..wants
+        };
+        let mut a = self.analyze_boxes(img, found, mirrored, wants)?;
+        track.observe(&a, detected);
+        a.timings.detect_ms = if detected { detect_ms } else { 0.0 };
+        a.timings.total_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        Ok(a)
+    }
+
+    fn analyze_boxes(
+        &mut self,
+        img: &RgbImage,
+        mut found: Vec<(BoxF, f32)>,
+        mirrored: bool,
+        wants: Wants,
+    ) -> Result<FrameAnalysis, VisionError> {
         let mut timings = Timings::default();
-        let ms = |t: Instant| t.elapsed().as_secs_f32() * 1000.0;
-        let mut found = self.detector.detect(img)?;
-        timings.detect_ms = ms(t0);
         // The subject is the largest face: the person standing at the kiosk.
         found.sort_by(|a, b| b.0.area().total_cmp(&a.0.area()));
         let mut faces = Vec::with_capacity(found.len());
         for (i, (bbox, score)) in found.iter().enumerate() {
             if i == 0 {
-                faces.push(self.analyze_face(img, *bbox, *score, mirrored, wants, &mut timings)?);
+                let models = face::Models {
+                    landmarks: &mut self.landmarks,
+                    iris: &mut self.iris,
+                    iris_b: &mut self.iris_b,
+                    antispoof: &mut self.antispoof,
+                    embedder: &mut self.embedder,
+                };
+                faces.push(face::analyze(
+                    models,
+                    img,
+                    *bbox,
+                    *score,
+                    mirrored,
+                    wants,
+                    &mut timings,
+                )?);
             } else {
                 faces.push(FaceAnalysis::detection_only(*bbox, *score));
             }
         }
-        timings.total_ms = ms(t0);
         Ok(FrameAnalysis {
             width: img.width(),
             height: img.height(),
             face_count: found.len(),
             faces,
             timings,
-        })
-    }
-
-    fn analyze_face(
-        &mut self,
-        img: &RgbImage,
-        bbox: BoxF,
-        score: f32,
-        mirrored: bool,
-        wants: Wants,
-        timings: &mut Timings,
-    ) -> Result<FaceAnalysis, VisionError> {
-        let t = Instant::now();
-        let p = self.landmarks.landmarks(img, &bbox)?;
-        timings.landmarks_ms = t.elapsed().as_secs_f32() * 1000.0;
-        let sharpness = laplacian_variance(self.landmarks.last_grey(), 64);
-
-        let t = Instant::now();
-        let left = self.iris.openness(img, p[36], p[39], false)?;
-        let right = self.iris.openness(img, p[42], p[45], true)?;
-        timings.eyes_ms = t.elapsed().as_secs_f32() * 1000.0;
-
-        let landmarks = five_points(&p);
-        let mut pose = pose(&p);
-        if mirrored {
-            pose.yaw = -pose.yaw;
-            pose.roll = -pose.roll;
-        }
-        let quality = FaceQuality {
-            brightness: mean_luma(img, &bbox),
-            sharpness,
-            face_size: bbox.width() / img.width() as f32,
-        };
-        let passive_liveness = if wants.liveness {
-            let t = Instant::now();
-            let v = self.antispoof.real_probability(img, &bbox)?;
-            timings.liveness_ms = t.elapsed().as_secs_f32() * 1000.0;
-            Some(v)
-        } else {
-            None
-        };
-        let (embedding, embedding_norm) = if wants.embedding {
-            let t = Instant::now();
-            let (e, n) = self.embedder.embed(img, &landmarks.five())?;
-            timings.embedding_ms = t.elapsed().as_secs_f32() * 1000.0;
-            (Some(e), Some(n))
-        } else {
-            (None, None)
-        };
-        Ok(FaceAnalysis {
-            bbox,
-            score,
-            landmarks,
-            pose,
-            eye_openness: [left, right],
-            mouth_openness: mouth_openness(&p),
-            quality,
-            passive_liveness,
-            embedding_norm,
-            embedding,
-            points68: p.to_vec(),
         })
     }
 
@@ -276,7 +276,7 @@ impl Vision {
         bbox: &BoxF,
     ) -> Result<(Vec<f32>, f32), VisionError> {
         let p = self.landmarks.landmarks(img, bbox)?;
-        self.embedder.embed(img, &five_points(&p).five())
+        self.embedder.embed(img, &face::five_points(&p).five())
     }
 
     /// The aligned 112×112 RGB crop of the last embedding (for the record's face crop).
@@ -317,91 +317,4 @@ impl FaceAnalysis {
             points68: Vec::new(),
         }
     }
-}
-
-fn mean(points: &[(f32, f32)]) -> (f32, f32) {
-    let n = points.len() as f32;
-    let (x, y) = points
-        .iter()
-        .fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
-    (x / n, y / n)
-}
-
-fn five_points(p: &[(f32, f32); 68]) -> FacePoints {
-    FacePoints {
-        left_eye: mean(&p[36..42]),
-        right_eye: mean(&p[42..48]),
-        nose: p[30],
-        mouth_left: p[48],
-        mouth_right: p[54],
-    }
-}
-
-/// Pose proxy (see [`Pose`]): roll from the eye line; in the roll-corrected frame, yaw
-/// from the nose tip's offset from the eye midpoint and pitch from the nose tip's height
-/// between the eye line and the mouth, both as ratios turned into approximate degrees
-/// (a nose tip sits about half an inter-eye distance in front of the eyes).
-fn pose(p: &[(f32, f32); 68]) -> Pose {
-    let (el, er) = (mean(&p[36..42]), mean(&p[42..48]));
-    let (dx, dy) = (er.0 - el.0, er.1 - el.1);
-    let iod = dx.hypot(dy).max(1e-3);
-    let (c, s) = (dx / iod, dy / iod);
-    let local = |q: (f32, f32)| {
-        let (x, y) = (q.0 - el.0, q.1 - el.1);
-        (c * x + s * y, -s * x + c * y)
-    };
-    let nose = local(p[30]);
-    let mouth_y = (local(p[48]).1 + local(p[54]).1) / 2.0;
-    let yaw_ratio = (nose.0 - iod / 2.0) / iod;
-    let pitch_ratio = nose.1 / mouth_y.max(1e-3);
-    // Frontal faces put the nose tip ~0.6 of the way from the eye line to the mouth
-    // (0.64 on the astronaut photo); looking up moves it towards the eyes.
-    Pose {
-        yaw: (yaw_ratio / 0.5).atan().to_degrees(),
-        pitch: ((0.6 - pitch_ratio) / 0.5).atan().to_degrees(),
-        roll: dy.atan2(dx).to_degrees(),
-    }
-}
-
-/// Inner-lip gap (62–66) over mouth width (60–64).
-fn mouth_openness(p: &[(f32, f32); 68]) -> f32 {
-    let d = |a: (f32, f32), b: (f32, f32)| (a.0 - b.0).hypot(a.1 - b.1);
-    d(p[62], p[66]) / d(p[60], p[64]).max(1e-3)
-}
-
-fn mean_luma(img: &RgbImage, b: &BoxF) -> f32 {
-    let (w, h) = img.dimensions();
-    let (x0, y0) = (b.x1.max(0.0) as u32, b.y1.max(0.0) as u32);
-    let (x1, y1) = ((b.x2 as u32).min(w), (b.y2 as u32).min(h));
-    let (mut sum, mut n) = (0.0f64, 0u32);
-    // Every second pixel is plenty for a mean and halves the cost.
-    for y in (y0..y1).step_by(2) {
-        for x in (x0..x1).step_by(2) {
-            let p = img.get_pixel(x, y);
-            sum += 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
-            n += 1;
-        }
-    }
-    if n == 0 {
-        0.0
-    } else {
-        (sum / n as f64) as f32
-    }
-}
-
-/// Variance of the 4-neighbour Laplacian over a `side×side` grey image in 0–1 (scaled
-/// to 8-bit levels so thresholds read like the usual OpenCV figure).
-fn laplacian_variance(grey: &[f32], side: usize) -> f32 {
-    let (mut sum, mut sq, mut n) = (0.0f64, 0.0f64, 0.0f64);
-    for y in 1..side - 1 {
-        for x in 1..side - 1 {
-            let at = |x: usize, y: usize| grey[y * side + x] as f64 * 256.0;
-            let l = at(x - 1, y) + at(x + 1, y) + at(x, y - 1) + at(x, y + 1) - 4.0 * at(x, y);
-            sum += l;
-            sq += l * l;
-            n += 1.0;
-        }
-    }
-    let m = sum / n;
-    (sq / n - m * m) as f32
 }

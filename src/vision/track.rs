@@ -1,0 +1,108 @@
+//! Doing less per frame: between detections, the subject's box is carried over.
+//!
+//! A person standing at the kiosk moves little between two frames (66 ms at 15 fps),
+//! and the landmark model tolerates a box a few pixels off, so the detector (the most
+//! expensive model per frame) runs only every few frames, or at once when the
+//! landmarks show the face drifting away from its box. A second person stepping in is
+//! therefore seen within `redetect_every` frames. Passive liveness is aggregated over
+//! the session by the flow (median), so computing it on every third frame loses
+//! nothing but time.
+
+use super::geometry::BoxF;
+use super::FrameAnalysis;
+
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Run the detector at least every this many frames.
+    pub redetect_every: u32,
+    /// Compute passive liveness on every this many frames.
+    pub liveness_every: u32,
+    /// Re-detect when the landmarks' centre has moved more than this fraction of the
+    /// box height from where it was at detection.
+    pub max_drift: f32,
+    last: Option<Carried>,
+    frame: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Carried {
+    found: Vec<(BoxF, f32)>,
+    /// Landmark centre of the subject when the box was detected.
+    anchor: (f32, f32),
+    since_detect: u32,
+    drifted: bool,
+    size: (u32, u32),
+}
+
+impl Default for Track {
+    fn default() -> Self {
+        Track {
+            redetect_every: 4,
+            liveness_every: 3,
+            max_drift: 0.08,
+            last: None,
+            frame: 0,
+        }
+    }
+}
+
+impl Track {
+    /// Starts over (new session, camera reconnected).
+    pub fn reset(&mut self) {
+        self.last = None;
+    }
+
+    /// The boxes to reuse for this frame, or `None` when the detector must run.
+    pub(super) fn reuse(&mut self, width: u32, height: u32) -> Option<Vec<(BoxF, f32)>> {
+        self.frame += 1;
+        let c = self.last.as_mut()?;
+        if c.drifted
+            || c.since_detect + 1 >= self.redetect_every
+            || c.size != (width, height)
+            || c.found.is_empty()
+        {
+            return None;
+        }
+        c.since_detect += 1;
+        Some(c.found.clone())
+    }
+
+    pub(super) fn liveness_due(&self) -> bool {
+        self.frame % self.liveness_every as u64 == 1 % self.liveness_every as u64
+    }
+
+    /// Learns from the analysed frame: a fresh detection becomes the carried box; on a
+    /// carried frame, a drifting face asks for a detection next time.
+    pub(super) fn observe(&mut self, a: &FrameAnalysis, detected: bool) {
+        let centre = a.faces.first().filter(|f| !f.points68.is_empty()).map(|f| {
+            let n = f.points68.len() as f32;
+            let (x, y) = f
+                .points68
+                .iter()
+                .fold((0.0, 0.0), |s, p| (s.0 + p.0, s.1 + p.1));
+            (x / n, y / n)
+        });
+        if detected {
+            self.last = Some(Carried {
+                found: a.faces.iter().map(|f| (f.bbox, f.score)).collect(),
+                anchor: centre.unwrap_or_default(),
+                since_detect: 0,
+                drifted: centre.is_none(),
+                size: (a.width, a.height),
+            });
+            return;
+        }
+        if let (Some(c), Some(now)) = (self.last.as_mut(), centre) {
+            let h = c
+                .found
+                .first()
+                .map(|f| f.0.height())
+                .unwrap_or(1.0)
+                .max(1.0);
+            let d = (now.0 - c.anchor.0).hypot(now.1 - c.anchor.1) / h;
+            c.drifted = d > self.max_drift;
+        } else {
+            self.last = None;
+        }
+    }
+}
