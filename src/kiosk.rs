@@ -9,11 +9,15 @@ use anyhow::Context;
 use crate::config::{CameraSource, LoadedConfig};
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
+use crate::vision::Vision;
 
 /// A started kiosk: configuration, log file and store, ready for the UI.
 pub struct Kiosk {
     pub config: LoadedConfig,
     pub store: Store,
+    /// The face models, checked (sha256) and loaded at start so a missing or corrupt
+    /// file stops the kiosk before a retiree stands in front of it.
+    pub vision: Vision,
     /// What the clerk is told about the camera, e.g. "demo camera (no camera configured)".
     pub camera_label: String,
     /// What the clerk is told about the server link.
@@ -33,6 +37,7 @@ impl Kiosk {
             Some((&data_dir.join("logs"), cfg.logging.file_max_files)),
         )?;
         let mut store = Store::open_in(&data_dir)?;
+        let vision = Vision::load(&config.models_dir(), None, cfg.models.intra_threads)?;
         let camera_label = match &cfg.camera.source {
             CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
             CameraSource::Auto => {
@@ -70,6 +75,7 @@ impl Kiosk {
         Ok(Kiosk {
             config: config.clone(),
             store,
+            vision,
             camera_label,
             server_label,
             _log: log,

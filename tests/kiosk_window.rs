@@ -63,3 +63,41 @@ fn the_kiosk_opens_its_window_with_the_store_under_xvfb() {
     let logs: Vec<_> = std::fs::read_dir(data.join("logs")).unwrap().collect();
     assert_eq!(logs.len(), 1, "one rotating log file");
 }
+
+#[test]
+fn a_corrupt_model_stops_the_kiosk_before_any_window_with_the_file_and_fix() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    for f in std::fs::read_dir(root.join("models")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), models.join(f.file_name())).unwrap();
+    }
+    // A different file under the right name, as a botched manual update would leave.
+    std::fs::copy(
+        models.join("minifasnet_v1se_4.0_80x80.onnx"),
+        models.join("minifasnet_v2_2.7_80x80.onnx"),
+    )
+    .unwrap();
+    let cfg = dir.path().join("kiosk-config.toml");
+    std::fs::write(&cfg, "[kiosk]\nid = \"K1\"\nsite_code = \"110105\"\ndata_dir = \"data\"\n[voice]\nenabled = false\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["run", "--windowed"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("minifasnet_v2_2.7_80x80.onnx") && stderr.contains("1f0fa56dad894005"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("build-models.sh") && !stderr.contains("display"),
+        "{stderr}"
+    );
+}
