@@ -93,8 +93,11 @@ pub enum Command {
         #[arg(long)]
         photo: PathBuf,
         /// Comma-separated actions in order, e.g. blink,turn_left,look_up (empty = a still face).
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", conflicts_with = "seed")]
         actions: String,
+        /// Perform the challenges `certify --seed N` will ask for (with this config).
+        #[arg(long)]
+        seed: Option<u64>,
         #[arg(long)]
         out: PathBuf,
         #[arg(long)]
@@ -269,10 +272,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::SynthReplay {
             photo,
             actions,
+            seed,
             out: dir,
             models,
         }) => {
             let cfg = optional_config(cli.config.as_deref())?;
+            let planned = seed.map(|seed| {
+                let c = cfg
+                    .as_ref()
+                    .map(|c| c.config.challenges.clone())
+                    .unwrap_or_default();
+                crate::flow::challenge_plan(&c.set, c.count, seed, 1)
+            });
             let mut v = vision::open_vision(models.as_deref(), cfg.as_ref())?;
             let actions = actions
                 .split(',')
@@ -282,16 +293,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .ok_or_else(|| anyhow::anyhow!("--actions: unknown action {s:?}; use blink, turn_left, turn_right, look_up"))
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let actions = planned.unwrap_or(actions);
             let img = image::open(&photo)
                 .with_context(|| format!("cannot read {}", photo.display()))?
                 .to_rgb8();
             let synth = crate::synth::Synth::from_photo(&mut v, &img)?;
             let frames = synth.replay(&actions);
             crate::synth::write_replay(&frames, &dir)?;
+            let names: Vec<&str> = actions.iter().map(|a| a.as_str()).collect();
             writeln!(
                 out,
-                "{} synthetic frames written to {}",
+                "{} synthetic frames ({}) written to {}",
                 frames.len(),
+                if names.is_empty() {
+                    "still face".to_owned()
+                } else {
+                    names.join(", ")
+                },
                 dir.display()
             )?;
             Ok(ExitCode::SUCCESS)
