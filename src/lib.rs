@@ -22,6 +22,7 @@ pub mod liveness;
 pub mod logging;
 pub mod record;
 pub mod store;
+pub mod sync;
 pub mod synth;
 pub mod ui;
 pub mod vision;

@@ -5,6 +5,7 @@ mod bench;
 mod certify;
 mod id;
 mod queue;
+mod sync;
 mod vision;
 
 use std::io::Write;
@@ -109,6 +110,12 @@ pub enum Command {
     /// Show the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Send queued records to the agency server.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// The kiosk's record-signing key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -193,6 +200,30 @@ pub enum AuditCommand {
     List {
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Send every pending record now; exit 0 only when none is left pending.
+    Now {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the signing key (server.signing_key, default <data_dir>/kiosk.key, mode
+    /// 0600; never replaces one) and print its public key for registration.
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the existing key's public key.
+    Show {
         #[arg(long)]
         json: bool,
     },
@@ -337,6 +368,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Audit(AuditCommand::List { limit, json })) => {
             queue::audit_list(&load_config(cli.config.as_deref())?, limit, json, &mut out)
+        }
+        Some(Command::Sync(SyncCommand::Now { json })) => {
+            sync::sync_now(&load_config(cli.config.as_deref())?, json, &mut out)
+        }
+        Some(Command::Keys(KeysCommand::Init { json })) => {
+            sync::keys_init(&load_config(cli.config.as_deref())?, json, &mut out)
+        }
+        Some(Command::Keys(KeysCommand::Show { json })) => {
+            sync::keys_show(&load_config(cli.config.as_deref())?, json, &mut out)
         }
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;

@@ -37,7 +37,7 @@ impl Default for Thresholds {
             face_match: 0.4,
             passive_liveness: 0.5,
             face_size_min: 0.18,
-            face_size_max: 0.55,
+            face_size_max: 0.38,
             min_brightness: 60.0,
             max_brightness: 220.0,
             min_sharpness: 40.0,

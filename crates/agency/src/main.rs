@@ -1,14 +1,15 @@
-//! certpoint-agency: the reference central agency server.
-//!
-//! A skeleton for now: the protocol, storage and endpoints arrive with the sync issue.
-//! It already parses the command line it will keep, so packaging and docs can refer to
-//! it, and says plainly that it does not serve yet instead of pretending to.
+//! certpoint-agency: serve the reference agency server, or administer its data
+//! directory (register kiosks, enrol reference photos, list received records).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::Parser;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use certpoint_agency::{Reference, SqliteStorage, Storage};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -17,21 +18,202 @@ use clap::Parser;
     about = "Reference central agency server for certpoint kiosks"
 )]
 struct Args {
-    /// Address to listen on.
+    /// Address to listen on (when serving).
     #[arg(long, default_value = "127.0.0.1:8443")]
     bind: SocketAddr,
-    /// Directory for the server's SQLite file and stored photos.
-    #[arg(long, default_value = "agency-data")]
+    /// Directory for the server's SQLite file (records, photos, kiosks, references).
+    #[arg(long, global = true, default_value = "agency-data")]
     data: PathBuf,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Registered kiosks.
+    #[command(subcommand)]
+    Kiosk(KioskCmd),
+    /// Reference photos of enrolled persons.
+    #[command(subcommand)]
+    Reference(ReferenceCmd),
+    /// Received certification records.
+    #[command(subcommand)]
+    Records(RecordsCmd),
+}
+
+#[derive(Debug, Subcommand)]
+enum KioskCmd {
+    /// Register a kiosk with the public key `certpoint keys init` printed. Prints the
+    /// kiosk's API token once (or takes one from --token-file).
+    Add {
+        /// The kiosk's `kiosk.id`.
+        #[arg(long)]
+        id: String,
+        /// Its ed25519 public key, base64.
+        #[arg(long)]
+        public_key: String,
+        /// Use the token in this file instead of generating one.
+        #[arg(long)]
+        token_file: Option<PathBuf>,
+        /// Also write the token to this file (mode 0600), for copying to the kiosk.
+        #[arg(long)]
+        write_token: Option<PathBuf>,
+    },
+    /// List registered kiosks.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReferenceCmd {
+    /// Enrol (or replace) a person's reference photo.
+    Add {
+        /// The 18-character resident ID number.
+        #[arg(long)]
+        id: String,
+        /// A JPEG or PNG photo.
+        #[arg(long)]
+        photo: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordsCmd {
+    /// Received records in arrival order: record id, kiosk, seq, received at.
+    List {
+        #[arg(long)]
+        kiosk: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    eprintln!(
-        "certpoint-agency {}: the server is not implemented yet (would bind {} with data in {}); records stay queued on the kiosks",
-        env!("CARGO_PKG_VERSION"),
-        args.bind,
-        args.data.display()
-    );
-    ExitCode::from(2)
+    match run(args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("certpoint-agency: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let storage = SqliteStorage::open_in(&args.data)
+        .with_context(|| format!("opening the data directory {}", args.data.display()))?;
+    match args.command.unwrap_or(Cmd::Serve) {
+        Cmd::Serve => serve(args.bind, args.data, Arc::new(storage))?,
+        Cmd::Kiosk(KioskCmd::Add {
+            id,
+            public_key,
+            token_file,
+            write_token,
+        }) => {
+            let token = match token_file {
+                Some(f) => std::fs::read_to_string(&f)
+                    .with_context(|| format!("reading {}", f.display()))?
+                    .trim()
+                    .to_owned(),
+                None => new_token()?,
+            };
+            certpoint_agency::add_kiosk(&storage, &id, &public_key, &token)?;
+            if let Some(path) = write_token {
+                write_secret(&path, &token)?;
+                println!("kiosk {id} registered; its token is in {}", path.display());
+            } else {
+                println!("kiosk {id} registered; its API token (shown once, put it in the kiosk's server.token_file):");
+                println!("{token}");
+            }
+        }
+        Cmd::Kiosk(KioskCmd::List) => {
+            for k in storage.kiosks()? {
+                println!("{}  {}", k.kiosk_id, k.public_key);
+            }
+        }
+        Cmd::Reference(ReferenceCmd::Add { id, photo }) => {
+            anyhow::ensure!(
+                certpoint_agency::parse::is_id_number_shape(&id),
+                "--id must be an 18-character ID number"
+            );
+            let bytes =
+                std::fs::read(&photo).with_context(|| format!("reading {}", photo.display()))?;
+            let media_type = if bytes.starts_with(b"\x89PNG") {
+                "image/png"
+            } else {
+                "image/jpeg"
+            };
+            let version = certpoint_agency::parse::hex_sha256(&bytes)[..16].to_owned();
+            storage.put_reference(
+                &id,
+                &Reference {
+                    version: version.clone(),
+                    media_type: media_type.into(),
+                    bytes,
+                },
+            )?;
+            println!(
+                "reference photo for {} enrolled (version {version})",
+                certpoint_protocol::mask_id_number(&id)
+            );
+        }
+        Cmd::Records(RecordsCmd::List { kiosk }) => {
+            for r in storage.records(kiosk.as_deref())? {
+                println!(
+                    "{}  {}  seq {}  {}",
+                    r.record_id, r.kiosk_id, r.seq, r.received_at
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(bind: SocketAddr, data: PathBuf, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot listen on {bind}"))?;
+        tracing::info!(
+            "certpoint-agency {} listening on http://{} with data in {}",
+            env!("CARGO_PKG_VERSION"),
+            listener.local_addr()?,
+            data.display()
+        );
+        certpoint_agency::serve(listener, storage, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+        Ok(())
+    })
+}
+
+/// 32 random bytes from the OS, hex: the kiosk's bearer token.
+fn new_token() -> anyhow::Result<String> {
+    use std::io::Read;
+    let mut buf = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut buf))
+        .context("reading /dev/urandom for a new token")?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))?;
+    writeln!(f, "{text}")?;
+    Ok(())
 }

@@ -3,13 +3,21 @@
 //! A certification record is written once on the kiosk, queued, and sent to the agency
 //! server, which must be able to check that what arrived is what the kiosk stored. Both
 //! sides therefore agree on one type ([`CertificationRecord`]) and one byte-exact
-//! serialisation of it ([`canonical_json`]), over which the kiosk signs.
+//! serialisation of it ([`canonical_json`]), over which the kiosk signs ([`sign_body`]).
+//! The sync protocol's envelope, answers and error codes live here too (`wire`), so
+//! the kiosk's client and the reference server share one definition.
 
 mod canonical;
 mod record;
+mod sign;
+mod wire;
 
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
+pub use sign::{
+    ed25519_dalek, parse_public_key, public_key_b64, sign_body, verify_body, SignatureError,
+};
+pub use wire::*;
 
 /// Version of the record schema; bumped on any change a server must know about.
 pub const RECORD_SCHEMA_VERSION: u32 = 1;

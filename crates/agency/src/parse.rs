@@ -1,0 +1,266 @@
+//! Request parsing and validation as pure functions over bytes and header values.
+//!
+//! Nothing here does I/O, so every rule is unit-tested and fuzzed (see the proptest at
+//! the bottom and `tests/hostile_input.rs`) without a socket: whatever bytes arrive, the
+//! answer is a typed value or an [`ApiError`] with a 4xx code, never a panic.
+
+use certpoint_protocol::{
+    b64_decode, canonical_json, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES,
+    RECORD_SCHEMA_VERSION,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// A submission whose shape, types and photo are valid; the signature is still to be
+/// checked against the kiosk's key.
+pub struct Submission {
+    pub record: CertificationRecord,
+    /// The record's canonical JSON, re-derived from what arrived: what the signature covers.
+    pub body: String,
+    pub signature: String,
+    pub photo: Option<Vec<u8>>,
+}
+
+fn malformed(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::MalformedRequest, msg)
+}
+
+fn invalid(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRecord, msg)
+}
+
+/// Parses a `POST /v1/certifications` body: `{"photo": b64|null, "record": {...},
+/// "signature": b64}`.
+pub fn parse_submission(bytes: &[u8]) -> Result<Submission, ApiError> {
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| malformed(format!("the body is not JSON: {e}")))?;
+    let Value::Object(mut map) = value else {
+        return Err(malformed("the body must be a JSON object"));
+    };
+    if let Some(extra) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "photo" | "record" | "signature"))
+    {
+        return Err(malformed(format!(
+            "unknown field {extra:?}; the body has exactly photo, record and signature"
+        )));
+    }
+    let record_value = map
+        .remove("record")
+        .ok_or_else(|| malformed("the field record is missing"))?;
+    if !record_value.is_object() {
+        return Err(malformed("record must be a JSON object"));
+    }
+    let signature = match map.remove("signature") {
+        Some(Value::String(s)) => s,
+        Some(_) => return Err(malformed("signature must be a base64 string")),
+        None => return Err(malformed("the field signature is missing")),
+    };
+    let photo_b64 = match map.remove("photo") {
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) | None => None,
+        Some(_) => return Err(malformed("photo must be a base64 string or null")),
+    };
+    let body = canonical_json(&record_value).map_err(|e| malformed(e.to_string()))?;
+    let record: CertificationRecord = serde_json::from_value(record_value)
+        .map_err(|e| invalid(format!("record is not a valid certification record: {e}")))?;
+    validate_record(&record)?;
+    let photo = match photo_b64 {
+        Some(text) => {
+            if text.len() > MAX_PHOTO_BYTES / 3 * 4 + 4 {
+                return Err(ApiError::new(
+                    ErrorCode::TooLarge,
+                    format!("the photo is larger than {MAX_PHOTO_BYTES} bytes"),
+                ));
+            }
+            Some(b64_decode(&text).map_err(|_| malformed("photo is not valid base64"))?)
+        }
+        None => None,
+    };
+    check_photo(&record, photo.as_deref())?;
+    Ok(Submission {
+        record,
+        body,
+        signature,
+        photo,
+    })
+}
+
+/// Rules serde cannot express.
+pub fn validate_record(r: &CertificationRecord) -> Result<(), ApiError> {
+    if r.schema_version != RECORD_SCHEMA_VERSION {
+        return Err(invalid(format!(
+            "schema_version {} is not supported (this server reads {RECORD_SCHEMA_VERSION})",
+            r.schema_version
+        )));
+    }
+    if r.seq == 0 {
+        return Err(invalid("seq starts at 1"));
+    }
+    if r.kiosk_id.is_empty() || r.kiosk_id.len() > 64 {
+        return Err(invalid("kiosk_id must be 1 to 64 characters"));
+    }
+    if !is_id_number_shape(&r.id_number) {
+        return Err(invalid(
+            "id_number must be 17 digits and a check character (0-9 or X)",
+        ));
+    }
+    if r.ended_at < r.started_at {
+        return Err(invalid("ended_at is before started_at"));
+    }
+    Ok(())
+}
+
+fn check_photo(r: &CertificationRecord, photo: Option<&[u8]>) -> Result<(), ApiError> {
+    match (&r.photo, photo) {
+        (None, None) => Ok(()),
+        (Some(_), None) => Err(invalid("the record names a photo but none was sent")),
+        (None, Some(_)) => Err(invalid("a photo was sent but the record names none")),
+        (Some(meta), Some(bytes)) => {
+            if bytes.len() > MAX_PHOTO_BYTES {
+                return Err(ApiError::new(
+                    ErrorCode::TooLarge,
+                    format!("the photo is larger than {MAX_PHOTO_BYTES} bytes"),
+                ));
+            }
+            if meta.bytes != bytes.len() as u64 || meta.sha256 != hex_sha256(bytes) {
+                return Err(invalid(
+                    "the photo's size or sha256 differs from the record's photo field",
+                ));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// 17 digits and a check character; the full GB 11643 check is the kiosk's job, the
+/// server only refuses what cannot be an ID number.
+pub fn is_id_number_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X')
+}
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(header: Option<&[u8]>) -> Result<&str, ApiError> {
+    let unauthorized = |m: &str| ApiError::new(ErrorCode::Unauthorized, m);
+    let raw = header.ok_or_else(|| unauthorized("Authorization: Bearer <token> is required"))?;
+    let text = std::str::from_utf8(raw)
+        .map_err(|_| unauthorized("the Authorization header is not text"))?;
+    let token = text
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized("the Authorization header must be Bearer <token>"))?;
+    Ok(token)
+}
+
+/// The `Idempotency-Key` header must be the record's id.
+pub fn check_idempotency_key(header: Option<&[u8]>, record_id: &str) -> Result<(), ApiError> {
+    match header.map(std::str::from_utf8) {
+        Some(Ok(key)) if key.trim() == record_id => Ok(()),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyMismatch,
+            "Idempotency-Key must equal the record's record_id",
+        )),
+        None => Err(ApiError::new(
+            ErrorCode::IdempotencyKeyMismatch,
+            "the Idempotency-Key header (the record's record_id) is required",
+        )),
+    }
+}
+
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn bearer_tokens() {
+        assert_eq!(bearer_token(Some(b"Bearer abc")).unwrap(), "abc");
+        for bad in [&b"Basic abc"[..], b"Bearer ", b"\xff\xfe", b"bearer abc"] {
+            assert_eq!(
+                bearer_token(Some(bad)).unwrap_err().code,
+                ErrorCode::Unauthorized
+            );
+        }
+        assert!(bearer_token(None).is_err());
+    }
+
+    #[test]
+    fn hostile_shapes_are_4xx() {
+        for body in [
+            &b""[..],
+            b"null",
+            b"[]",
+            b"{",
+            b"{\"record\":1,\"signature\":\"\"}",
+            b"{\"record\":{},\"signature\":\"\",\"photo\":null}",
+            b"{\"record\":{},\"signature\":5}",
+            b"{\"record\":{},\"signature\":\"\",\"extra\":1}",
+            b"{\"record\":{\"seq\":\"one\"},\"signature\":\"\"}",
+            b"\xff\xff\xff",
+        ] {
+            let e = parse_submission(body).err().expect("refused");
+            let s = e.code.http_status();
+            assert!((400..500).contains(&s), "{body:?} -> {s}");
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn arbitrary_bytes_never_panic_and_are_4xx(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            if let Err(e) = parse_submission(&bytes) {
+                prop_assert!((400..500).contains(&e.code.http_status()));
+            }
+        }
+
+        #[test]
+        fn arbitrary_json_values_never_panic(v in arb_json()) {
+            let bytes = serde_json::to_vec(&serde_json::json!({"record": v, "signature": "AA==", "photo": null})).unwrap();
+            if let Err(e) = parse_submission(&bytes) {
+                prop_assert!((400..500).contains(&e.code.http_status()));
+            }
+        }
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_map(|f| serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null)),
+            ".{0,20}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("record_id".to_owned()),
+                        Just("seq".to_owned()),
+                        Just("kiosk_id".to_owned()),
+                        Just("photo".to_owned()),
+                        "[a-z_]{1,12}"
+                    ],
+                    inner,
+                    0..8
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+}

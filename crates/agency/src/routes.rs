@@ -1,0 +1,231 @@
+//! The HTTP endpoints. Each handler authenticates, hands the bytes to `parse`, and the
+//! verified result to the [`Storage`](crate::Storage) on a blocking thread.
+
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use certpoint_protocol::{
+    mask_id_number, parse_public_key, verify_body, Accepted, ErrorCode, Health, ReferencePhoto,
+    IDEMPOTENCY_KEY_HEADER, MAX_BODY_BYTES,
+};
+
+use crate::error::ApiError;
+use crate::parse::{self, hex_sha256};
+use crate::storage::{InsertOutcome, Kiosk, NewCertification, Storage};
+
+pub type AppState = Arc<dyn Storage>;
+
+pub fn router(storage: AppState) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/certifications", post(post_certification))
+        .route("/v1/certifications/{record_id}", get(get_certification))
+        .route("/v1/persons/{id_number}/reference", get(get_reference))
+        .route("/v1/kiosks/{kiosk_id}/gaps", get(get_gaps))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
+        // Bodies are read by hand with our own limit and JSON 413.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(storage)
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the request handler failed"))?
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The kiosk the bearer token belongs to.
+async fn authenticate(storage: &AppState, headers: &HeaderMap) -> Result<Kiosk, ApiError> {
+    let token = parse::bearer_token(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))?;
+    let hash = hex_sha256(token.as_bytes());
+    let storage = storage.clone();
+    blocking(move || {
+        storage.kiosk_by_token(&hash)?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "the token belongs to no registered kiosk",
+            )
+        })
+    })
+    .await
+}
+
+async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::TooLarge,
+            format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, MAX_BODY_BYTES)
+        .await
+        .map_err(|_| too_large())
+}
+
+async fn post_certification(
+    State(storage): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let kiosk = authenticate(&storage, &headers).await?;
+    let bytes = read_body(&headers, body).await?;
+    let key_header = headers
+        .get(IDEMPOTENCY_KEY_HEADER)
+        .map(|v| v.as_bytes().to_vec());
+    blocking(move || {
+        let sub = parse::parse_submission(&bytes)?;
+        let record_id = sub.record.record_id.to_string();
+        parse::check_idempotency_key(key_header.as_deref(), &record_id)?;
+        if sub.record.kiosk_id != kiosk.kiosk_id {
+            return Err(ApiError::new(
+                ErrorCode::KioskMismatch,
+                format!(
+                    "the record names kiosk {:?} but the token is kiosk {:?}'s",
+                    sub.record.kiosk_id, kiosk.kiosk_id
+                ),
+            ));
+        }
+        let public = parse_public_key(&kiosk.public_key)
+            .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+        verify_body(&public, &sub.body, &sub.signature).map_err(|e| {
+            ApiError::new(
+                ErrorCode::BadSignature,
+                format!("{e}; is the kiosk's registered public key the one in its key file?"),
+            )
+        })?;
+        let photo = match (&sub.record.photo, &sub.photo) {
+            (Some(meta), Some(bytes)) => Some((
+                meta.media_type.as_str(),
+                meta.sha256.as_str(),
+                bytes.as_slice(),
+            )),
+            _ => None,
+        };
+        let outcome = storage.insert_certification(&NewCertification {
+            record_id: &record_id,
+            kiosk_id: &kiosk.kiosk_id,
+            seq: sub.record.seq,
+            body: &sub.body,
+            signature: &sub.signature,
+            photo,
+        })?;
+        let (status, received_at, duplicate) = match outcome {
+            InsertOutcome::Created { received_at } => (StatusCode::CREATED, received_at, false),
+            InsertOutcome::Duplicate { received_at } => (StatusCode::OK, received_at, true),
+            InsertOutcome::Conflict => {
+                tracing::warn!(
+                    record_id,
+                    kiosk = kiosk.kiosk_id,
+                    "conflicting resend refused"
+                );
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "a different record is already stored under this record_id",
+                ));
+            }
+        };
+        tracing::info!(
+            record_id,
+            kiosk = kiosk.kiosk_id,
+            seq = sub.record.seq,
+            id = mask_id_number(&sub.record.id_number),
+            duplicate,
+            "certification received"
+        );
+        Ok((
+            status,
+            Json(Accepted {
+                record_id,
+                kiosk_id: kiosk.kiosk_id,
+                seq: sub.record.seq,
+                duplicate,
+                received_at,
+            }),
+        )
+            .into_response())
+    })
+    .await
+}
+
+async fn get_certification(
+    State(storage): State<AppState>,
+    headers: HeaderMap,
+    Path(record_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let kiosk = authenticate(&storage, &headers).await?;
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no record with this record_id");
+    if uuid::Uuid::parse_str(&record_id).is_err() {
+        return Err(not_found());
+    }
+    let stored = blocking(move || storage.certification(&record_id)?.ok_or_else(not_found)).await?;
+    // A kiosk reads only its own records; another kiosk's look the same as unknown ones.
+    if stored.record.get("kiosk_id").and_then(|v| v.as_str()) != Some(kiosk.kiosk_id.as_str()) {
+        return Err(not_found());
+    }
+    Ok(Json(stored).into_response())
+}
+
+async fn get_reference(
+    State(storage): State<AppState>,
+    headers: HeaderMap,
+    Path(id_number): Path<String>,
+) -> Result<Response, ApiError> {
+    authenticate(&storage, &headers).await?;
+    if !parse::is_id_number_shape(&id_number) {
+        return Err(ApiError::new(
+            ErrorCode::MalformedRequest,
+            "the path must hold an 18-character ID number",
+        ));
+    }
+    let found = blocking(move || Ok(storage.reference(&id_number)?)).await?;
+    match found {
+        Some(r) => Ok(Json(ReferencePhoto {
+            version: r.version,
+            media_type: r.media_type,
+            photo: certpoint_protocol::b64_encode(&r.bytes),
+        })
+        .into_response()),
+        None => Err(ApiError::new(
+            ErrorCode::NotFound,
+            "no reference photo is enrolled for this person",
+        )),
+    }
+}
+
+async fn get_gaps(
+    State(storage): State<AppState>,
+    headers: HeaderMap,
+    Path(kiosk_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let kiosk = authenticate(&storage, &headers).await?;
+    if kiosk.kiosk_id != kiosk_id {
+        return Err(ApiError::new(
+            ErrorCode::KioskMismatch,
+            "a kiosk may read only its own gap report",
+        ));
+    }
+    let report = blocking(move || Ok(storage.gaps(&kiosk_id)?)).await?;
+    Ok(Json(report).into_response())
+}
