@@ -20,7 +20,6 @@ use crate::config::{CameraSource, LoadedConfig};
 use crate::driver::{Driver, Host, ReferenceAnswer};
 use crate::flow::{ClerkNotice, Event, Now, Prompt};
 use crate::id_number::IdNumber;
-use crate::liveness::LivenessParams;
 use crate::record::KioskIdentity;
 use crate::store::{Enqueued, Store};
 use crate::vision::{Vision, Wants};
@@ -90,7 +89,7 @@ pub(super) fn run(
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
         models: vision.model_hashes.clone(),
     };
-    let mut driver = Driver::new(cfg, identity, LivenessParams::default());
+    let mut driver = Driver::new(cfg, identity, cfg.config.liveness.clone());
     let mut host = CliHost {
         store: Store::open_in(&cfg.data_dir())?,
         reference,

@@ -53,6 +53,8 @@ pub struct Config {
     pub certification_window: WindowSection,
     pub retention: RetentionSection,
     pub logging: LoggingSection,
+    /// Active-liveness detector thresholds (see `crate::liveness::LivenessParams`).
+    pub liveness: crate::liveness::LivenessParams,
 }
 
 /// A validated configuration and where it came from.
@@ -215,7 +217,7 @@ pub fn parse_str(text: &str, origin: &Path) -> Result<LoadedConfig, ConfigError>
             file: origin.to_owned(),
             line,
             column,
-            key: finding.key.to_owned(),
+            key: finding.key.to_string(),
             message: finding.message,
             fix: finding.fix,
         });

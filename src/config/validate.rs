@@ -2,6 +2,7 @@
 //! that must exist. Every rule runs; each failure becomes a [`Finding`] that the caller
 //! locates in the file.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 
@@ -14,7 +15,7 @@ use super::Config;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Finding {
     /// Dotted key the rule is about.
-    pub key: &'static str,
+    pub key: Cow<'static, str>,
     /// The array element at fault, when it is one element.
     pub index: Option<usize>,
     pub message: String,
@@ -38,6 +39,15 @@ pub(crate) fn validate(c: &Config, base_dir: &Path) -> Vec<Finding> {
     server(c, &mut v);
     devices(c, &mut v);
     policy(c, &mut v);
+    // The liveness thresholds check themselves (they know which combinations make a
+    // detector never or always fire); the first such problem is reported.
+    if let Err(e) = c.liveness.validate() {
+        v.fail(
+            format!("liveness.{}", e.field),
+            e.problem,
+            "use a value like the documented default in kiosk-config.toml",
+        );
+    }
     v.findings
 }
 
@@ -54,9 +64,14 @@ enum Kind {
 }
 
 impl Validator<'_> {
-    fn fail(&mut self, key: &'static str, message: impl Into<String>, fix: impl Into<String>) {
+    fn fail(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
         self.findings.push(Finding {
-            key,
+            key: key.into(),
             index: None,
             message: message.into(),
             fix: fix.into(),
@@ -65,7 +80,7 @@ impl Validator<'_> {
 
     fn fail_at(&mut self, key: &'static str, index: usize, message: String, fix: String) {
         self.findings.push(Finding {
-            key,
+            key: key.into(),
             index: Some(index),
             message,
             fix,
