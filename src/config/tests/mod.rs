@@ -182,7 +182,7 @@ fn shipped_file_documents_every_key() {
 fn liveness_thresholds_are_checked_with_their_line() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let text = "[kiosk]\nid = \"K1\"\nsite_code = \"110105\"\n\n[liveness]\nturn_deg = 8.0\nturn_return_deg = 12.0\nblinkk_ms = 3\n";
-    let problems = parse_in(dir, text).err().expect("two problems");
+    let problems = parse_in(dir, text).expect_err("two problems");
     let keys: Vec<(&str, usize)> = problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
     assert!(
         keys.contains(&("liveness.blinkk_ms", 8)),
