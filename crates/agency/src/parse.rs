@@ -235,6 +235,36 @@ mod tests {
         }
     }
 
+    const VALID: &str = r#"{"photo":null,"record":{"app_version":"0.1.0","attempt":1,"challenges":[{"action":"blink","duration_ms":1500,"passed":true}],"ended_at":"2026-04-02T09:31:00+08:00","face_match":{"status":"pending_server_match"},"id_number":"11010519491231002X","kiosk_id":"K1","method":{"kind":"face_auto"},"models":{},"outcome":"passed","passive_liveness":{"score":0.9,"threshold":0.5},"period":"2026","photo":null,"quality":null,"reason":null,"record_id":"0190a000-0000-7000-8000-000000000001","schema_version":1,"seq":1,"site_code":"110105","started_at":"2026-04-02T09:30:00+08:00"},"signature":"AA=="}"#;
+
+    #[test]
+    fn the_mutation_seed_is_valid() {
+        let sub = parse_submission(VALID.as_bytes()).ok().expect("valid");
+        assert_eq!(sub.record.seq, 1);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+        /// A valid envelope with a few bytes changed, inserted or cut: parsed or 4xx.
+        #[test]
+        fn mutated_valid_envelopes_never_panic(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6)
+        ) {
+            let mut bytes = VALID.as_bytes().to_vec();
+            for (at, byte, kind) in edits {
+                let i = at.index(bytes.len().max(1));
+                match kind {
+                    0 if !bytes.is_empty() => bytes[i] = byte,
+                    1 => bytes.insert(i, byte),
+                    _ => bytes.truncate(i),
+                }
+            }
+            if let Err(e) = parse_submission(&bytes) {
+                prop_assert!((400..500).contains(&e.code.http_status()));
+            }
+        }
+    }
+
     fn arb_json() -> impl Strategy<Value = Value> {
         let leaf = prop_oneof![
             Just(Value::Null),
