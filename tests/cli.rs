@@ -1,5 +1,7 @@
 //! The command line as an administrator or a clerk runs it: the real binary, real files.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -74,28 +76,7 @@ fn the_shipped_config_checks_clean_and_queue_commands_open_the_store() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     // A copy of the shipped config whose data_dir points into the temp dir.
-    let shipped = std::fs::read_to_string(root.join("kiosk-config.toml")).unwrap();
-    let data = dir.path().join("data");
-    let cfg_text = shipped.replacen(
-        "data_dir = \"data\"",
-        &format!("data_dir = {:?}", data.to_str().unwrap()),
-        1,
-    );
-    assert_ne!(
-        cfg_text, shipped,
-        "kiosk-config.toml must set data_dir = \"data\""
-    );
-    let cfg_text = cfg_text
-        .replace(
-            "dir = \"models\"",
-            &format!("dir = {:?}", root.join("models").to_str().unwrap()),
-        )
-        .replace(
-            "dir = \"assets/voice\"",
-            &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()),
-        );
-    let cfg = dir.path().join("kiosk-config.toml");
-    std::fs::write(&cfg, cfg_text).unwrap();
+    let (_cfg, data) = common::shipped_config_in(dir.path());
 
     let o = certpoint(&["check-config", "kiosk-config.toml"], dir.path());
     assert!(o.status.success(), "{}", text(&o));

@@ -1,6 +1,8 @@
 //! The kiosk command starts for real: configuration loaded, store opened, window open
 //! on a virtual X display (Xvfb, installed by scripts/setup test), then closed on request.
 
+mod common;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -22,26 +24,8 @@ fn the_kiosk_opens_its_window_with_the_store_under_xvfb() {
         .expect("Xvfb is needed for this test: run scripts/setup test");
     std::thread::sleep(Duration::from_millis(800));
 
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
-    let shipped = std::fs::read_to_string(root.join("kiosk-config.toml")).unwrap();
-    let data = dir.path().join("data");
-    let cfg_text = shipped
-        .replacen(
-            "data_dir = \"data\"",
-            &format!("data_dir = {:?}", data.to_str().unwrap()),
-            1,
-        )
-        .replace(
-            "dir = \"models\"",
-            &format!("dir = {:?}", root.join("models").to_str().unwrap()),
-        )
-        .replace(
-            "dir = \"assets/voice\"",
-            &format!("dir = {:?}", root.join("assets/voice").to_str().unwrap()),
-        );
-    let cfg = dir.path().join("kiosk-config.toml");
-    std::fs::write(&cfg, cfg_text).unwrap();
+    let (cfg, data) = common::shipped_config_in(dir.path());
 
     let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
         .arg("--config")
