@@ -37,7 +37,11 @@ impl Kiosk {
             Some((&data_dir.join("logs"), cfg.logging.file_max_files)),
         )?;
         let mut store = Store::open_in(&data_dir)?;
-        let vision = Vision::load(&config.models_dir(), None, cfg.models.intra_threads)?;
+        let vision = Vision::load(
+            &config.models_dir(),
+            config.runtime_library().as_deref(),
+            cfg.models.intra_threads,
+        )?;
         let camera_label = match &cfg.camera.source {
             CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
             CameraSource::Auto => {

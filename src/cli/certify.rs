@@ -82,7 +82,11 @@ pub(super) fn run(
         Some(p) => Some(load_reference(p)?),
         None => None,
     };
-    let mut vision = Vision::load(&cfg.models_dir(), None, cfg.config.models.intra_threads)?;
+    let mut vision = Vision::load(
+        &cfg.models_dir(),
+        cfg.runtime_library().as_deref(),
+        cfg.config.models.intra_threads,
+    )?;
     let identity = KioskIdentity {
         kiosk_id: cfg.config.kiosk.id.clone(),
         site_code: cfg.config.kiosk.site_code.clone(),

@@ -22,7 +22,8 @@ pub(super) fn open_vision(
         (None, None) => PathBuf::from("models"),
     };
     let threads = cfg.map(|c| c.config.models.intra_threads).unwrap_or(1);
-    Ok(Vision::load(&dir, None, threads)?)
+    let runtime = cfg.and_then(|c| c.runtime_library());
+    Ok(Vision::load(&dir, runtime.as_deref(), threads)?)
 }
 
 fn load_image(path: &Path) -> anyhow::Result<image::RgbImage> {

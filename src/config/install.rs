@@ -110,14 +110,19 @@ impl Default for CameraSection {
     }
 }
 
-/// `[models]`: the ONNX models. The individual model files and their checksums are
-/// added with the vision pipeline.
+/// `[models]`: the ONNX models. The file names and their sha256s are fixed in the
+/// binary (the preprocessing is written for exactly those weights); only the folder
+/// and the runtime library are the administrator's to choose.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelsSection {
     pub dir: PathBuf,
     /// Threads per model; kiosks are small machines that also draw the UI.
     pub intra_threads: usize,
+    /// The ONNX Runtime shared library; `None` searches the usual places
+    /// (`$CERTPOINT_ORT_LIB`, `~/.cache/certpoint/onnxruntime/`, `/usr/lib/certpoint/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime_library: Option<PathBuf>,
 }
 
 impl Default for ModelsSection {
@@ -125,6 +130,7 @@ impl Default for ModelsSection {
         ModelsSection {
             dir: "models".into(),
             intra_threads: 1,
+            runtime_library: None,
         }
     }
 }

@@ -77,6 +77,15 @@ impl LoadedConfig {
         self.path_of(&self.config.kiosk.data_dir)
     }
 
+    /// `models.runtime_library` resolved, when set.
+    pub fn runtime_library(&self) -> Option<PathBuf> {
+        self.config
+            .models
+            .runtime_library
+            .as_deref()
+            .map(|p| self.path_of(p))
+    }
+
     pub fn models_dir(&self) -> PathBuf {
         self.path_of(&self.config.models.dir)
     }

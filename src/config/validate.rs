@@ -248,6 +248,14 @@ fn devices(c: &Config, v: &mut Validator) {
         "the directory that holds the model files",
     );
     v.range("models.intra_threads", c.models.intra_threads);
+    if let Some(p) = &c.models.runtime_library {
+        v.path(
+            "models.runtime_library",
+            p,
+            Kind::File,
+            "the libonnxruntime.so.1.23.2 file (scripts/fetch-onnxruntime prints its path), or remove the line",
+        );
+    }
 
     if c.voice.enabled {
         v.path(

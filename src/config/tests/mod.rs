@@ -162,6 +162,7 @@ fn shipped_file_documents_every_key() {
     for key in ["token", "token_file", "ca_bundle", "signing_key"] {
         keys.push(("server".into(), key.into()));
     }
+    keys.push(("models".into(), "runtime_library".into()));
     let mut section = String::new();
     let mut documented = Vec::new();
     for line in shipped.lines() {
