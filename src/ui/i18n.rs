@@ -1,0 +1,144 @@
+//! The string catalogues: one per language, every text the screens show or the voice
+//! says, keyed by [`Prompt::key`](crate::flow::Prompt::key) and the screens' own keys.
+//!
+//! The catalogues are TOML files under `assets/i18n/` compiled into the binary, so a
+//! kiosk cannot start with a missing translation; a unit test checks that every
+//! language has exactly the same keys and a text for every prompt the flow can ask.
+//! Placeholders are `{name}`, filled by [`Catalogue::fill`].
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// Languages with a catalogue, as written in `[ui] language`.
+pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
+
+const SOURCES: [(&str, &str); 2] = [
+    ("zh-CN", include_str!("../../assets/i18n/zh-CN.toml")),
+    ("en", include_str!("../../assets/i18n/en.toml")),
+];
+
+/// One language's texts.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub lang: &'static str,
+    texts: BTreeMap<String, String>,
+}
+
+impl Catalogue {
+    /// The catalogue of `lang`, or of zh-CN when there is none (config validation
+    /// already refuses unknown languages, so this is only a safety net).
+    pub fn get(lang: &str) -> &'static Catalogue {
+        let all = all();
+        all.iter().find(|c| c.lang == lang).unwrap_or(&all[0])
+    }
+
+    /// The text of `key`. A missing key shows the key itself, visibly wrong but never a
+    /// crash (the tests keep it from happening).
+    pub fn t<'a>(&'a self, key: &'a str) -> &'a str {
+        self.texts.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    /// The text of `key` with `{name}` placeholders replaced.
+    pub fn fill(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+        let mut s = self.t(key).to_owned();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), &value.to_string());
+        }
+        s
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.texts.keys().map(String::as_str)
+    }
+
+    /// Every character of every text (for the font subset check).
+    pub fn chars(&self) -> impl Iterator<Item = char> + '_ {
+        self.texts.values().flat_map(|v| v.chars())
+    }
+}
+
+pub fn all() -> &'static [Catalogue] {
+    static ALL: OnceLock<Vec<Catalogue>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        SOURCES
+            .iter()
+            .map(|(lang, src)| Catalogue {
+                lang,
+                texts: toml::from_str(src)
+                    .unwrap_or_else(|e| panic!("assets/i18n/{lang}.toml: {e}")),
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use certpoint_protocol::Action;
+
+    use super::*;
+    use crate::flow::{EndReason, Placement, Prompt};
+
+    /// Every prompt the flow can produce.
+    pub fn every_prompt() -> Vec<Prompt> {
+        let mut v = vec![
+            Prompt::HandIdToClerk,
+            Prompt::Welcome,
+            Prompt::PleaseWait,
+            Prompt::LookAtScreen,
+            Prompt::TryAgain,
+            Prompt::HoldStill,
+            Prompt::Checking,
+            Prompt::Passed,
+            Prompt::SeeClerk,
+            Prompt::AlreadyCertified,
+            Prompt::CameraProblem,
+        ];
+        v.extend(Placement::ALL.iter().map(|p| Prompt::Hint(*p)));
+        v.extend(Action::ALL.iter().map(|a| Prompt::Challenge(*a)));
+        for r in [
+            EndReason::ClerkCancelled,
+            EndReason::CameraLost,
+            EndReason::PositioningTimeout,
+            EndReason::ChallengeTimeout(Action::Blink),
+            EndReason::FaceLost,
+            EndReason::MultipleFaces,
+            EndReason::PassiveLiveness,
+            EndReason::PassiveLivenessUnavailable,
+            EndReason::FaceMatchBelowThreshold,
+            EndReason::MatchUnavailable,
+        ] {
+            v.push(Prompt::Failed(r));
+        }
+        v
+    }
+
+    #[test]
+    fn every_language_has_the_same_keys() {
+        let zh: Vec<&str> = Catalogue::get("zh-CN").keys().collect();
+        for c in all() {
+            let keys: Vec<&str> = c.keys().collect();
+            assert_eq!(keys, zh, "{} differs from zh-CN", c.lang);
+        }
+        assert_eq!(all().len(), LANGUAGES.len());
+    }
+
+    #[test]
+    fn every_prompt_has_a_text() {
+        for c in all() {
+            for p in every_prompt() {
+                let key = p.key();
+                assert_ne!(c.t(&key), key, "{}: no text for {key}", c.lang);
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_fill() {
+        let c = Catalogue::get("en");
+        assert_eq!(
+            c.fill("detail.challenge_step", &[("n", &2), ("total", &3)]),
+            "Step 2 of 3"
+        );
+        assert_eq!(Catalogue::get("xx").lang, "zh-CN");
+    }
+}

@@ -1,0 +1,434 @@
+//! The kiosk's threads behind the window.
+//!
+//! ```text
+//! camera thread ──FrameSlot (newest only)──▶ analysis thread ──Arc<View>──▶ UI thread
+//!                                            (Vision, Track, Driver,        (draws, sends
+//!                                             store, voice)   ◀──Events──    events)
+//! ```
+//!
+//! The analysis thread owns everything slow — the models, the liveness detectors, the
+//! flow driver, the SQLite store, the voice — and after every frame, event or tick it
+//! publishes a fresh [`View`] and asks the window to repaint. The UI thread only swaps
+//! an `Arc` and pushes events onto a channel, so it never waits on camera, model, disk
+//! or network (DESIGN.md, "Threads and data flow").
+//!
+//! Camera faults: when the slot closes (unplugged, replay finished, driver error) the
+//! flow gets [`Event::CameraLost`] (any running attempt is recorded as abandoned and the
+//! clerk sees the fault screen) and the camera is reopened every [`RECONNECT_EVERY`]
+//! until it delivers again, then [`Event::CameraRestored`]. A camera missing at start is
+//! the same fault from the first frame on.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::Local;
+
+use super::view::{Backend, CameraView, Preview, View};
+use super::voice::Speaker;
+use crate::camera::{self, CameraThread, FrameSlot};
+use crate::config::LoadedConfig;
+use crate::driver::{self, Driver, Host, ReferenceAnswer};
+use crate::flow::{ClerkNotice, Event, Now, Prompt, State};
+use crate::id_number::IdNumber;
+use crate::kiosk::Kiosk;
+use crate::record::KioskIdentity;
+use crate::store::{Enqueued, QueueStatus, Store};
+use crate::vision::{Track, Wants};
+
+/// Time between reconnect attempts of a lost camera.
+pub const RECONNECT_EVERY: Duration = Duration::from_secs(2);
+/// Flow ticks (deadlines fire even without frames).
+const TICK: Duration = Duration::from_millis(100);
+/// How long the analysis thread waits for a frame before it looks at its other work.
+const FRAME_WAIT: Duration = Duration::from_millis(20);
+/// How often the queue status is read from the store.
+const QUEUE_EVERY: Duration = Duration::from_secs(2);
+const MAX_NOTICES: usize = 4;
+
+/// What the window calls to be redrawn (`egui::Context::request_repaint`).
+pub type Repaint = Arc<dyn Fn() + Send + Sync>;
+
+/// Handle to the running analysis thread; the UI's [`Backend`] in the kiosk.
+pub struct Runtime {
+    view: Arc<Mutex<Arc<View>>>,
+    events: Sender<Event>,
+    stop: Arc<AtomicBool>,
+    epoch: Instant,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Runtime {
+    /// Starts the analysis thread (which opens the camera). Returns at once.
+    pub fn start(
+        kiosk: Kiosk,
+        speaker: Box<dyn Speaker>,
+        repaint: Repaint,
+    ) -> anyhow::Result<Runtime> {
+        let epoch = Instant::now();
+        let params = driver::flow_params(&kiosk.config.config);
+        let mut first = View::idle(params);
+        first.mirror = kiosk.config.config.camera.mirror;
+        let view = Arc::new(Mutex::new(Arc::new(first)));
+        let (tx, rx) = mpsc::channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let handle = {
+            let view = Arc::clone(&view);
+            let stop = Arc::clone(&stop);
+            std::thread::Builder::new()
+                .name("analysis".into())
+                .spawn(move || {
+                    let mut worker = Worker::new(kiosk, speaker, view, rx, repaint, epoch);
+                    worker.run(&stop);
+                })?
+        };
+        Ok(Runtime {
+            view,
+            events: tx,
+            stop,
+            epoch,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Backend for Runtime {
+    fn view(&mut self) -> Arc<View> {
+        Arc::clone(&self.view.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn send(&mut self, event: Event) {
+        // A dead analysis thread has already logged why; the screen shows its last view.
+        let _ = self.events.send(event);
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The camera as the analysis thread sees it: a thread feeding a slot, or a fault with
+/// a reconnect schedule.
+struct CameraLink {
+    thread: Option<CameraThread>,
+    slot: Arc<FrameSlot>,
+    label: String,
+    demo: bool,
+    tries: u32,
+    next_try: Instant,
+}
+
+impl CameraLink {
+    fn open(cfg: &LoadedConfig) -> Result<CameraLink, String> {
+        let source = camera::open(&cfg.config.camera, &cfg.base_dir).map_err(|e| e.to_string())?;
+        let label = source.describe();
+        let demo = label.starts_with("demo");
+        let slot = Arc::new(FrameSlot::new());
+        let thread = CameraThread::spawn(source, Arc::clone(&slot)).map_err(|e| e.to_string())?;
+        tracing::info!(camera = %label, "camera opened");
+        Ok(CameraLink {
+            thread: Some(thread),
+            slot,
+            label,
+            demo,
+            tries: 0,
+            next_try: Instant::now(),
+        })
+    }
+
+    fn lost(why: String) -> CameraLink {
+        CameraLink {
+            thread: None,
+            slot: Arc::new(FrameSlot::new()),
+            label: why,
+            demo: false,
+            tries: 0,
+            next_try: Instant::now() + RECONNECT_EVERY,
+        }
+    }
+
+    fn connected(&self) -> bool {
+        self.thread.is_some()
+    }
+}
+
+/// Effects that leave the driver: the store, the voice, the clerk's notices.
+struct KioskHost<'a> {
+    store: &'a mut Store,
+    speaker: &'a mut dyn Speaker,
+    notices: &'a mut VecDeque<ClerkNotice>,
+}
+
+impl Host for KioskHost<'_> {
+    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
+        // The server lookup arrives with the sync client (issue of `src/sync/`); until
+        // then the kiosk works offline and the server matches the stored crop later.
+        ReferenceAnswer::Unavailable
+    }
+
+    fn store(
+        &mut self,
+        record: certpoint_protocol::CertificationRecord,
+        photo: Option<&[u8]>,
+    ) -> anyhow::Result<Enqueued> {
+        Ok(self.store.enqueue(record, photo)?)
+    }
+
+    fn speak(&mut self, prompt: &Prompt) {
+        self.speaker.speak(prompt);
+    }
+
+    fn notify(&mut self, notice: &ClerkNotice) {
+        tracing::info!(?notice, "clerk notice");
+        self.notices.push_back(notice.clone());
+        while self.notices.len() > MAX_NOTICES {
+            self.notices.pop_front();
+        }
+    }
+}
+
+struct Worker {
+    kiosk: Kiosk,
+    speaker: Box<dyn Speaker>,
+    driver: Driver,
+    track: Track,
+    camera: CameraLink,
+    view: Arc<Mutex<Arc<View>>>,
+    events: Receiver<Event>,
+    repaint: Repaint,
+    epoch: Instant,
+    notices: VecDeque<ClerkNotice>,
+    queue: Option<QueueStatus>,
+    placement: Option<crate::flow::Placement>,
+    face_box: Option<[f32; 4]>,
+    preview: Option<Preview>,
+    analysis_ms: VecDeque<f32>,
+}
+
+impl Worker {
+    fn new(
+        kiosk: Kiosk,
+        speaker: Box<dyn Speaker>,
+        view: Arc<Mutex<Arc<View>>>,
+        events: Receiver<Event>,
+        repaint: Repaint,
+        epoch: Instant,
+    ) -> Worker {
+        let cfg = &kiosk.config;
+        let identity = KioskIdentity {
+            kiosk_id: cfg.config.kiosk.id.clone(),
+            site_code: cfg.config.kiosk.site_code.clone(),
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            models: kiosk.vision.model_hashes.clone(),
+        };
+        let driver = Driver::new(cfg, identity, cfg.config.liveness.clone());
+        let camera = CameraLink::open(cfg).unwrap_or_else(|why| {
+            tracing::warn!(%why, "camera cannot be opened; retrying every {RECONNECT_EVERY:?}");
+            CameraLink::lost(why)
+        });
+        Worker {
+            kiosk,
+            speaker,
+            driver,
+            track: Track::default(),
+            camera,
+            view,
+            events,
+            repaint,
+            epoch,
+            notices: VecDeque::new(),
+            queue: None,
+            placement: None,
+            face_box: None,
+            preview: None,
+            analysis_ms: VecDeque::new(),
+        }
+    }
+
+    fn now(&self) -> Now {
+        Now {
+            mono_ms: self.epoch.elapsed().as_millis() as u64,
+            wall: Local::now().fixed_offset(),
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        let now = self.now();
+        let mut host = KioskHost {
+            store: &mut self.kiosk.store,
+            speaker: self.speaker.as_mut(),
+            notices: &mut self.notices,
+        };
+        if let Err(e) = self
+            .driver
+            .event(&mut host, &mut self.kiosk.vision, now, event)
+        {
+            // A store failure: the record was not written. The clerk must know.
+            tracing::error!("flow event failed: {e:#}");
+            host.notify(&ClerkNotice::MatchError(format!("{e:#}")));
+        }
+    }
+
+    fn run(&mut self, stop: &AtomicBool) {
+        if !self.camera.connected() {
+            self.event(Event::CameraLost);
+        }
+        let mut last_tick = Instant::now();
+        let mut last_queue = Instant::now() - QUEUE_EVERY;
+        while !stop.load(Ordering::Relaxed) {
+            while let Ok(event) = self.events.try_recv() {
+                self.event(event);
+            }
+            if self.camera.connected() {
+                self.frame();
+            } else {
+                std::thread::sleep(FRAME_WAIT);
+                self.reconnect();
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                self.event(Event::Tick);
+            }
+            if last_queue.elapsed() >= QUEUE_EVERY {
+                last_queue = Instant::now();
+                self.queue = match self.kiosk.store.status() {
+                    Ok(q) => Some(q),
+                    Err(e) => {
+                        tracing::warn!("cannot read the queue status: {e}");
+                        None
+                    }
+                };
+            }
+            self.publish();
+        }
+        if let Some(mut t) = self.camera.thread.take() {
+            t.stop();
+        }
+    }
+
+    /// Takes the newest frame (if one comes within [`FRAME_WAIT`]), analyses it and
+    /// feeds it to the flow; notices a closed slot as a lost camera.
+    fn frame(&mut self) {
+        let Some(frame) = self.camera.slot.take_newest(FRAME_WAIT) else {
+            if let Some(end) = self.camera.slot.end() {
+                tracing::warn!(?end, camera = %self.camera.label, "camera lost");
+                if let Some(mut t) = self.camera.thread.take() {
+                    t.stop();
+                }
+                self.camera.next_try = Instant::now() + RECONNECT_EVERY;
+                self.camera.tries = 0;
+                self.placement = None;
+                self.face_box = None;
+                self.event(Event::CameraLost);
+            }
+            return;
+        };
+        let wants = Wants {
+            liveness: true,
+            embedding: false,
+        };
+        let t0 = Instant::now();
+        let analysis = match self.kiosk.vision.analyze_tracked(
+            &frame.image,
+            frame.mirrored,
+            wants,
+            &mut self.track,
+        ) {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("frame analysis failed: {e}");
+                return;
+            }
+        };
+        self.analysis_ms
+            .push_back(t0.elapsed().as_secs_f32() * 1000.0);
+        if self.analysis_ms.len() > 30 {
+            self.analysis_ms.pop_front();
+        }
+        self.placement = Some(driver::observe::placement(
+            &analysis,
+            &self.kiosk.config.config.thresholds,
+        ));
+        self.face_box = analysis.faces.first().map(|f| {
+            let (w, h) = (analysis.width as f32, analysis.height as f32);
+            [f.bbox.x1 / w, f.bbox.y1 / h, f.bbox.x2 / w, f.bbox.y2 / h]
+        });
+        self.preview = Some(Preview {
+            seq: frame.seq,
+            image: Arc::clone(&frame.image),
+        });
+        let now = self.now();
+        let mut host = KioskHost {
+            store: &mut self.kiosk.store,
+            speaker: self.speaker.as_mut(),
+            notices: &mut self.notices,
+        };
+        if let Err(e) = self.driver.frame(
+            &mut host,
+            &mut self.kiosk.vision,
+            now,
+            &frame.image,
+            &analysis,
+        ) {
+            tracing::error!("flow frame failed: {e:#}");
+            host.notify(&ClerkNotice::MatchError(format!("{e:#}")));
+        }
+    }
+
+    fn reconnect(&mut self) {
+        if Instant::now() < self.camera.next_try {
+            return;
+        }
+        let tries = self.camera.tries + 1;
+        match CameraLink::open(&self.kiosk.config) {
+            Ok(link) => {
+                tracing::info!(tries, "camera back");
+                self.camera = link;
+                self.track = Track::default();
+                self.event(Event::CameraRestored);
+            }
+            Err(why) => {
+                tracing::debug!(tries, %why, "camera still unavailable");
+                self.camera.tries = tries;
+                self.camera.label = why;
+                self.camera.next_try = Instant::now() + RECONNECT_EVERY;
+            }
+        }
+    }
+
+    fn publish(&mut self) {
+        let state: State = self.driver.state.clone();
+        let n = self.analysis_ms.len();
+        let view = View {
+            state,
+            params: self.driver.params().clone(),
+            placement: self.placement,
+            face_box: self.face_box,
+            preview: self.preview.clone(),
+            mirror: self.kiosk.config.config.camera.mirror,
+            notices: self.notices.iter().cloned().collect(),
+            queue: self.queue.clone(),
+            camera: CameraView {
+                label: self.camera.label.clone(),
+                connected: self.camera.connected(),
+                demo: self.camera.demo,
+                reconnect_tries: self.camera.tries,
+            },
+            analysis_ms: (n > 0).then(|| self.analysis_ms.iter().sum::<f32>() / n as f32),
+        };
+        *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
+        (self.repaint)();
+    }
+}

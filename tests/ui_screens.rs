@@ -1,0 +1,374 @@
+//! The kiosk screens through egui_kittest: the real flow on a scripted clock
+//! (`ui::testing::FlowBackend`: no camera, no models), the real screens, widgets found by
+//! their accessible labels, and a PNG snapshot of every screen in zh-CN (and the main
+//! ones in English) under `tests/snapshots/`.
+//!
+//! Rendering needs a Vulkan adapter; on a machine without a GPU that is Mesa's lavapipe
+//! (`scripts/setup test` installs `mesa-vulkan-drivers`). Refresh the pictures after an
+//! intended change with `UPDATE_SNAPSHOTS=1 cargo test --test ui_screens`.
+
+use std::sync::Arc;
+
+use certpoint::flow::{FlowParams, FrameObservation, Placement, State};
+use certpoint::ui::testing::FlowBackend;
+use certpoint::ui::view::Preview;
+use certpoint::ui::{App, UiState};
+use eframe::egui;
+use egui_kittest::kittest::Queryable;
+use egui_kittest::Harness;
+use image::{Rgb, RgbImage};
+
+const ID: &str = "11010519491231002X";
+
+fn params() -> FlowParams {
+    FlowParams::for_tests()
+}
+
+/// A stand-in camera picture: a lit backdrop with a face-like oval (no real person).
+fn fake_camera() -> Preview {
+    let (w, h) = (640u32, 480u32);
+    let img = RgbImage::from_fn(w, h, |x, y| {
+        let (dx, dy) = (x as f32 - 320.0, y as f32 - 230.0);
+        if (dx / 110.0).powi(2) + (dy / 150.0).powi(2) < 1.0 {
+            Rgb([214, 170, 140])
+        } else {
+            let v = 60 + (y * 60 / h) as u8;
+            Rgb([v, v + 10, v + 25])
+        }
+    });
+    Preview {
+        seq: 1,
+        image: Arc::new(img),
+    }
+}
+
+fn harness(backend: FlowBackend, lang: &str) -> Harness<'static, App<FlowBackend>> {
+    let mut ui = UiState::new(lang);
+    ui.animate = false;
+    ui.seed = Box::new(|| 7);
+    let app = App::new(backend, ui);
+    Harness::builder()
+        .with_size([1920.0, 1080.0])
+        .with_pixels_per_point(1.0)
+        .with_context_setup(certpoint::ui::setup_context)
+        .wgpu()
+        .build_ui_state(|ui, app: &mut App<FlowBackend>| app.show(ui), app)
+}
+
+fn backend() -> FlowBackend {
+    let mut b = FlowBackend::new(params());
+    b.view.preview = Some(fake_camera());
+    b
+}
+
+/// Types the ID the way a wedge scanner does: every key in one burst, then Enter.
+fn scan(h: &mut Harness<'_, App<FlowBackend>>, id: &str) {
+    h.event(egui::Event::Text(id.into()));
+    h.key_press(egui::Key::Enter);
+    h.run();
+}
+
+fn good() -> FrameObservation {
+    FrameObservation::good(0.9)
+}
+
+/// Feeds well-placed frames until the challenges start.
+fn position_well(h: &mut Harness<'_, App<FlowBackend>>) {
+    for _ in 0..20 {
+        if matches!(h.state().backend.view.state, State::Challenges(_)) {
+            break;
+        }
+        let b = &mut h.state_mut().backend;
+        b.now_ms += 100;
+        b.frame(good());
+    }
+    h.run();
+    assert_eq!(h.state().backend.view.state.name(), "challenges");
+}
+
+/// Completes the current challenge with a scripted detector result.
+fn do_challenge(h: &mut Harness<'_, App<FlowBackend>>) {
+    let b = &mut h.state_mut().backend;
+    let action = b
+        .view
+        .state
+        .current_challenge()
+        .expect("a challenge is asked");
+    b.now_ms += 300;
+    b.frame(FrameObservation {
+        completed: vec![action],
+        ..good()
+    });
+    h.run();
+}
+
+fn state_name(h: &Harness<'_, App<FlowBackend>>) -> &'static str {
+    h.state().backend.view.state.name()
+}
+
+#[test]
+fn pass_path_through_the_ui_with_a_scanned_id() {
+    let mut h = harness(backend(), "zh-CN");
+    h.run();
+    h.get_by_label("请把身份证交给工作人员");
+    scan(&mut h, ID);
+    // Offline: the lookup answers "unavailable" at once and positioning starts.
+    assert_eq!(state_name(&h), "positioning");
+    h.get_by_label_contains("1101**********002X");
+
+    // A hint first, then a good placement turns the frame green.
+    h.state_mut().backend.frame(FrameObservation {
+        placement: Placement::TooFar,
+        ..good()
+    });
+    h.run();
+    h.get_by_label("请靠近一点");
+    h.get_by_label("camera preview: too_far");
+    position_well(&mut h);
+    let plan_len = match &h.state().backend.view.state {
+        State::Challenges(c) => c.plan.len(),
+        _ => unreachable!(),
+    };
+    h.get_by_label(&format!("第 1 步，共 {plan_len} 步"));
+    for _ in 0..plan_len {
+        do_challenge(&mut h);
+    }
+    assert_eq!(state_name(&h), "passed");
+    h.get_by_label("认证成功");
+    let records = h.state().backend.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].outcome.as_str(), "passed");
+}
+
+#[test]
+fn slow_typing_is_accepted_and_a_bad_number_is_refused() {
+    let mut h = harness(backend(), "en");
+    h.run();
+    // A human typing: one key per frame (a quarter second apart).
+    for c in "110105194912310021".chars() {
+        h.event(egui::Event::Text(c.to_string()));
+        h.run();
+    }
+    h.get_by_label_contains("1101");
+    h.key_press(egui::Key::Enter);
+    h.run();
+    assert_eq!(state_name(&h), "idle", "a bad check digit starts nothing");
+    h.get_by_label_contains("Invalid number");
+    h.key_press(egui::Key::Escape);
+    h.run();
+    scan(&mut h, ID);
+    assert_eq!(state_name(&h), "positioning");
+}
+
+#[test]
+fn fail_retry_then_clerk_manual_pass() {
+    let mut h = harness(backend(), "zh-CN");
+    h.run();
+    scan(&mut h, ID);
+    let attempts = params().attempts_allowed();
+    for attempt in 1..=attempts {
+        position_well(&mut h);
+        // Nobody moves: the challenge times out.
+        let b = &mut h.state_mut().backend;
+        let timeout = b.view.params.challenge_timeout_ms;
+        b.advance(timeout + 1);
+        h.run();
+        if attempt < attempts {
+            assert_eq!(state_name(&h), "failed");
+            h.get_by_label("没有看到您的动作");
+            h.get_by_label("再试一次").click();
+            h.run();
+            assert_eq!(state_name(&h), "positioning");
+        }
+    }
+    assert_eq!(state_name(&h), "clerk_assist");
+    h.get_by_label("请找工作人员帮忙");
+    h.get_by_label_contains("[challenge_timeout]");
+
+    // Empty fields are refused on screen, before the flow sees anything.
+    h.get_by_label("人工通过").click();
+    h.run();
+    h.get_by_label("请填写工号、密码和原因");
+    h.get_by_label("工号").click();
+    h.run();
+    h.get_by_label("工号").type_text("C0042");
+    h.get_by_label("密码").click();
+    h.run();
+    h.get_by_label("密码").type_text("1234");
+    h.get_by_label("原因").click();
+    h.run();
+    h.get_by_label("原因").type_text("checked the ID card");
+    h.run_steps(2);
+    h.get_by_label("人工通过").click();
+    h.run_steps(2);
+    assert_eq!(state_name(&h), "passed");
+    let records = h.state().backend.records();
+    let last = records.last().unwrap();
+    assert_eq!(last.outcome.as_str(), "manual_passed");
+    assert_eq!(records.len() as u32, attempts + 1);
+}
+
+#[test]
+fn camera_lost_mid_session_is_recorded_and_shown_to_the_clerk() {
+    let mut h = harness(backend(), "zh-CN");
+    h.run();
+    scan(&mut h, ID);
+    position_well(&mut h);
+    {
+        let b = &mut h.state_mut().backend;
+        b.view.camera.connected = false;
+        b.view.camera.reconnect_tries = 3;
+        b.apply(certpoint::flow::Event::CameraLost);
+    }
+    h.run();
+    assert_eq!(state_name(&h), "camera_fault");
+    h.get_by_label("摄像头暂时不能用，请找工作人员");
+    h.get_by_label("摄像头故障");
+    h.get_by_label_contains("第 3 次");
+    let records = h.state().backend.records();
+    assert_eq!(records.last().unwrap().outcome.as_str(), "abandoned");
+    {
+        let b = &mut h.state_mut().backend;
+        b.view.camera.connected = true;
+        b.apply(certpoint::flow::Event::CameraRestored);
+    }
+    h.run();
+    assert_eq!(state_name(&h), "idle");
+}
+
+// ----------------------------------------------------------------------------------
+// Snapshots of every screen
+
+/// Drives a backend into each screen and snapshots it as `<lang>_<state>[_detail]`.
+fn snapshot_all(lang: &str, main_only: bool) {
+    let tag = lang.replace('-', "_").to_lowercase();
+    let snap = |h: &mut Harness<'_, App<FlowBackend>>, name: &str| {
+        h.run();
+        h.snapshot(format!("{tag}_{name}"));
+    };
+
+    // One result set for the whole test: several harnesses take pictures.
+    let mut results = egui_kittest::SnapshotResults::new();
+    let mut h = harness(backend(), lang);
+    snap(&mut h, "idle");
+    scan(&mut h, ID);
+    if !main_only {
+        h.state_mut()
+            .backend
+            .frame(FrameObservation { faces: 0, ..good() });
+        snap(&mut h, "positioning_no_face");
+        h.state_mut().backend.frame(FrameObservation {
+            placement: Placement::TooDark,
+            ..good()
+        });
+        snap(&mut h, "positioning_too_dark");
+    }
+    h.state_mut().backend.frame(FrameObservation {
+        placement: Placement::TooFar,
+        ..good()
+    });
+    snap(&mut h, "positioning_too_far");
+    h.state_mut().backend.frame(good());
+    snap(&mut h, "positioning_good");
+    position_well(&mut h);
+    h.state_mut().backend.now_ms += 4_000;
+    snap(&mut h, "challenge_1");
+    do_challenge(&mut h);
+    if !main_only {
+        snap(&mut h, "challenge_2");
+        do_challenge(&mut h);
+        if h.state().backend.view.state.name() == "challenges" {
+            snap(&mut h, "challenge_3");
+        }
+    }
+    // Fail: the challenge times out.
+    let timeout = h.state().backend.view.params.challenge_timeout_ms;
+    h.state_mut().backend.advance(timeout + 1);
+    snap(&mut h, "failed");
+    if !main_only {
+        while state_name(&h) == "failed" {
+            h.get_by_label(if lang == "en" {
+                "Try again"
+            } else {
+                "再试一次"
+            })
+            .click();
+            h.run();
+            position_well(&mut h);
+            h.state_mut().backend.advance(timeout + 1);
+            h.run();
+        }
+        assert_eq!(state_name(&h), "clerk_assist");
+        snap(&mut h, "clerk_assist");
+    }
+
+    results.extend_harness(&mut h);
+
+    // Pass.
+    let mut h = harness(backend(), lang);
+    h.run();
+    scan(&mut h, ID);
+    if !main_only {
+        snap(&mut h, "positioning_start");
+    }
+    position_well(&mut h);
+    while state_name(&h) == "challenges" {
+        do_challenge(&mut h);
+    }
+    snap(&mut h, "passed");
+    results.extend_harness(&mut h);
+
+    if !main_only {
+        // Identity lookup and matching: states held by a server or a model, set directly.
+        let mut b = backend();
+        b.apply(certpoint::flow::Event::IdScanned {
+            id: certpoint::id_number::IdNumber::parse(ID).unwrap(),
+            seed: 7,
+        });
+        // The offline backend answers at once; rebuild the waiting state from its session.
+        let session = b.view.state.session().unwrap().clone();
+        b.view.state = State::IdentityEntered {
+            session: session.clone(),
+            lookup_started_ms: b.now_ms,
+        };
+        let mut h = harness(b, lang);
+        snap(&mut h, "identity_entered");
+        let b = &mut h.state_mut().backend;
+        b.view.state = State::Matching(certpoint::flow::Matching {
+            session: session.clone(),
+            evidence: Default::default(),
+            started_ms: b.now_ms,
+        });
+        snap(&mut h, "matching");
+        let b = &mut h.state_mut().backend;
+        b.view.state = State::AlreadyCertified {
+            id: session.id.clone(),
+            at: b.start,
+            shown_since_ms: b.now_ms,
+        };
+        b.notice(certpoint::flow::ClerkNotice::AlreadyCertified { at: b.start });
+        snap(&mut h, "already_certified");
+        results.extend_harness(&mut h);
+    }
+
+    // Camera fault.
+    let mut b = backend();
+    b.view.camera.connected = false;
+    b.view.camera.reconnect_tries = 2;
+    b.view.camera.label = "camera device 0: No such device".into();
+    b.apply(certpoint::flow::Event::CameraLost);
+    let mut h = harness(b, lang);
+    snap(&mut h, "camera_fault");
+    results.extend_harness(&mut h);
+    results.unwrap();
+}
+
+#[test]
+fn snapshots_zh_cn_every_screen() {
+    snapshot_all("zh-CN", false);
+}
+
+#[test]
+fn snapshots_en_main_screens() {
+    snapshot_all("en", true);
+}
