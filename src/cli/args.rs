@@ -1,0 +1,230 @@
+//! The command-line shape: every subcommand, flag and `--json` switch. Keep these
+//! stable: scripts, tests and administrators depend on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Where the kiosk looks for its configuration when `--config` is not given: the
+/// development copy in the working directory first, then the packaged one.
+pub const DEFAULT_CONFIG_PATHS: [&str; 2] =
+    ["kiosk-config.toml", "/etc/certpoint/kiosk-config.toml"];
+
+#[derive(Debug, Parser)]
+#[command(name = "certpoint", version, about = "Pension certification kiosk")]
+pub struct Cli {
+    /// Configuration file (default: ./kiosk-config.toml, then /etc/certpoint/kiosk-config.toml).
+    #[arg(long, global = true, env = "CERTPOINT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the kiosk (the default when no command is given).
+    Run(RunArgs),
+    /// Check a configuration file and print every problem found.
+    CheckConfig {
+        /// The file to check (default: the one the kiosk would use).
+        path: Option<PathBuf>,
+    },
+    /// Inspect the outbox of certification records.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Resident ID number tools.
+    #[command(subcommand)]
+    Id(IdCommand),
+    /// Analyse photos with the face pipeline: boxes, landmarks, pose, eyes, quality,
+    /// passive liveness (one JSON object per image with --json).
+    Analyze {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Model directory (default: the config's models.dir, else ./models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Compare the faces in two photos (each must hold exactly one face).
+    Compare {
+        a: PathBuf,
+        b: PathBuf,
+        #[arg(long)]
+        json: bool,
+        /// Similarity threshold (default: the config's thresholds.face_match).
+        #[arg(long)]
+        threshold: Option<f32>,
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Run one certification attempt on a replay, headless, and print the stored record.
+    Certify {
+        /// Frame source: file:DIR (images played once, in name order) or file:PHOTO.
+        #[arg(long)]
+        camera: String,
+        /// The retiree's resident ID number.
+        #[arg(long)]
+        id: String,
+        /// Reference photo to match against (without it the record is marked for the
+        /// server to match later).
+        #[arg(long)]
+        reference: Option<PathBuf>,
+        /// Seed of the challenge order (default: random).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a SYNTHETIC replay from one photo (warped head turns, painted blinks) for
+    /// tests and demos: a directory of numbered JPEG frames for `certify --camera file:DIR`.
+    SynthReplay {
+        #[arg(long)]
+        photo: PathBuf,
+        /// Comma-separated actions in order, e.g. blink,turn_left,look_up (empty = a still face).
+        #[arg(long, default_value = "", conflicts_with = "seed")]
+        actions: String,
+        /// Perform the challenges `certify --seed N` will ask for (with this config).
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        models: Option<PathBuf>,
+    },
+    /// Benchmarks (figures for the issue notes; not run by the test suite).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// Show the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Send queued records to the agency server.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// The kiosk's record-signing key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Self-tests for installers and the test suite.
+    #[command(subcommand, hide = true)]
+    Selftest(SelftestCommand),
+}
+
+#[derive(Debug, Default, Args)]
+pub struct RunArgs {
+    /// Run in a normal window instead of full screen (development).
+    #[arg(long)]
+    pub windowed: bool,
+    /// Close the window after this many seconds (start-up smoke tests).
+    #[arg(long, hide = true)]
+    pub exit_after_secs: Option<f64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Counts of pending, sent and rejected records and the oldest pending one.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The newest records, ID numbers masked.
+    List {
+        #[arg(long)]
+        json: bool,
+        /// Only records in this state.
+        #[arg(long, value_enum)]
+        state: Option<StateArg>,
+        /// How many of the newest records to show.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StateArg {
+    Pending,
+    Sent,
+    Rejected,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdCommand {
+    /// Validate an 18-character (or legacy 15-digit) resident ID number.
+    Check {
+        number: String,
+        /// Compute the age on this date (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        on: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Per-frame analysis latency (p50/p99), model load time, peak memory.
+    Analysis {
+        /// Directory of 640×480 frames (default: a synthetic replay of a test photo).
+        #[arg(long)]
+        frames: Option<PathBuf>,
+        /// ONNX Runtime intra-op threads per model.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+        #[arg(long, default_value_t = 400)]
+        min_frames: usize,
+        /// A Python with onnxruntime, numpy and pillow (bench/requirements.txt): also
+        /// time bench/python_reference.py on the same frames.
+        #[arg(long)]
+        python: Option<PathBuf>,
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// The newest audit entries, oldest first.
+    List {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Send every pending record now; exit 0 only when none is left pending.
+    Now {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create the signing key (server.signing_key, default <data_dir>/kiosk.key, mode
+    /// 0600; never replaces one) and print its public key for registration.
+    Init {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the existing key's public key.
+    Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SelftestCommand {
+    /// Write synthetic records to a throw-away store, printing `ACK seq id sha256` after
+    /// each durable commit (the kill -9 durability test drives this).
+    Durability {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, default_value_t = 1_000_000)]
+        count: u64,
+    },
+}
