@@ -216,7 +216,7 @@ impl Vision {
         };
         let detect_ms = t0.elapsed().as_secs_f32() * 1000.0;
         let wants = Wants {
-            liveness: wants.liveness && track.liveness_due(),
+            liveness: wants.liveness && track.liveness_due(detected),
             ..wants
         };
         let mut a = self.analyze_boxes(img, found, mirrored, wants)?;

@@ -21,7 +21,7 @@ pub struct Track {
     /// box height from where it was at detection.
     pub max_drift: f32,
     last: Option<Carried>,
-    frame: u64,
+    since_liveness: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl Default for Track {
             liveness_every: 3,
             max_drift: 0.08,
             last: None,
-            frame: 0,
+            since_liveness: u32::MAX,
         }
     }
 }
@@ -50,11 +50,11 @@ impl Track {
     /// Starts over (new session, camera reconnected).
     pub fn reset(&mut self) {
         self.last = None;
+        self.since_liveness = u32::MAX;
     }
 
     /// The boxes to reuse for this frame, or `None` when the detector must run.
     pub(super) fn reuse(&mut self, width: u32, height: u32) -> Option<Vec<(BoxF, f32)>> {
-        self.frame += 1;
         let c = self.last.as_mut()?;
         if c.drifted
             || c.since_detect + 1 >= self.redetect_every
@@ -67,8 +67,15 @@ impl Track {
         Some(c.found.clone())
     }
 
-    pub(super) fn liveness_due(&self) -> bool {
-        self.frame % self.liveness_every as u64 == 1 % self.liveness_every as u64
+    /// Whether passive liveness runs on this frame. Never on a frame that also runs the
+    /// detector (unless liveness is overdue by a whole period): the two are the most
+    /// expensive steps, and keeping them apart keeps the slowest frames fast.
+    pub(super) fn liveness_due(&mut self, detected: bool) -> bool {
+        let every = self.liveness_every.max(1);
+        let waited = self.since_liveness.saturating_add(1);
+        let due = waited >= every && (!detected || waited >= 2 * every);
+        self.since_liveness = if due { 0 } else { waited };
+        due
     }
 
     /// Learns from the analysed frame: a fresh detection becomes the carried box; on a
