@@ -41,7 +41,7 @@ impl Default for Track {
             liveness_every: 3,
             max_drift: 0.08,
             last: None,
-            since_liveness: u32::MAX,
+            since_liveness: 0,
         }
     }
 }
@@ -50,7 +50,7 @@ impl Track {
     /// Starts over (new session, camera reconnected).
     pub fn reset(&mut self) {
         self.last = None;
-        self.since_liveness = u32::MAX;
+        self.since_liveness = 0;
     }
 
     /// The boxes to reuse for this frame, or `None` when the detector must run.
@@ -111,5 +111,92 @@ impl Track {
         } else {
             self.last = None;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vision::{FaceAnalysis, Timings};
+
+    fn frame(centre: (f32, f32)) -> FrameAnalysis {
+        let b = BoxF {
+            x1: 200.0,
+            y1: 100.0,
+            x2: 400.0,
+            y2: 350.0,
+        };
+        let mut f = FaceAnalysis::detection_only(b, 0.99);
+        f.points68 = vec![centre; 68];
+        FrameAnalysis {
+            width: 640,
+            height: 480,
+            faces: vec![f],
+            face_count: 1,
+            timings: Timings::default(),
+        }
+    }
+
+    /// Runs `n` frames with the face centre given per frame; returns (detected, liveness)
+    /// per frame.
+    fn run(t: &mut Track, centres: impl Iterator<Item = (f32, f32)>) -> Vec<(bool, bool)> {
+        centres
+            .map(|c| {
+                let detected = t.reuse(640, 480).is_none();
+                let live = t.liveness_due(detected);
+                t.observe(&frame(c), detected);
+                (detected, live)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn detects_every_fourth_frame_and_never_runs_liveness_with_detection() {
+        let mut t = Track::default();
+        let got = run(&mut t, std::iter::repeat_n((300.0, 220.0), 24));
+        let detections: Vec<usize> = got
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.0)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(detections, vec![0, 4, 8, 12, 16, 20]);
+        let live = got.iter().filter(|g| g.1).count();
+        assert!(live >= 24 / 3 - 1, "liveness ran on {live} of 24 frames");
+        assert!(got.iter().all(|&(d, l)| !(d && l)), "{got:?}");
+    }
+
+    #[test]
+    fn a_drifting_face_is_detected_again_at_once() {
+        let mut t = Track::default();
+        // Still, then the landmarks move 30 px (12 % of the 250 px box) on frame 2.
+        let centres = [
+            (300.0, 220.0),
+            (300.0, 220.0),
+            (330.0, 220.0),
+            (330.0, 220.0),
+        ];
+        let got = run(&mut t, centres.into_iter());
+        assert_eq!(
+            got.iter().map(|g| g.0).collect::<Vec<_>>(),
+            vec![true, false, false, true]
+        );
+    }
+
+    #[test]
+    fn no_face_means_detect_on_the_next_frame() {
+        let mut t = Track::default();
+        assert!(t.reuse(640, 480).is_none());
+        t.observe(
+            &FrameAnalysis {
+                width: 640,
+                height: 480,
+                faces: vec![],
+                face_count: 0,
+                timings: Timings::default(),
+            },
+            true,
+        );
+        assert!(t.reuse(640, 480).is_none(), "nothing to carry");
     }
 }
