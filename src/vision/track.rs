@@ -162,7 +162,8 @@ mod tests {
             .collect();
         assert_eq!(detections, vec![0, 4, 8, 12, 16, 20]);
         let live = got.iter().filter(|g| g.1).count();
-        assert!(live >= 24 / 3 - 1, "liveness ran on {live} of 24 frames");
+        // Every third frame, postponed past detection frames: at least one frame in four.
+        assert!(live >= 24 / 4, "liveness ran on {live} of 24 frames");
         assert!(got.iter().all(|&(d, l)| !(d && l)), "{got:?}");
     }
 
