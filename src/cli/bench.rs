@@ -81,7 +81,7 @@ pub(super) fn analysis(args: BenchArgs, out: &mut impl Write) -> anyhow::Result<
     }
     let rust = summary(&mut ms);
     let mut report = json!({
-        "pipeline": "rust (tracked: detect every 4th frame or on drift, passive liveness every 3rd, eyes and anti-spoofing on 2 cores)",
+        "pipeline": "rust (tracked: detect every 4th frame or on drift; passive liveness every 3rd frame, never on a detection frame; eyes and anti-spoofing on 2 cores)",
         "frames": ms.len(),
         "intra_op_threads": args.threads,
         "model_load_ms": round(load_ms),
