@@ -9,6 +9,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use certpoint_protocol::Action;
+
+use crate::flow::{EndReason, Placement, Prompt};
+
 /// Languages with a catalogue, as written in `[ui] language`.
 pub const LANGUAGES: [&str; 2] = ["zh-CN", "en"];
 
@@ -71,46 +75,43 @@ pub fn all() -> &'static [Catalogue] {
     })
 }
 
+/// Every prompt the flow can produce (for the catalogue and voice-pack checks).
+pub fn every_prompt() -> Vec<Prompt> {
+    let mut v = vec![
+        Prompt::HandIdToClerk,
+        Prompt::Welcome,
+        Prompt::PleaseWait,
+        Prompt::LookAtScreen,
+        Prompt::TryAgain,
+        Prompt::HoldStill,
+        Prompt::Checking,
+        Prompt::Passed,
+        Prompt::SeeClerk,
+        Prompt::AlreadyCertified,
+        Prompt::CameraProblem,
+    ];
+    v.extend(Placement::ALL.iter().map(|p| Prompt::Hint(*p)));
+    v.extend(Action::ALL.iter().map(|a| Prompt::Challenge(*a)));
+    for r in [
+        EndReason::ClerkCancelled,
+        EndReason::CameraLost,
+        EndReason::PositioningTimeout,
+        EndReason::ChallengeTimeout(Action::Blink),
+        EndReason::FaceLost,
+        EndReason::MultipleFaces,
+        EndReason::PassiveLiveness,
+        EndReason::PassiveLivenessUnavailable,
+        EndReason::FaceMatchBelowThreshold,
+        EndReason::MatchUnavailable,
+    ] {
+        v.push(Prompt::Failed(r));
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
-    use certpoint_protocol::Action;
-
     use super::*;
-    use crate::flow::{EndReason, Placement, Prompt};
-
-    /// Every prompt the flow can produce.
-    pub fn every_prompt() -> Vec<Prompt> {
-        let mut v = vec![
-            Prompt::HandIdToClerk,
-            Prompt::Welcome,
-            Prompt::PleaseWait,
-            Prompt::LookAtScreen,
-            Prompt::TryAgain,
-            Prompt::HoldStill,
-            Prompt::Checking,
-            Prompt::Passed,
-            Prompt::SeeClerk,
-            Prompt::AlreadyCertified,
-            Prompt::CameraProblem,
-        ];
-        v.extend(Placement::ALL.iter().map(|p| Prompt::Hint(*p)));
-        v.extend(Action::ALL.iter().map(|a| Prompt::Challenge(*a)));
-        for r in [
-            EndReason::ClerkCancelled,
-            EndReason::CameraLost,
-            EndReason::PositioningTimeout,
-            EndReason::ChallengeTimeout(Action::Blink),
-            EndReason::FaceLost,
-            EndReason::MultipleFaces,
-            EndReason::PassiveLiveness,
-            EndReason::PassiveLivenessUnavailable,
-            EndReason::FaceMatchBelowThreshold,
-            EndReason::MatchUnavailable,
-        ] {
-            v.push(Prompt::Failed(r));
-        }
-        v
-    }
 
     #[test]
     fn every_language_has_the_same_keys() {

@@ -5,6 +5,11 @@
 //! No audio device, no clip or voice disabled → a warning in the log (once) and the flow
 //! goes on: the screen carries every instruction too.
 
+use std::collections::HashSet;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
 use crate::flow::Prompt;
 
 /// Plays prompts. Called on the analysis thread; must not block for the clip's length.
@@ -21,18 +26,130 @@ impl Speaker for LogSpeaker {
     }
 }
 
-/// The speaker the configuration asks for: clips from `voice.dir` when enabled and an
-/// audio device opens, else the log.
+/// Plays `<dir>/<key>.wav` on a thread of its own (the audio stream is not `Send`, and a
+/// clip must never hold up the analysis). A new prompt cuts the one playing: the latest
+/// instruction is the one that matters.
+pub struct ClipSpeaker {
+    tx: mpsc::Sender<String>,
+}
+
+impl Speaker for ClipSpeaker {
+    fn speak(&mut self, prompt: &Prompt) {
+        let _ = self.tx.send(prompt.key());
+    }
+}
+
+impl ClipSpeaker {
+    /// Starts the audio thread. Never fails: without an audio device the thread logs a
+    /// warning once and discards the prompts.
+    pub fn start(dir: PathBuf, volume: f32) -> ClipSpeaker {
+        let (tx, rx) = mpsc::channel::<String>();
+        let spawned = std::thread::Builder::new()
+            .name("voice".into())
+            .spawn(move || play_loop(&dir, volume, rx));
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the voice thread ({e}); prompts are shown only");
+        }
+        ClipSpeaker { tx }
+    }
+}
+
+fn play_loop(dir: &Path, volume: f32, rx: mpsc::Receiver<String>) {
+    let mut stream = match rodio::OutputStreamBuilder::open_default_stream() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(
+                "no audio output ({e}); voice prompts are off, the screen shows every instruction"
+            );
+            for _ in rx {}
+            return;
+        }
+    };
+    stream.log_on_drop(false);
+    tracing::info!(dir = %dir.display(), volume, "voice prompts on");
+    let mut missing = HashSet::new();
+    let mut sink: Option<rodio::Sink> = None;
+    for key in rx {
+        let path = dir.join(format!("{key}.wav"));
+        let decoded = std::fs::File::open(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|f| rodio::Decoder::new(BufReader::new(f)).map_err(|e| e.to_string()));
+        match decoded {
+            Ok(source) => {
+                // Dropping the previous sink stops its clip.
+                let s = rodio::Sink::connect_new(stream.mixer());
+                s.set_volume(volume);
+                s.append(source);
+                sink = Some(s);
+            }
+            Err(e) => {
+                if missing.insert(key.clone()) {
+                    tracing::warn!(clip = %path.display(), "voice clip unusable ({e}); prompt shown only");
+                }
+            }
+        }
+    }
+    drop(sink);
+}
+
+/// The speaker the configuration asks for: clips from `<voice.dir>/<lang>/` when
+/// enabled, else the log.
 pub fn open(
     section: &crate::config::VoiceSection,
-    base_dir: &std::path::Path,
+    base_dir: &Path,
     lang: &str,
 ) -> Box<dyn Speaker> {
     if !section.enabled {
         tracing::info!("voice disabled (voice.enabled = false)");
         return Box::new(LogSpeaker);
     }
-    let _ = (base_dir, lang);
-    tracing::warn!("voice playback not available in this build; prompts are shown only");
-    Box::new(LogSpeaker)
+    let dir = base_dir.join(&section.dir).join(lang);
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "no voice clips for this language; prompts are shown only");
+        return Box::new(LogSpeaker);
+    }
+    Box::new(ClipSpeaker::start(dir, section.volume))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every prompt the flow can speak has a clip in every language's pack.
+    #[test]
+    fn every_prompt_has_a_clip_in_every_language() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice");
+        for lang in crate::ui::i18n::LANGUAGES {
+            for p in crate::ui::i18n::every_prompt() {
+                let clip = root.join(lang).join(format!("{}.wav", p.key()));
+                assert!(
+                    clip.is_file(),
+                    "missing {}: run scripts/make-voice",
+                    clip.display()
+                );
+            }
+        }
+    }
+
+    /// The committed clips decode with the same decoder the kiosk plays them with.
+    #[test]
+    fn clips_decode() {
+        use rodio::Source;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice");
+        for lang in crate::ui::i18n::LANGUAGES {
+            let f = std::fs::File::open(root.join(lang).join("passed.wav")).unwrap();
+            let d = rodio::Decoder::new(BufReader::new(f)).unwrap();
+            assert_eq!((d.channels(), d.sample_rate()), (1, 11025));
+            assert!(d.count() > 5_000, "{lang}: clip too short");
+        }
+    }
+
+    /// Without an audio device (as on a build server) speaking is harmless.
+    #[test]
+    fn speaking_without_a_device_goes_on() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice/zh-CN");
+        let mut s = ClipSpeaker::start(root, 0.5);
+        s.speak(&Prompt::Passed);
+        s.speak(&Prompt::Hint(crate::flow::Placement::TooFar));
+    }
 }
