@@ -170,6 +170,8 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn serve(bind: SocketAddr, data: PathBuf, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
