@@ -6,8 +6,10 @@
 //! - enqueue-to-server latency with the worker running and idle: store a record, wake
 //!   the worker, time until the server has it committed — p50/p99/max.
 //!
-//!     cargo bench --bench sync_drain             # 10,000 records, 300 latency samples
-//!     cargo bench --bench sync_drain -- 2000     # a custom drain count
+//! ```text
+//! cargo bench --bench sync_drain             # 10,000 records, 300 latency samples
+//! cargo bench --bench sync_drain -- 2000     # a custom drain count
+//! ```
 //!
 //! Under `cargo test` (no `--bench` argument) it runs 30 records and 5 samples as a
 //! smoke test.
