@@ -180,6 +180,14 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// UI frame time (p50/p99) of the kiosk screens while the camera and analysis run
+    /// at full rate (the configured camera; a throw-away data directory).
+    Ui {
+        #[arg(long, default_value_t = 20.0)]
+        secs: f64,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

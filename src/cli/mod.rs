@@ -141,6 +141,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             },
             &mut out,
         ),
+        Some(Command::Bench(BenchCommand::Ui { secs, json })) => {
+            crate::ui::bench::run(&load_config(cli.config.as_deref())?, secs, json, &mut out)
+        }
         Some(Command::Queue(cmd)) => {
             queue::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
         }

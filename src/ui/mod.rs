@@ -8,6 +8,7 @@
 //! - [`testing`]: the real flow on a scripted clock, for the UI tests and screenshots.
 
 pub mod app;
+pub mod bench;
 pub mod fonts;
 pub mod i18n;
 pub mod runtime;

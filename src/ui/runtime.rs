@@ -215,6 +215,8 @@ struct Worker {
     face_box: Option<[f32; 4]>,
     preview: Option<Preview>,
     analysis_ms: VecDeque<f32>,
+    /// Name of the state last published, to log screen changes.
+    last_screen: &'static str,
 }
 
 impl Worker {
@@ -254,6 +256,7 @@ impl Worker {
             face_box: None,
             preview: None,
             analysis_ms: VecDeque::new(),
+            last_screen: "",
         }
     }
 
@@ -410,6 +413,10 @@ impl Worker {
 
     fn publish(&mut self) {
         let state: State = self.driver.state.clone();
+        if self.last_screen != state.name() {
+            self.last_screen = state.name();
+            tracing::info!(screen = self.last_screen, "screen changed");
+        }
         let n = self.analysis_ms.len();
         let view = View {
             state,
