@@ -57,7 +57,12 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     };
     let exit_after = args.exit_after_secs.map(Duration::from_secs_f64);
     let lang = config.config.ui.language.clone();
-    let speaker = voice::open(&config.config.voice, &config.base_dir, &lang);
+    let voice_lang: voice::VoiceLanguage = Arc::new(std::sync::Mutex::new(lang.clone()));
+    let speaker = voice::open(
+        &config.config.voice,
+        &config.base_dir,
+        Arc::clone(&voice_lang),
+    );
     eframe::run_native(
         "certpoint",
         options,
@@ -66,7 +71,9 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             let ctx = cc.egui_ctx.clone();
             let runtime = runtime::Runtime::start(kiosk, speaker, Arc::new(move || ctx.request_repaint()))?;
             tracing::info!("kiosk window open");
-            let mut app = App::new(runtime, UiState::new(&lang));
+            let mut ui = UiState::new(&lang);
+            ui.voice_lang = Some(voice_lang);
+            let mut app = App::new(runtime, ui);
             app.exit_after = exit_after;
             app.cover_monitor = !windowed;
             Ok(Box::new(app))

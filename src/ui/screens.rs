@@ -36,6 +36,8 @@ pub struct UiState {
     preview: Option<(u64, egui::TextureHandle)>,
     /// Draws the session seeds; tests fix it.
     pub seed: Box<dyn FnMut() -> u64>,
+    /// The voice's language, kept equal to the screen's.
+    pub voice_lang: Option<super::voice::VoiceLanguage>,
 }
 
 impl UiState {
@@ -55,6 +57,7 @@ impl UiState {
             animate: true,
             preview: None,
             seed: Box::new(rand::random),
+            voice_lang: None,
         }
     }
 
@@ -493,6 +496,11 @@ fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Even
                     let name = Catalogue::get(lang).t("language.name");
                     if ui.selectable_label(st.lang == *lang, name).clicked() {
                         st.lang = lang;
+                        if let Some(v) = &st.voice_lang {
+                            if let Ok(mut v) = v.lock() {
+                                *v = (*lang).to_owned();
+                            }
+                        }
                     }
                 }
             });

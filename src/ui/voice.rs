@@ -1,6 +1,6 @@
 //! Spoken prompts. The flow decides when to speak (and when to repeat a prompt nobody
 //! reacted to, `flow.voice_repeat_secs`); this only plays the clip for a prompt key in
-//! the current language: `<voice.dir>/<lang>/<key>.wav`.
+//! the current language (the screen's, switched by the clerk): `<voice.dir>/<lang>/<key>.wav`.
 //!
 //! No audio device, no clip or voice disabled → a warning in the log (once) and the flow
 //! goes on: the screen carries every instruction too.
@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 
 use crate::flow::Prompt;
 
@@ -30,31 +30,41 @@ impl Speaker for LogSpeaker {
 /// clip must never hold up the analysis). A new prompt cuts the one playing: the latest
 /// instruction is the one that matters.
 pub struct ClipSpeaker {
-    tx: mpsc::Sender<String>,
+    tx: mpsc::Sender<PathBuf>,
+    /// `<voice.dir>`; the clip is `<root>/<lang>/<key>.wav`.
+    root: PathBuf,
+    lang: VoiceLanguage,
 }
+
+/// The language the voice speaks, shared with the UI: the clerk's language switch
+/// changes what the retiree hears from the next prompt on.
+pub type VoiceLanguage = Arc<Mutex<String>>;
 
 impl Speaker for ClipSpeaker {
     fn speak(&mut self, prompt: &Prompt) {
-        let _ = self.tx.send(prompt.key());
+        let lang = self.lang.lock().map(|l| l.clone()).unwrap_or_default();
+        let _ = self
+            .tx
+            .send(self.root.join(lang).join(format!("{}.wav", prompt.key())));
     }
 }
 
 impl ClipSpeaker {
     /// Starts the audio thread. Never fails: without an audio device the thread logs a
     /// warning once and discards the prompts.
-    pub fn start(dir: PathBuf, volume: f32) -> ClipSpeaker {
-        let (tx, rx) = mpsc::channel::<String>();
+    pub fn start(root: PathBuf, lang: VoiceLanguage, volume: f32) -> ClipSpeaker {
+        let (tx, rx) = mpsc::channel::<PathBuf>();
         let spawned = std::thread::Builder::new()
             .name("voice".into())
-            .spawn(move || play_loop(&dir, volume, rx));
+            .spawn(move || play_loop(volume, rx));
         if let Err(e) = spawned {
             tracing::warn!("cannot start the voice thread ({e}); prompts are shown only");
         }
-        ClipSpeaker { tx }
+        ClipSpeaker { tx, root, lang }
     }
 }
 
-fn play_loop(dir: &Path, volume: f32, rx: mpsc::Receiver<String>) {
+fn play_loop(volume: f32, rx: mpsc::Receiver<PathBuf>) {
     let mut stream = match rodio::OutputStreamBuilder::open_default_stream() {
         Ok(s) => s,
         Err(e) => {
@@ -66,11 +76,10 @@ fn play_loop(dir: &Path, volume: f32, rx: mpsc::Receiver<String>) {
         }
     };
     stream.log_on_drop(false);
-    tracing::info!(dir = %dir.display(), volume, "voice prompts on");
+    tracing::info!(volume, "voice prompts on");
     let mut missing = HashSet::new();
     let mut sink: Option<rodio::Sink> = None;
-    for key in rx {
-        let path = dir.join(format!("{key}.wav"));
+    for path in rx {
         let decoded = std::fs::File::open(&path)
             .map_err(|e| e.to_string())
             .and_then(|f| rodio::Decoder::new(BufReader::new(f)).map_err(|e| e.to_string()));
@@ -83,7 +92,7 @@ fn play_loop(dir: &Path, volume: f32, rx: mpsc::Receiver<String>) {
                 sink = Some(s);
             }
             Err(e) => {
-                if missing.insert(key.clone()) {
+                if missing.insert(path.clone()) {
                     tracing::warn!(clip = %path.display(), "voice clip unusable ({e}); prompt shown only");
                 }
             }
@@ -97,18 +106,19 @@ fn play_loop(dir: &Path, volume: f32, rx: mpsc::Receiver<String>) {
 pub fn open(
     section: &crate::config::VoiceSection,
     base_dir: &Path,
-    lang: &str,
+    lang: VoiceLanguage,
 ) -> Box<dyn Speaker> {
     if !section.enabled {
         tracing::info!("voice disabled (voice.enabled = false)");
         return Box::new(LogSpeaker);
     }
-    let dir = base_dir.join(&section.dir).join(lang);
-    if !dir.is_dir() {
-        tracing::warn!(dir = %dir.display(), "no voice clips for this language; prompts are shown only");
-        return Box::new(LogSpeaker);
+    let root = base_dir.join(&section.dir);
+    for l in crate::ui::i18n::LANGUAGES {
+        if !root.join(l).is_dir() {
+            tracing::warn!(dir = %root.join(l).display(), "no voice clips for this language; its prompts are shown only");
+        }
     }
-    Box::new(ClipSpeaker::start(dir, section.volume))
+    Box::new(ClipSpeaker::start(root, lang, section.volume))
 }
 
 #[cfg(test)]
@@ -147,8 +157,8 @@ mod tests {
     /// Without an audio device (as on a build server) speaking is harmless.
     #[test]
     fn speaking_without_a_device_goes_on() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice/zh-CN");
-        let mut s = ClipSpeaker::start(root, 0.5);
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice");
+        let mut s = ClipSpeaker::start(root, Arc::new(Mutex::new("zh-CN".into())), 0.5);
         s.speak(&Prompt::Passed);
         s.speak(&Prompt::Hint(crate::flow::Placement::TooFar));
     }
