@@ -19,6 +19,7 @@ pub struct App<B: Backend> {
     pub cover_monitor: bool,
     /// Frame times of the last frames drawn (for `certpoint bench ui`).
     pub frame_times: Option<Vec<Duration>>,
+    first_frame_logged: bool,
 }
 
 impl<B: Backend> App<B> {
@@ -30,6 +31,7 @@ impl<B: Backend> App<B> {
             started: Instant::now(),
             cover_monitor: false,
             frame_times: None,
+            first_frame_logged: false,
         }
     }
 
@@ -69,6 +71,13 @@ impl<B: Backend> eframe::App for App<B> {
             }
         }
         self.show(ui);
+        if !self.first_frame_logged {
+            self.first_frame_logged = true;
+            tracing::info!(
+                ms = self.started.elapsed().as_millis() as u64,
+                "first frame drawn (time since start-up began)"
+            );
+        }
         // The runtime asks for a repaint with every snapshot; this is only a floor so
         // countdowns move even if it falls silent.
         ctx.request_repaint_after(Duration::from_millis(250));

@@ -40,6 +40,7 @@ pub fn setup_context(ctx: &egui::Context) {
 }
 
 pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let kiosk = Kiosk::start(config)?;
     let windowed = args.windowed || config.config.ui.windowed;
     let mut viewport = egui::ViewportBuilder::default().with_title("certpoint");
@@ -75,6 +76,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             ui.voice_lang = Some(voice_lang);
             let mut app = App::new(runtime, ui);
             app.exit_after = exit_after;
+            app.started = started;
             app.cover_monitor = !windowed;
             Ok(Box::new(app))
         }),

@@ -580,6 +580,13 @@ fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Even
             }
         });
 
+        let typed = !st.pin.is_empty() || !st.reason.is_empty();
+        if typed && !view.state.awaiting_decision() {
+            // A PIN must not wait in the field for the next person's session.
+            st.pin.clear();
+            st.reason.clear();
+            st.manual_incomplete = false;
+        }
         if let State::Failed { failure, .. } | State::ClerkAssist { failure, .. } = &view.state {
             ui.separator();
             failure_figures(ui, failure, cat);
