@@ -48,6 +48,8 @@ const FRAME_WAIT: Duration = Duration::from_millis(20);
 /// How often the queue status is read from the store.
 const QUEUE_EVERY: Duration = Duration::from_secs(2);
 const MAX_NOTICES: usize = 4;
+/// Longest time between two published views when nothing changes.
+const HEARTBEAT: Duration = Duration::from_millis(250);
 
 /// What the window calls to be redrawn (`egui::Context::request_repaint`).
 pub type Repaint = Arc<dyn Fn() + Send + Sync>;
@@ -290,19 +292,30 @@ impl Worker {
         }
         let mut last_tick = Instant::now();
         let mut last_queue = Instant::now() - QUEUE_EVERY;
+        let mut last_publish = Instant::now();
         while !stop.load(Ordering::Relaxed) {
+            // Publish (and repaint) only when something changed, plus a slow heartbeat
+            // for the countdowns: an idle kiosk must not redraw at full speed.
+            let mut changed = false;
             while let Ok(event) = self.events.try_recv() {
                 self.event(event);
+                changed = true;
             }
+            let seen = self.preview.as_ref().map(|p| p.seq);
+            let was_connected = self.camera.connected();
             if self.camera.connected() {
                 self.frame();
             } else {
                 std::thread::sleep(FRAME_WAIT);
                 self.reconnect();
             }
+            changed |= self.preview.as_ref().map(|p| p.seq) != seen
+                || self.camera.connected() != was_connected;
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
+                let before = self.driver.state.clone();
                 self.event(Event::Tick);
+                changed |= self.driver.state != before;
             }
             if last_queue.elapsed() >= QUEUE_EVERY {
                 last_queue = Instant::now();
@@ -313,8 +326,12 @@ impl Worker {
                         None
                     }
                 };
+                changed = true;
             }
-            self.publish();
+            if changed || last_publish.elapsed() >= HEARTBEAT {
+                last_publish = Instant::now();
+                self.publish();
+            }
         }
         if let Some(mut t) = self.camera.thread.take() {
             t.stop();
