@@ -51,6 +51,9 @@ fn harness(backend: FlowBackend, lang: &str) -> Harness<'static, App<FlowBackend
         .with_size([1920.0, 1080.0])
         .with_pixels_per_point(1.0)
         .with_context_setup(certpoint::ui::setup_context)
+        // The pointer is hidden over the retiree's side in the kiosk; keep it out of
+        // the pictures too.
+        .with_render_cursor(false)
         .wgpu()
         .build_ui_state(|ui, app: &mut App<FlowBackend>| app.show(ui), app)
 }

@@ -297,10 +297,10 @@ fn cross(ui: &mut Ui) {
 fn clerk_symbol(ui: &mut Ui) {
     let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "clerk");
     let c = rect.center();
-    p.circle_filled(c + vec2(0.0, -55.0), 50.0, theme::ACCENT);
+    p.circle_filled(c + vec2(0.0, -60.0), 50.0, theme::ACCENT);
     p.add(Shape::ellipse_filled(
-        c + vec2(0.0, 80.0),
-        vec2(100.0, 60.0),
+        c + vec2(0.0, 60.0),
+        vec2(100.0, 55.0),
         theme::ACCENT,
     ));
 }
