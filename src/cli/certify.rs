@@ -41,16 +41,43 @@ const TICK_MS: u64 = 100;
 struct CliHost {
     store: Store,
     reference: Option<(RgbImage, String)>,
+    /// The agency server when `server.url` is set: asked for the reference photo, which
+    /// lives only in this session.
+    server: Option<crate::sync::AgencyClient>,
     prompts: Vec<String>,
     notices: Vec<String>,
 }
 
 impl Host for CliHost {
-    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
-        match self.reference.take() {
-            Some((photo, version)) => ReferenceAnswer::Found { photo, version },
-            // No server link in the headless command: the record is matched later.
-            None => ReferenceAnswer::Unavailable,
+    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer {
+        if let Some((photo, version)) = self.reference.take() {
+            return ReferenceAnswer::Found { photo, version };
+        }
+        // Offline (no server.url): the record is matched by the server later.
+        let Some(server) = &self.server else {
+            return ReferenceAnswer::Unavailable;
+        };
+        match server.fetch_reference(id.as_str()) {
+            Ok(Some(r)) => {
+                let decoded = certpoint_protocol::b64_decode(&r.photo)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| image::load_from_memory(&b).map_err(|e| e.to_string()));
+                match decoded {
+                    Ok(img) => ReferenceAnswer::Found {
+                        photo: img.to_rgb8(),
+                        version: r.version,
+                    },
+                    Err(e) => {
+                        tracing::warn!("the server's reference photo is unreadable: {e}");
+                        ReferenceAnswer::Unavailable
+                    }
+                }
+            }
+            Ok(None) => ReferenceAnswer::NotFound,
+            Err(e) => {
+                tracing::warn!("cannot ask the server for the reference photo: {e}");
+                ReferenceAnswer::Unavailable
+            }
         }
     }
 
@@ -94,9 +121,18 @@ pub(super) fn run(
         models: vision.model_hashes.clone(),
     };
     let mut driver = Driver::new(cfg, identity, cfg.config.liveness.clone());
+    let server = if cfg.config.server.is_offline() {
+        None
+    } else {
+        crate::sync::client::ClientSettings::from_config(cfg)
+            .and_then(|s| crate::sync::AgencyClient::new(&s))
+            .map_err(|e| tracing::warn!("no reference photo from the server: {e}"))
+            .ok()
+    };
     let mut host = CliHost {
         store: Store::open_in(&cfg.data_dir())?,
         reference,
+        server,
         prompts: Vec::new(),
         notices: Vec::new(),
     };

@@ -5,10 +5,10 @@
 //! answer is a typed value or an [`ApiError`] with a 4xx code, never a panic.
 
 use certpoint_protocol::{
-    b64_decode, canonical_json, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES,
-    RECORD_SCHEMA_VERSION,
+    b64_decode, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES, RECORD_SCHEMA_VERSION,
 };
-use serde_json::Value;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -17,7 +17,9 @@ use crate::error::ApiError;
 /// checked against the kiosk's key.
 pub struct Submission {
     pub record: CertificationRecord,
-    /// The record's canonical JSON, re-derived from what arrived: what the signature covers.
+    /// The record's JSON exactly as it arrived: what the signature covers, what is
+    /// stored, and what a resend is compared with. (Not re-serialised: re-printing
+    /// floats is not guaranteed to give the same bytes.)
     pub body: String,
     pub signature: String,
     pub photo: Option<Vec<u8>>,
@@ -31,41 +33,35 @@ fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidRecord, msg)
 }
 
+/// The envelope as sent; `record` kept as raw text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    record: &'a RawValue,
+    signature: String,
+    #[serde(default)]
+    photo: Option<String>,
+}
+
 /// Parses a `POST /v1/certifications` body: `{"photo": b64|null, "record": {...},
 /// "signature": b64}`.
 pub fn parse_submission(bytes: &[u8]) -> Result<Submission, ApiError> {
-    let value: Value = serde_json::from_slice(bytes)
-        .map_err(|e| malformed(format!("the body is not JSON: {e}")))?;
-    let Value::Object(mut map) = value else {
-        return Err(malformed("the body must be a JSON object"));
-    };
-    if let Some(extra) = map
-        .keys()
-        .find(|k| !matches!(k.as_str(), "photo" | "record" | "signature"))
-    {
-        return Err(malformed(format!(
-            "unknown field {extra:?}; the body has exactly photo, record and signature"
-        )));
-    }
-    let record_value = map
-        .remove("record")
-        .ok_or_else(|| malformed("the field record is missing"))?;
-    if !record_value.is_object() {
+    let text = std::str::from_utf8(bytes).map_err(|_| malformed("the body is not UTF-8"))?;
+    let env: Envelope = serde_json::from_str(text).map_err(|e| {
+        malformed(format!(
+            "the body must be {{\"photo\": base64 or null, \"record\": {{…}}, \"signature\": base64}}: {e}"
+        ))
+    })?;
+    let body = env.record.get();
+    if !body.starts_with('{') {
         return Err(malformed("record must be a JSON object"));
     }
-    let signature = match map.remove("signature") {
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(malformed("signature must be a base64 string")),
-        None => return Err(malformed("the field signature is missing")),
-    };
-    let photo_b64 = match map.remove("photo") {
-        Some(Value::String(s)) => Some(s),
-        Some(Value::Null) | None => None,
-        Some(_) => return Err(malformed("photo must be a base64 string or null")),
-    };
-    let body = canonical_json(&record_value).map_err(|e| malformed(e.to_string()))?;
-    let record: CertificationRecord = serde_json::from_value(record_value)
+    let signature = env.signature;
+    let photo_b64 = env.photo;
+    let record: CertificationRecord = serde_json::from_str(body)
         .map_err(|e| invalid(format!("record is not a valid certification record: {e}")))?;
+    let body = body.to_owned();
     validate_record(&record)?;
     let photo = match photo_b64 {
         Some(text) => {
@@ -184,6 +180,7 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use serde_json::Value;
 
     #[test]
     fn bearer_tokens() {
@@ -264,6 +261,31 @@ mod tests {
             if let Err(e) = parse_submission(&bytes) {
                 prop_assert!((400..500).contains(&e.code.http_status()));
             }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// The kiosk signs the canonical JSON of a typed record, whose f32 figures print
+        /// with up to 17 digits; the server must check exactly those bytes.
+        #[test]
+        fn a_kiosk_body_with_any_floats_arrives_byte_for_byte(
+            score in any::<f32>().prop_filter("finite", |f| f.is_finite()),
+            sharp in any::<f32>().prop_filter("finite", |f| f.is_finite()),
+        ) {
+            let mut record: CertificationRecord =
+                serde_json::from_value(serde_json::from_str::<Value>(VALID).unwrap()["record"].clone()).unwrap();
+            record.passive_liveness = Some(certpoint_protocol::Scored { score, threshold: 0.5 });
+            record.quality = Some(certpoint_protocol::Quality { brightness: score * 3.0, sharpness: sharp, face_size: 0.31 });
+            let body = certpoint_protocol::canonical_json(&record).unwrap();
+            let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+            let env = certpoint_protocol::encode_submission(&body, &certpoint_protocol::sign_body(&key, &body), None);
+            let sub = match parse_submission(env.as_bytes()) {
+                Ok(s) => s,
+                Err(e) => return Err(TestCaseError::fail(format!("{e:?}"))),
+            };
+            prop_assert_eq!(&sub.body, &body);
+            prop_assert!(certpoint_protocol::verify_body(&key.verifying_key(), &sub.body, &sub.signature).is_ok());
         }
     }
 

@@ -206,6 +206,7 @@ impl Storage for SqliteStorage {
             .map_err(|e| StorageError::Backend(format!("stored body unreadable: {e}")))?;
         Ok(Some(StoredCertification {
             record,
+            signed_body: body,
             signature,
             received_at,
             photo_stored,

@@ -65,6 +65,9 @@ pub struct Accepted {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredCertification {
     pub record: serde_json::Value,
+    /// The record's JSON exactly as received and signed (verify the signature over
+    /// this, not over a re-serialisation of `record`).
+    pub signed_body: String,
     pub signature: String,
     pub received_at: String,
     /// Whether the server holds the face crop the record names.

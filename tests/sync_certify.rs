@@ -1,0 +1,89 @@
+//! Online certification end to end: the kiosk asks the agency server for the person's
+//! reference photo (`GET /v1/persons/{id}/reference`), matches on the kiosk, stores the
+//! record with the reference version, and `sync now` delivers it.
+
+mod sync_support;
+
+use std::path::Path;
+use std::process::Command;
+
+use certpoint::flow::challenge_plan;
+use certpoint::synth::{write_replay, Synth};
+use certpoint::vision::Vision;
+use certpoint_agency::{Reference, Storage};
+use serde_json::Value;
+use sync_support::{Agency, Kiosk, TOKEN};
+
+const ID: &str = "11010519491231002X";
+
+fn faces(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/faces")
+        .join(name)
+}
+
+#[test]
+fn certify_online_matches_against_the_servers_reference_and_syncs() {
+    let agency = Agency::running();
+    let kiosk = Kiosk::new("K-CERT", &agency.url(), 5);
+    agency.register("K-CERT", &kiosk.key, TOKEN);
+    agency
+        .storage
+        .put_reference(
+            ID,
+            &Reference {
+                version: "ref-v1".into(),
+                media_type: "image/jpeg".into(),
+                bytes: std::fs::read(faces("obama_podium.jpg")).unwrap(),
+            },
+        )
+        .unwrap();
+
+    let seed = 11;
+    let cfg = certpoint::config::Config::default();
+    let plan = challenge_plan(&cfg.challenges.set, cfg.challenges.count, seed, 1);
+    let mut v = Vision::load(&kiosk.cfg.models_dir(), None, 1).unwrap();
+    let img = image::open(faces("obama_portrait.jpg")).unwrap().to_rgb8();
+    let frames = kiosk.dir.path().join("live");
+    write_replay(
+        &Synth::from_photo(&mut v, &img).unwrap().replay(&plan),
+        &frames,
+    )
+    .unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
+        .arg("--config")
+        .arg(&kiosk.config_path)
+        .args(["certify", "--camera"])
+        .arg(format!("file:{}", frames.display()))
+        .args(["--id", ID, "--seed", &seed.to_string(), "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["outcome"], "passed", "{r:#}");
+    assert_eq!(r["record"]["face_match"]["status"], "scored", "{r:#}");
+    assert_eq!(r["record"]["face_match"]["reference_version"], "ref-v1");
+
+    let o = Command::new(env!("CARGO_BIN_EXE_certpoint"))
+        .arg("--config")
+        .arg(&kiosk.config_path)
+        .args(["sync", "now", "--json"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    let got = agency.records();
+    assert_eq!(got.len(), 1);
+    let stored = agency
+        .storage
+        .certification(&got[0].record_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.record["face_match"]["reference_version"], "ref-v1");
+    assert_eq!(stored.record["outcome"], "passed");
+    assert!(stored.photo_stored);
+}
