@@ -65,6 +65,11 @@ fn sync_now_drains_and_reports_counts() {
     let o = certpoint(&kiosk, &["sync", "now"]);
     assert!(o.status.success());
     assert!(String::from_utf8_lossy(&o.stdout).contains("still pending: 0"));
+    let o = certpoint(&kiosk, &["sync", "status", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["queue"]["sent"], 25);
+    assert_eq!(v["worker"]["state"], "online");
+    assert!(!String::from_utf8_lossy(&o.stdout).contains(TOKEN));
 }
 
 #[test]
@@ -77,6 +82,10 @@ fn sync_now_fails_while_the_server_is_down_and_keeps_everything() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["pending"], 3);
     assert_eq!(v["result"], "server_unavailable");
+    let o = certpoint(&kiosk, &["sync", "status"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("sync: offline"), "{text}");
+    assert!(text.contains("last error: cannot connect"), "{text}");
 }
 
 #[test]

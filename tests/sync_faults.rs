@@ -253,6 +253,10 @@ fn a_refused_token_stops_the_worker_and_says_why() {
     assert_eq!(status.get().pending, 3);
     worker.stop();
     assert_eq!(agency.records().len(), 0);
+    // What `certpoint sync status` shows from another process.
+    let saved = certpoint::sync::status::load(&kiosk.cfg.data_dir()).unwrap();
+    assert_eq!(saved.state, SyncState::Stopped);
+    assert!(saved.last_error.unwrap().contains("HTTP 401"));
 }
 
 #[test]

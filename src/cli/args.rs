@@ -208,6 +208,11 @@ pub enum SyncCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The queue, and what the sync worker (or the last `sync now`) last saw.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

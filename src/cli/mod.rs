@@ -153,6 +153,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Sync(SyncCommand::Now { json })) => {
             sync::sync_now(&load_config(cli.config.as_deref())?, json, &mut out)
         }
+        Some(Command::Sync(SyncCommand::Status { json })) => {
+            sync::sync_status(&load_config(cli.config.as_deref())?, json, &mut out)
+        }
         Some(Command::Keys(KeysCommand::Init { json })) => {
             sync::keys_init(&load_config(cli.config.as_deref())?, json, &mut out)
         }

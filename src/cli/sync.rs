@@ -14,6 +14,7 @@ use crate::config::LoadedConfig;
 use crate::store::Store;
 use crate::sync::client::{AgencyClient, ClientSettings};
 use crate::sync::keys;
+use crate::sync::status::{self, SyncState};
 use crate::sync::{drain_once, Backoff, DrainStop, StatusHandle};
 
 /// How many transient failures in a row `sync now` rides out before giving up.
@@ -88,6 +89,14 @@ pub(super) fn sync_now(
         total.result = "done";
         total.error = None;
     }
+    status.update(|s| {
+        if total.pending == 0 {
+            s.state = SyncState::Online;
+            s.last_error = None;
+        }
+        s.retry_in_secs = None;
+    });
+    status::save(&cfg.data_dir(), &status.get());
     if json {
         writeln!(out, "{}", serde_json::to_string(&total)?)?;
     } else {
@@ -111,6 +120,67 @@ pub(super) fn sync_now(
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[derive(Debug, Serialize)]
+struct SyncStatusReport {
+    queue: crate::store::QueueStatus,
+    /// What the sync worker (or the last `sync now`) published, if it ever ran here.
+    worker: Option<status::SyncStatus>,
+}
+
+/// `certpoint sync status`: the queue as it is now, and the last state the sync worker
+/// (or `sync now`) published in the data directory.
+pub(super) fn sync_status(
+    cfg: &LoadedConfig,
+    json: bool,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let store = Store::open_in(&cfg.data_dir())?;
+    let report = SyncStatusReport {
+        queue: store.status()?,
+        worker: status::load(&cfg.data_dir()),
+    };
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let q = &report.queue;
+    writeln!(
+        out,
+        "server: {}",
+        if cfg.config.server.is_offline() {
+            "none (offline mode)"
+        } else {
+            cfg.config.server.url.as_str()
+        }
+    )?;
+    writeln!(
+        out,
+        "queue: {} pending, {} sent, {} rejected; oldest pending {}",
+        q.pending,
+        q.sent,
+        q.rejected,
+        q.oldest_pending_at.as_deref().unwrap_or("-")
+    )?;
+    match &report.worker {
+        None => writeln!(out, "sync: has not run with this data directory yet")?,
+        Some(w) => {
+            writeln!(
+                out,
+                "sync: {} (as of {})",
+                serde_json::to_value(w.state)?.as_str().unwrap_or("?"),
+                w.updated_at.as_deref().unwrap_or("-")
+            )?;
+            if let Some(e) = &w.last_error {
+                writeln!(out, "last error: {e}")?;
+            }
+            if let Some(t) = &w.last_success_at {
+                writeln!(out, "last success: {t}")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Serialize)]

@@ -274,6 +274,9 @@ fn transport_reason(e: &ureq::Error) -> String {
     match e {
         ureq::Error::Timeout(t) => format!("timed out ({t})"),
         ureq::Error::ConnectionFailed => "cannot connect to the server".to_owned(),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "cannot connect to the server (connection refused)".to_owned()
+        }
         ureq::Error::Io(io) => format!("network error: {}", io.kind()),
         other => format!("network error: {other}"),
     }

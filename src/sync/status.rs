@@ -1,12 +1,17 @@
 //! What the sync worker publishes: one small struct behind a lock, read by the UI's
 //! status panel and printed by `certpoint sync now`. Never holds a token, key or ID.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// File in the data directory where the last published status is kept, so that
+/// `certpoint sync status` (another process) can show what the worker saw.
+pub const STATUS_FILE: &str = "sync-status.json";
 
 /// Where sync stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     /// No `server.url`: records stay queued here.
@@ -22,7 +27,7 @@ pub enum SyncState {
     Stopped,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncStatus {
     pub state: SyncState,
     pub pending: u64,
@@ -35,6 +40,9 @@ pub struct SyncStatus {
     pub last_success_at: Option<String>,
     /// Seconds until the next retry while offline.
     pub retry_in_secs: Option<f64>,
+    /// When this status was published (RFC 3339).
+    #[serde(default)]
+    pub updated_at: Option<String>,
 }
 
 impl Default for SyncStatus {
@@ -48,8 +56,30 @@ impl Default for SyncStatus {
             last_error: None,
             last_success_at: None,
             retry_in_secs: None,
+            updated_at: None,
         }
     }
+}
+
+/// Writes `status` to `<data_dir>/sync-status.json` (via a temporary file and a rename,
+/// so a reader never sees half a file). Best effort: a failure is only logged.
+pub fn save(data_dir: &Path, status: &SyncStatus) {
+    let mut s = status.clone();
+    s.updated_at = Some(chrono::Local::now().to_rfc3339());
+    let tmp = data_dir.join(format!("{STATUS_FILE}.tmp"));
+    let result = serde_json::to_vec_pretty(&s)
+        .map_err(std::io::Error::other)
+        .and_then(|bytes| std::fs::write(&tmp, bytes))
+        .and_then(|()| std::fs::rename(&tmp, data_dir.join(STATUS_FILE)));
+    if let Err(e) = result {
+        tracing::warn!("cannot write the sync status file: {e}");
+    }
+}
+
+/// The last status saved in `data_dir`, if any.
+pub fn load(data_dir: &Path) -> Option<SyncStatus> {
+    let bytes = std::fs::read(data_dir.join(STATUS_FILE)).ok()?;
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// A shared, cheaply cloned view of the worker's [`SyncStatus`].

@@ -195,6 +195,7 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
                 s.state = SyncState::Stopped;
                 s.last_error = Some(e);
             });
+            super::status::save(&parts.data_dir, &status.get());
             signal.wait_stop();
             return;
         }
@@ -228,6 +229,7 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
         match stop {
             DrainStop::Empty => {
                 attempt = 0;
+                super::status::save(&parts.data_dir, &status.get());
                 if signal.wait_idle(parts.idle_poll) {
                     break;
                 }
@@ -243,11 +245,13 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
                     s.last_error = Some(reason);
                     s.retry_in_secs = Some(delay.as_secs_f64());
                 });
+                super::status::save(&parts.data_dir, &status.get());
                 if signal.sleep(delay) {
                     break;
                 }
             }
             DrainStop::AuthFailed { .. } => {
+                super::status::save(&parts.data_dir, &status.get());
                 signal.wait_stop();
                 break;
             }
