@@ -113,7 +113,13 @@ fn state_name(h: &Harness<'_, App<FlowBackend>>) -> &'static str {
 fn pass_path_through_the_ui_with_a_scanned_id() {
     let mut h = harness(backend(), "zh-CN");
     h.run();
-    h.get_by_label("请把身份证交给工作人员");
+    // The retiree's instruction is at least 48 px tall at 1080p (issue 5).
+    let prompt = h.get_by_label("请把身份证交给工作人员").rect();
+    assert!(
+        prompt.height() >= 48.0,
+        "prompt only {} px tall",
+        prompt.height()
+    );
     scan(&mut h, ID);
     // Offline: the lookup answers "unavailable" at once and positioning starts.
     assert_eq!(state_name(&h), "positioning");
