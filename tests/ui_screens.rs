@@ -365,6 +365,13 @@ fn snapshot_all(lang: &str, main_only: bool) {
     b.view.camera.connected = false;
     b.view.camera.reconnect_tries = 2;
     b.view.camera.label = "camera device 0: No such device".into();
+    // The sync worker's last status as the panel shows it (here: server down).
+    b.view.sync = Some(certpoint::sync::SyncStatus {
+        state: certpoint::sync::SyncState::Offline,
+        pending: 3,
+        last_error: Some("connection refused".into()),
+        ..Default::default()
+    });
     b.apply(certpoint::flow::Event::CameraLost);
     let mut h = harness(b, lang);
     snap(&mut h, "camera_fault");

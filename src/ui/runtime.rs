@@ -213,6 +213,7 @@ struct Worker {
     epoch: Instant,
     notices: VecDeque<ClerkNotice>,
     queue: Option<QueueStatus>,
+    sync: Option<crate::sync::SyncStatus>,
     placement: Option<crate::flow::Placement>,
     face_box: Option<[f32; 4]>,
     preview: Option<Preview>,
@@ -254,6 +255,7 @@ impl Worker {
             epoch,
             notices: VecDeque::new(),
             queue: None,
+            sync: None,
             placement: None,
             face_box: None,
             preview: None,
@@ -326,6 +328,8 @@ impl Worker {
                         None
                     }
                 };
+                // Read, never written here: the sync worker owns the file.
+                self.sync = crate::sync::status::load(&self.kiosk.config.data_dir());
                 changed = true;
             }
             if changed || last_publish.elapsed() >= HEARTBEAT {
@@ -444,6 +448,7 @@ impl Worker {
             mirror: self.kiosk.config.config.camera.mirror,
             notices: self.notices.iter().cloned().collect(),
             queue: self.queue.clone(),
+            sync: self.sync.clone(),
             camera: CameraView {
                 label: self.camera.label.clone(),
                 connected: self.camera.connected(),

@@ -274,7 +274,7 @@ fn id_card_symbol(ui: &mut Ui) {
 fn tick(ui: &mut Ui, color: Color32) {
     let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "tick");
     let c = rect.center();
-    p.circle_stroke(c, 120.0, Stroke::new(12.0, color));
+    p.circle_stroke(c, 110.0, Stroke::new(12.0, color));
     p.add(Shape::line(
         vec![
             c + vec2(-60.0, 0.0),
@@ -289,7 +289,7 @@ fn cross(ui: &mut Ui) {
     let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "cross");
     let c = rect.center();
     let s = Stroke::new(22.0, theme::BAD);
-    p.circle_stroke(c, 120.0, Stroke::new(12.0, theme::BAD));
+    p.circle_stroke(c, 110.0, Stroke::new(12.0, theme::BAD));
     p.line_segment([c + vec2(-50.0, -50.0), c + vec2(50.0, 50.0)], s);
     p.line_segment([c + vec2(50.0, -50.0), c + vec2(-50.0, 50.0)], s);
 }
@@ -652,11 +652,33 @@ fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Even
                 ui.label("-");
             }
         }
-        ui.label(
-            RichText::new(cat.t("clerk.sync_placeholder"))
-                .small()
-                .color(theme::TEXT_DIM),
-        );
+        match &view.sync {
+            Some(s) => {
+                use crate::sync::SyncState;
+                let (key, color) = match s.state {
+                    SyncState::Online => ("sync.online", theme::GOOD),
+                    SyncState::Starting => ("sync.starting", theme::TEXT_DIM),
+                    SyncState::Disabled => ("sync.disabled", theme::WARN),
+                    SyncState::Offline => ("sync.offline", theme::WARN),
+                    SyncState::Stopped => ("sync.stopped", theme::BAD),
+                };
+                ui.colored_label(color, cat.t(key));
+                if let Some(e) = &s.last_error {
+                    ui.label(
+                        RichText::new(cat.fill("clerk.sync_error", &[("e", e)]))
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
+                }
+            }
+            None => {
+                ui.label(
+                    RichText::new(cat.t("clerk.sync_placeholder"))
+                        .small()
+                        .color(theme::TEXT_DIM),
+                );
+            }
+        }
 
         if !view.notices.is_empty() {
             ui.separator();

@@ -31,6 +31,9 @@ pub struct View {
     /// The record queue; `None` until first read or when the store cannot be read.
     pub queue: Option<QueueStatus>,
     pub camera: CameraView,
+    /// What the sync worker last published (`<data_dir>/sync-status.json`); `None`
+    /// when no worker has run.
+    pub sync: Option<crate::sync::SyncStatus>,
     /// Mean analysis time per frame over the last second.
     pub analysis_ms: Option<f32>,
 }
@@ -82,6 +85,7 @@ impl View {
                 connected: true,
                 ..CameraView::default()
             },
+            sync: None,
             analysis_ms: None,
         }
     }
