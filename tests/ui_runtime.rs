@@ -23,15 +23,18 @@ fn root() -> &'static Path {
 }
 
 fn config(dir: &Path, replay: &Path, looping: bool) -> certpoint::config::LoadedConfig {
+    config_with_camera(dir, &format!("file:{}", replay.display()), looping)
+}
+
+fn config_with_camera(dir: &Path, camera: &str, looping: bool) -> certpoint::config::LoadedConfig {
     let path = dir.join("kiosk-config.toml");
     std::fs::write(
         &path,
         format!(
             "[kiosk]\nid = \"TEST-01\"\nsite_code = \"110105\"\ndata_dir = \"data\"\n\
              [models]\ndir = {:?}\n[voice]\nenabled = false\n\
-             [camera]\nsource = \"file:{}\"\nreplay_loop = {looping}\n",
+             [camera]\nsource = \"{camera}\"\nreplay_loop = {looping}\n",
             root().join("models").to_str().unwrap(),
-            replay.display()
         ),
     )
     .unwrap();
@@ -148,4 +151,43 @@ fn a_camera_that_ends_is_a_fault_then_reconnects() {
         .map(|e| e.outcome)
         .collect();
     assert_eq!(outcomes, ["abandoned"]);
+}
+
+#[test]
+fn a_camera_missing_at_start_is_a_fault_with_reconnect_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config_with_camera(dir.path(), "device:9", true);
+    let kiosk = Kiosk::start(&cfg).unwrap();
+    let mut rt = Runtime::start(kiosk, Box::new(LogSpeaker), Arc::new(|| {})).unwrap();
+    wait_for(&mut rt, "camera_fault", Duration::from_secs(5));
+    let t = Instant::now();
+    while rt.view().camera.reconnect_tries < 2 {
+        assert!(
+            t.elapsed() < Duration::from_secs(15),
+            "no reconnect attempts"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let v = rt.view();
+    assert!(!v.camera.connected);
+    assert!(
+        v.camera.label.contains('9'),
+        "the clerk sees why: {}",
+        v.camera.label
+    );
+    // A scan while the camera is down starts nothing and tells the clerk.
+    rt.send(Event::IdScanned {
+        id: IdNumber::parse(ID).unwrap(),
+        seed: 1,
+    });
+    let t = Instant::now();
+    while !rt
+        .view()
+        .notices
+        .contains(&certpoint::flow::ClerkNotice::CameraUnavailable)
+    {
+        assert!(t.elapsed() < Duration::from_secs(5), "no notice");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(rt.view().state.name(), "camera_fault");
 }
