@@ -9,6 +9,7 @@ use anyhow::Context;
 use crate::config::{CameraSource, LoadedConfig};
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
+use crate::sync::SyncWorker;
 use crate::vision::Vision;
 
 /// A started kiosk: configuration, log file and store, ready for the UI.
@@ -22,6 +23,9 @@ pub struct Kiosk {
     pub camera_label: String,
     /// What the clerk is told about the server link.
     pub server_label: String,
+    /// The sync thread, when `server.url` is set; it drains the outbox on its own
+    /// (waking early when told a record was stored) and publishes its status.
+    pub sync: Option<SyncWorker>,
     _log: LogGuard,
 }
 
@@ -52,12 +56,20 @@ impl Kiosk {
             }
             CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
         };
-        let server_label = if cfg.server.url.is_empty() {
-            "offline: no server configured, records queue locally".to_owned()
+        let (server_label, sync) = if cfg.server.url.is_empty() {
+            (
+                "offline: no server configured, records queue locally".to_owned(),
+                None,
+            )
         } else {
-            format!(
-                "server {} (records queue locally until sync runs)",
-                cfg.server.url
+            // A server that is configured but unusable (bad CA bundle, bad URL) is a
+            // start-up error: a kiosk that silently never syncs would look healthy.
+            let worker = SyncWorker::spawn_from_config(config).map_err(|e| {
+                anyhow::anyhow!("server settings in {}: {e}", config.path.display())
+            })?;
+            (
+                format!("server {} (sync thread running)", cfg.server.url),
+                Some(worker),
             )
         };
         let status = store.status()?;
@@ -82,6 +94,7 @@ impl Kiosk {
             vision,
             camera_label,
             server_label,
+            sync,
             _log: log,
         })
     }
