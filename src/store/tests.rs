@@ -190,3 +190,27 @@ fn a_store_from_a_newer_version_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn mark_sent_many_is_all_or_nothing() {
+    let (_dir, mut store) = temp_store();
+    let ids: Vec<String> = (0..3)
+        .map(|_| {
+            store
+                .enqueue(synthetic_record("K1", 1), None)
+                .unwrap()
+                .record_id
+        })
+        .collect();
+    let now = chrono::Local::now().fixed_offset();
+    let mut with_unknown = ids[..2].to_vec();
+    with_unknown.push("not-a-record".into());
+    assert!(matches!(
+        store.mark_sent_many(&with_unknown, now),
+        Err(StoreError::UnknownRecord(_))
+    ));
+    assert_eq!(store.status().unwrap().pending, 3);
+    store.mark_sent_many(&ids[..2], now).unwrap();
+    let s = store.status().unwrap();
+    assert_eq!((s.pending, s.sent), (1, 2));
+}

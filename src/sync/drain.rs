@@ -3,7 +3,9 @@
 //! to stop. Shared by the worker thread and `certpoint sync now`.
 //!
 //! A record leaves `pending` only on the server's word: 2xx → `sent`, 400/409/413/422 →
-//! `rejected` with the reason. A crash between the server's 2xx and `mark_sent` leaves
+//! `rejected` with the reason. Acknowledged records are marked sent together at the end
+//! of each batch of up to 32 (one fsync, not 32), and always before the next batch is
+//! read or the pass returns. A crash between the server's 2xx and `mark_sent` leaves
 //! it pending; the resend carries the same record id and body, and the server answers
 //! 200 (duplicate) instead of storing it twice.
 
@@ -66,7 +68,38 @@ pub fn drain_once(
         pending: 0,
         stop: DrainStop::Empty,
     };
+    let mut acked: Vec<String> = Vec::with_capacity(BATCH);
+    let result = send_batches(
+        store,
+        client,
+        key,
+        status,
+        interrupted,
+        &mut report,
+        &mut acked,
+    );
+    // Whatever ended the pass, what the server acknowledged is recorded as sent.
+    if !acked.is_empty() {
+        store.mark_sent_many(&acked, chrono::Local::now().fixed_offset())?;
+    }
+    result?;
+    finish(store, status, report)
+}
+
+fn send_batches(
+    store: &mut Store,
+    client: &AgencyClient,
+    key: &SigningKey,
+    status: &StatusHandle,
+    interrupted: &dyn Fn() -> bool,
+    report: &mut DrainReport,
+    acked: &mut Vec<String>,
+) -> Result<(), StoreError> {
     'outer: loop {
+        if !acked.is_empty() {
+            store.mark_sent_many(acked, chrono::Local::now().fixed_offset())?;
+            acked.clear();
+        }
         let batch = store.next_pending(BATCH)?;
         if batch.is_empty() {
             break;
@@ -79,7 +112,7 @@ pub fn drain_once(
             let id = rec.record.record_id.to_string();
             match client.send(rec, key) {
                 SendOutcome::Accepted { duplicate } => {
-                    store.mark_sent(&id, chrono::Local::now().fixed_offset())?;
+                    acked.push(id);
                     report.sent += 1;
                     report.duplicates += u64::from(duplicate);
                     status.update(|s| {
@@ -133,6 +166,14 @@ pub fn drain_once(
             }
         }
     }
+    Ok(())
+}
+
+fn finish(
+    store: &mut Store,
+    status: &StatusHandle,
+    mut report: DrainReport,
+) -> Result<DrainReport, StoreError> {
     let q = store.status()?;
     report.pending = q.pending;
     status.update(|s| {

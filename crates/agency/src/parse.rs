@@ -276,7 +276,7 @@ mod tests {
             let mut record: CertificationRecord =
                 serde_json::from_value(serde_json::from_str::<Value>(VALID).unwrap()["record"].clone()).unwrap();
             record.passive_liveness = Some(certpoint_protocol::Scored { score, threshold: 0.5 });
-            record.quality = Some(certpoint_protocol::Quality { brightness: score * 3.0, sharpness: sharp, face_size: 0.31 });
+            record.quality = Some(certpoint_protocol::Quality { brightness: score / 3.0, sharpness: sharp, face_size: 0.31 });
             let body = certpoint_protocol::canonical_json(&record).unwrap();
             let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
             let env = certpoint_protocol::encode_submission(&body, &certpoint_protocol::sign_body(&key, &body), None);
