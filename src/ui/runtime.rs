@@ -295,6 +295,7 @@ impl Worker {
         let mut last_tick = Instant::now();
         let mut last_queue = Instant::now() - QUEUE_EVERY;
         let mut last_publish = Instant::now();
+        let mut stored_seen = 0;
         while !stop.load(Ordering::Relaxed) {
             // Publish (and repaint) only when something changed, plus a slow heartbeat
             // for the countdowns: an idle kiosk must not redraw at full speed.
@@ -319,7 +320,10 @@ impl Worker {
                 self.event(Event::Tick);
                 changed |= self.driver.state != before;
             }
-            if last_queue.elapsed() >= QUEUE_EVERY {
+            // A record just stored shows in the queue figure at once, not 2 s later.
+            let stored = self.driver.stored.len();
+            if last_queue.elapsed() >= QUEUE_EVERY || stored != stored_seen {
+                stored_seen = stored;
                 last_queue = Instant::now();
                 self.queue = match self.kiosk.store.status() {
                     Ok(q) => Some(q),
