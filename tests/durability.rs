@@ -25,9 +25,9 @@ fn acknowledged_records_survive_200_kill_9s() {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        // 2–40 ms: past start-up (open + integrity check) into the write loop, at a
-        // different point of a commit each time.
-        let delay = Duration::from_micros(2_000 + x % 38_000);
+        // 0–20 ms after the store is open: into the write loop (however slowly the
+        // process started on a busy machine), at a different point of a commit each time.
+        let delay = Duration::from_micros(x % 20_000);
         let mut child = Command::new(env!("CARGO_BIN_EXE_certpoint"))
             .args(["selftest", "durability", "--db"])
             .arg(&db)
@@ -36,12 +36,21 @@ fn acknowledged_records_survive_200_kill_9s() {
             .spawn()
             .expect("start certpoint selftest");
         let stdout = child.stdout.take().unwrap();
+        let (ready_tx, ready) = std::sync::mpsc::channel();
         let reader = std::thread::spawn(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<String>>()
+            let mut lines = Vec::new();
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line == "READY" {
+                    let _ = ready_tx.send(());
+                } else {
+                    lines.push(line);
+                }
+            }
+            lines
         });
+        ready
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("round {round}: the writer never opened the store"));
         std::thread::sleep(delay);
         child.kill().expect("kill -9"); // SIGKILL on Unix
         let status = child.wait().unwrap();
@@ -68,8 +77,8 @@ fn acknowledged_records_survive_200_kill_9s() {
         acked.len()
     );
     assert!(
-        kills_mid_write > KILLS / 2,
-        "most kills must land in the write loop, not start-up"
+        kills_mid_write > KILLS / 4,
+        "too few kills landed after a first acknowledged record for the test to mean much"
     );
 }
 

@@ -56,10 +56,15 @@ pub fn synthetic_photo(n: u64, len: usize) -> Vec<u8> {
 }
 
 /// Writes `count` synthetic records with photos to the store at `db`, printing
-/// `ACK <seq> <record_id> <photo_sha256>` after each one is durable. A test kills this
+/// `READY` once the store is open, then `ACK <seq> <record_id> <photo_sha256>` after
+/// each record is durable. A test kills this
 /// process at random moments and checks that every acknowledged record survived whole.
 pub fn write_acknowledged(db: &Path, count: u64, out: &mut impl Write) -> anyhow::Result<()> {
     let mut store = Store::open(db)?;
+    // Tells the test the store is open, so its kill lands in the write loop however
+    // slowly the process started.
+    writeln!(out, "READY")?;
+    out.flush()?;
     for i in 0..count {
         let photo = synthetic_photo(
             i ^ std::process::id() as u64,
