@@ -169,6 +169,8 @@ impl CameraLink {
 /// Effects that leave the driver: the store, the voice, the clerk's notices.
 struct KioskHost<'a> {
     store: &'a mut Store,
+    /// Woken after each stored record so it is sent at once, not at the next poll.
+    sync: Option<&'a crate::sync::SyncWorker>,
     speaker: &'a mut dyn Speaker,
     notices: &'a mut VecDeque<ClerkNotice>,
 }
@@ -185,7 +187,11 @@ impl Host for KioskHost<'_> {
         record: certpoint_protocol::CertificationRecord,
         photo: Option<&[u8]>,
     ) -> anyhow::Result<Enqueued> {
-        Ok(self.store.enqueue(record, photo)?)
+        let enqueued = self.store.enqueue(record, photo)?;
+        if let Some(sync) = self.sync {
+            sync.wake();
+        }
+        Ok(enqueued)
     }
 
     fn speak(&mut self, prompt: &Prompt) {
@@ -275,6 +281,7 @@ impl Worker {
         let now = self.now();
         let mut host = KioskHost {
             store: &mut self.kiosk.store,
+            sync: self.kiosk.sync.as_ref(),
             speaker: self.speaker.as_mut(),
             notices: &mut self.notices,
         };
@@ -332,8 +339,12 @@ impl Worker {
                         None
                     }
                 };
-                // Read, never written here: the sync worker owns the file.
-                self.sync = crate::sync::status::load(&self.kiosk.config.data_dir());
+                // The running worker's own status; else what a worker last saved
+                // (read only: the worker owns the file).
+                self.sync = match &self.kiosk.sync {
+                    Some(w) => Some(w.status().get()),
+                    None => crate::sync::status::load(&self.kiosk.config.data_dir()),
+                };
                 changed = true;
             }
             if changed || last_publish.elapsed() >= HEARTBEAT {
@@ -400,6 +411,7 @@ impl Worker {
         let now = self.now();
         let mut host = KioskHost {
             store: &mut self.kiosk.store,
+            sync: self.kiosk.sync.as_ref(),
             speaker: self.speaker.as_mut(),
             notices: &mut self.notices,
         };
