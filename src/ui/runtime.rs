@@ -177,8 +177,11 @@ struct KioskHost<'a> {
 
 impl Host for KioskHost<'_> {
     fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
-        // The server lookup arrives with the sync client (issue of `src/sync/`); until
-        // then the kiosk works offline and the server matches the stored crop later.
+        // Not asked from the window yet: `AgencyClient::fetch_reference` blocks for up
+        // to the request timeout, and on this thread that would freeze the analysis
+        // while the server is slow. It needs its own thread answering through the event
+        // channel (as `certify` asks it inline, where nothing else waits). Until then
+        // the kiosk works offline here and the server matches the stored crop later.
         ReferenceAnswer::Unavailable
     }
 
