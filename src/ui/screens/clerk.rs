@@ -1,0 +1,373 @@
+//! The clerk panel: ID entry, session controls, failure figures, manual
+//! verification, camera, queue and sync status.
+
+use certpoint_protocol::FaceMatch;
+use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
+
+use crate::flow::{ClerkNotice, EndReason, Event, ManualPassError, State, Verdict};
+use crate::ui::i18n::{Catalogue, LANGUAGES};
+use crate::ui::theme;
+use crate::ui::view::View;
+use crate::wedge::{Key, KeyEvent};
+
+use super::{submit, UiState};
+
+pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
+    let cat = st.cat();
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.heading(cat.t("clerk.title"));
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                for lang in LANGUAGES.iter().rev() {
+                    let name = Catalogue::get(lang).t("language.name");
+                    if ui.selectable_label(st.lang == *lang, name).clicked() {
+                        st.lang = lang;
+                        if let Some(v) = &st.voice_lang {
+                            if let Ok(mut v) = v.lock() {
+                                *v = (*lang).to_owned();
+                            }
+                        }
+                    }
+                }
+            });
+        });
+        ui.separator();
+
+        // ID entry: the wedge field shows what is being typed, masked.
+        ui.label(RichText::new(cat.t("clerk.id_field")).strong());
+        let pending = st.wedge.pending_masked();
+        let shown = if pending.is_empty() {
+            cat.t("clerk.id_hint").to_owned()
+        } else {
+            pending
+        };
+        ui.label(RichText::new(shown).monospace().color(theme::TEXT_DIM));
+        if let Some(e) = &st.id_error {
+            ui.colored_label(theme::BAD, format!("{}: {e}", cat.t("clerk.id_invalid")));
+        }
+        let id_now = match &view.state {
+            State::AlreadyCertified { id, .. } => Some(id.masked()),
+            s => s.session().map(|s| s.id.masked()),
+        };
+        if let Some(id) = id_now {
+            ui.label(format!("{}: {id}", cat.t("clerk.current_id")));
+        }
+        ui.label(format!(
+            "{}: {}",
+            cat.t("clerk.state"),
+            cat.t(&format!("state.{}", view.state.name()))
+        ));
+        if let Some(s) = view.state.session() {
+            ui.label(cat.fill(
+                "clerk.attempt",
+                &[("n", &s.attempt), ("max", &view.params.attempts_allowed())],
+            ));
+        }
+
+        // Session controls.
+        ui.horizontal(|ui| {
+            let idle = matches!(
+                view.state,
+                State::Idle | State::Passed { .. } | State::AlreadyCertified { .. }
+            );
+            let size = vec2(150.0, theme::BUTTON_HEIGHT);
+            if ui
+                .add_enabled(
+                    idle && st.wedge.pending_len() > 0,
+                    egui::Button::new(cat.t("clerk.start")).min_size(size),
+                )
+                .clicked()
+            {
+                let at_ms = (ui.input(|i| i.time) * 1000.0) as u64;
+                if let Some(out) = st.wedge.push(KeyEvent {
+                    at_ms,
+                    key: Key::Enter,
+                }) {
+                    submit(st, out, events);
+                }
+            }
+            if ui
+                .add_enabled(
+                    !matches!(view.state, State::Idle),
+                    egui::Button::new(cat.t("clerk.cancel")).min_size(size),
+                )
+                .clicked()
+            {
+                events.push(Event::ClerkCancel);
+            }
+            if ui
+                .add_enabled(
+                    matches!(view.state, State::Failed { .. }),
+                    egui::Button::new(cat.t("clerk.retry")).min_size(size),
+                )
+                .clicked()
+            {
+                events.push(Event::Retry);
+            }
+        });
+
+        let typed = !st.pin.is_empty() || !st.reason.is_empty();
+        if typed && !view.state.awaiting_decision() {
+            // A PIN must not wait in the field for the next person's session.
+            st.pin.clear();
+            st.reason.clear();
+            st.manual_incomplete = false;
+        }
+        if let State::Failed { failure, .. } | State::ClerkAssist { failure, .. } = &view.state {
+            ui.separator();
+            failure_figures(ui, failure, cat);
+            ui.separator();
+            manual_pass(ui, st, events);
+        }
+        if let State::CameraFault { .. } = view.state {
+            ui.separator();
+            ui.label(
+                RichText::new(cat.t("clerk.camera_fault_title"))
+                    .size(theme::CLERK_HEADING_SIZE)
+                    .color(theme::BAD)
+                    .strong(),
+            );
+            ui.label(cat.t("clerk.camera_fault_help"));
+        }
+
+        ui.separator();
+        // Camera.
+        let (cam_text, cam_color) = if view.camera.connected {
+            (cat.t("clerk.camera_ok").to_owned(), theme::GOOD)
+        } else {
+            (
+                cat.fill("clerk.camera_lost", &[("n", &view.camera.reconnect_tries)]),
+                theme::BAD,
+            )
+        };
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("{}:", cat.t("clerk.camera")));
+            ui.colored_label(cam_color, cam_text);
+        });
+        if !view.camera.label.is_empty() {
+            ui.label(
+                RichText::new(&view.camera.label)
+                    .small()
+                    .color(theme::TEXT_DIM),
+            );
+        }
+        if let Some(ms) = view.analysis_ms {
+            ui.label(
+                RichText::new(cat.fill("clerk.analysis", &[("ms", &format!("{ms:.1}"))]))
+                    .small()
+                    .color(theme::TEXT_DIM),
+            );
+        }
+
+        // Sync status (queue only: the sync worker is wired in by its own issue).
+        ui.separator();
+        ui.label(RichText::new(cat.t("clerk.sync")).strong());
+        match &view.queue {
+            Some(q) => {
+                let color = if q.pending == 0 {
+                    theme::GOOD
+                } else {
+                    theme::WARN
+                };
+                ui.colored_label(color, cat.fill("clerk.queue", &[("n", &q.pending)]));
+                if let Some(t) = &q.oldest_pending_at {
+                    ui.label(cat.fill("clerk.oldest", &[("t", t)]));
+                }
+            }
+            None => {
+                ui.label("-");
+            }
+        }
+        match &view.sync {
+            Some(s) => {
+                use crate::sync::SyncState;
+                let (key, color) = match s.state {
+                    SyncState::Online => ("sync.online", theme::GOOD),
+                    SyncState::Starting => ("sync.starting", theme::TEXT_DIM),
+                    SyncState::Disabled => ("sync.disabled", theme::WARN),
+                    SyncState::Offline => ("sync.offline", theme::WARN),
+                    SyncState::Stopped => ("sync.stopped", theme::BAD),
+                };
+                ui.colored_label(color, cat.t(key));
+                if let Some(e) = &s.last_error {
+                    ui.label(
+                        RichText::new(cat.fill("clerk.sync_error", &[("e", e)]))
+                            .small()
+                            .color(theme::TEXT_DIM),
+                    );
+                }
+            }
+            None => {
+                ui.label(
+                    RichText::new(cat.t("clerk.sync_placeholder"))
+                        .small()
+                        .color(theme::TEXT_DIM),
+                );
+            }
+        }
+
+        if !view.notices.is_empty() {
+            ui.separator();
+            ui.label(RichText::new(cat.t("clerk.notices")).strong());
+            for n in view.notices.iter().rev() {
+                ui.colored_label(theme::WARN, notice_text(n, cat));
+            }
+        }
+    });
+}
+
+/// Which check failed, with the figures against their thresholds.
+pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
+    ui.label(RichText::new(cat.t("clerk.failure")).strong());
+    if let Some(r) = f.reason {
+        let action = match r {
+            EndReason::ChallengeTimeout(a) => {
+                format!(" ({})", cat.t(&format!("challenge.{}", a.as_str())))
+            }
+            _ => String::new(),
+        };
+        ui.colored_label(
+            theme::BAD,
+            format!(
+                "{}{action} [{}]",
+                cat.t(&format!("failed.{}", r.code())),
+                r.code()
+            ),
+        );
+    }
+    for c in &f.challenges {
+        let verdict = if c.passed {
+            cat.t("clerk.challenge_passed")
+        } else {
+            cat.t("clerk.challenge_missed")
+        };
+        ui.label(format!(
+            "{} {}: {verdict} ({:.1} s)",
+            cat.t("clerk.challenge"),
+            c.action.as_str(),
+            c.duration_ms as f32 / 1000.0
+        ));
+    }
+    if let Some(s) = &f.passive_liveness {
+        let color = if s.score >= s.threshold {
+            theme::GOOD
+        } else {
+            theme::BAD
+        };
+        ui.colored_label(
+            color,
+            format!(
+                "{} {:.2} / {} {:.2}",
+                cat.t("clerk.liveness"),
+                s.score,
+                cat.t("clerk.threshold"),
+                s.threshold
+            ),
+        );
+    }
+    match &f.face_match {
+        FaceMatch::Scored {
+            score, threshold, ..
+        } => {
+            let color = if score >= threshold {
+                theme::GOOD
+            } else {
+                theme::BAD
+            };
+            ui.colored_label(
+                color,
+                format!(
+                    "{} {score:.2} / {} {threshold:.2}",
+                    cat.t("clerk.match"),
+                    cat.t("clerk.threshold")
+                ),
+            );
+        }
+        FaceMatch::PendingServerMatch => {
+            ui.label(format!(
+                "{}: {}",
+                cat.t("clerk.match"),
+                cat.t("clerk.match_pending")
+            ));
+        }
+        FaceMatch::NotRun => {
+            ui.label(format!(
+                "{}: {}",
+                cat.t("clerk.match"),
+                cat.t("clerk.match_not_run")
+            ));
+        }
+    }
+}
+
+pub(super) fn manual_pass(ui: &mut Ui, st: &mut UiState, events: &mut Vec<Event>) {
+    let cat = st.cat();
+    ui.label(RichText::new(cat.t("clerk.manual_title")).strong());
+    egui::Grid::new("manual").num_columns(2).show(ui, |ui| {
+        for (key, field, secret) in [
+            ("clerk.clerk_id", &mut st.clerk_id, false),
+            ("clerk.pin", &mut st.pin, true),
+            ("clerk.reason", &mut st.reason, false),
+        ] {
+            let label = ui.label(cat.t(key));
+            ui.add(
+                egui::TextEdit::singleline(field)
+                    .password(secret)
+                    .desired_width(300.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    ui.colored_label(theme::WARN, cat.t("clerk.pin_note"));
+    if st.manual_incomplete {
+        ui.colored_label(theme::BAD, cat.t("clerk.manual_missing"));
+    }
+    let button =
+        egui::Button::new(cat.t("clerk.manual_pass")).min_size(vec2(220.0, theme::BUTTON_HEIGHT));
+    if ui.add(button).clicked() {
+        let (id, pin, reason) = (st.clerk_id.trim(), st.pin.trim(), st.reason.trim());
+        if id.is_empty() || pin.is_empty() || reason.is_empty() {
+            st.manual_incomplete = true;
+        } else {
+            // The PIN is not checked yet (issue 7); it is never logged or sent on.
+            events.push(Event::ManualPass {
+                clerk_id: id.to_owned(),
+                reason: reason.to_owned(),
+            });
+            st.manual_incomplete = false;
+            st.pin.clear();
+            st.reason.clear();
+        }
+    }
+}
+
+pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
+    match n {
+        ClerkNotice::TooYoung { age, min_age } => {
+            cat.fill("notice.too_young", &[("age", age), ("min", min_age)])
+        }
+        ClerkNotice::OutsideWindow { from, to } => {
+            cat.fill("notice.outside_window", &[("from", from), ("to", to)])
+        }
+        ClerkNotice::SessionBusy => cat.t("notice.session_busy").to_owned(),
+        ClerkNotice::CameraUnavailable => cat.t("notice.camera_unavailable").to_owned(),
+        ClerkNotice::AlreadyCertified { at } => cat.fill(
+            "notice.already_certified",
+            &[("at", &at.format("%Y-%m-%d %H:%M"))],
+        ),
+        ClerkNotice::NoReference => cat.t("notice.no_reference").to_owned(),
+        ClerkNotice::Offline => cat.t("notice.offline").to_owned(),
+        ClerkNotice::MatchError(why) => cat.fill("notice.match_error", &[("why", why)]),
+        ClerkNotice::ManualPassRejected(e) => {
+            let why = match e {
+                ManualPassError::MissingClerkId => "clerk id missing",
+                ManualPassError::MissingReason => "reason missing",
+                ManualPassError::NotAvailable => "not available in this state",
+            };
+            cat.fill("notice.manual_rejected", &[("why", &why)])
+        }
+        ClerkNotice::AssistNeeded { .. } => cat.t("notice.assist_needed").to_owned(),
+        ClerkNotice::CameraLost => cat.t("notice.camera_lost").to_owned(),
+    }
+}

@@ -1,0 +1,140 @@
+//! The screens: the retiree side (one big instruction at a time, live mirrored preview
+//! with the guide frame, challenge cues, result) and the clerk panel (ID entry, session
+//! controls, failure figures, manual verification, camera and queue status).
+//!
+//! Every function here draws a [`View`] and returns the [`Event`]s the person asked for;
+//! nothing here decides anything about the flow. Texts come from the catalogue, sizes
+//! and colours from [`theme`].
+
+mod clerk;
+mod retiree;
+
+use clerk::clerk_panel;
+pub use clerk::notice_text;
+use retiree::retiree;
+
+use eframe::egui::{self, Ui};
+
+use super::i18n::{Catalogue, LANGUAGES};
+use super::theme;
+use super::view::View;
+use crate::flow::Event;
+use crate::id_number::IdError;
+use crate::wedge::{Key, KeyEvent, WedgeConfig, WedgeOutput, WedgeParser};
+
+/// The UI thread's own state: what is being typed and chosen, never flow state.
+pub struct UiState {
+    pub lang: &'static str,
+    pub wedge: WedgeParser,
+    /// Why the last entered number was refused (shown until the next entry).
+    pub id_error: Option<IdError>,
+    pub clerk_id: String,
+    pub pin: String,
+    pub reason: String,
+    /// The clerk pressed manual pass with a field empty.
+    pub manual_incomplete: bool,
+    /// Redraw continuously for the cue animations (off in snapshot tests, so a picture
+    /// depends only on the scripted clock).
+    pub animate: bool,
+    preview: Option<(u64, egui::TextureHandle)>,
+    /// Draws the session seeds; tests fix it.
+    pub seed: Box<dyn FnMut() -> u64>,
+    /// The voice's language, kept equal to the screen's.
+    pub voice_lang: Option<super::voice::VoiceLanguage>,
+}
+
+impl UiState {
+    pub fn new(lang: &str) -> UiState {
+        UiState {
+            lang: LANGUAGES
+                .iter()
+                .find(|l| **l == lang)
+                .copied()
+                .unwrap_or(LANGUAGES[0]),
+            wedge: WedgeParser::new(WedgeConfig::default()),
+            id_error: None,
+            clerk_id: String::new(),
+            pin: String::new(),
+            reason: String::new(),
+            manual_incomplete: false,
+            animate: true,
+            preview: None,
+            seed: Box::new(rand::random),
+            voice_lang: None,
+        }
+    }
+
+    fn cat(&self) -> &'static Catalogue {
+        Catalogue::get(self.lang)
+    }
+}
+
+/// Draws the whole kiosk screen: clerk panel on the right, retiree side in the rest.
+pub fn draw(ui: &mut Ui, view: &View, now_ms: u64, st: &mut UiState) -> Vec<Event> {
+    let mut events = Vec::new();
+    keyboard(ui, st, &mut events);
+    let width = theme::CLERK_PANEL_WIDTH.min(ui.available_width() * 0.32);
+    egui::Panel::right("clerk")
+        .exact_size(width)
+        .resizable(false)
+        .frame(
+            egui::Frame::NONE
+                .fill(theme::CLERK_BACKGROUND)
+                .inner_margin(16.0),
+        )
+        .show(ui, |ui| clerk_panel(ui, view, st, &mut events));
+    egui::CentralPanel::default()
+        .frame(egui::Frame::NONE.fill(theme::BACKGROUND).inner_margin(24.0))
+        .show(ui, |ui| retiree(ui, view, now_ms, st, &mut events));
+    events
+}
+
+// ---------------------------------------------------------------------------------------
+// Keyboard wedge
+
+/// Feeds the keyboard to the wedge parser unless a text field has the focus (then the
+/// keys are the clerk's typing into that field).
+fn keyboard(ui: &mut Ui, st: &mut UiState, events: &mut Vec<Event>) {
+    if ui.ctx().memory(|m| m.focused().is_some()) {
+        return;
+    }
+    let (time, input) = ui.input(|i| (i.time, i.events.clone()));
+    let at_ms = (time * 1000.0) as u64;
+    for ev in input {
+        let keys: Vec<Key> = match ev {
+            egui::Event::Text(t) => t.chars().map(Key::Char).collect(),
+            egui::Event::Key {
+                key, pressed: true, ..
+            } => match key {
+                egui::Key::Enter => vec![Key::Enter],
+                egui::Key::Backspace => vec![Key::Backspace],
+                egui::Key::Escape => vec![Key::Escape],
+                _ => vec![],
+            },
+            _ => vec![],
+        };
+        for key in keys {
+            if let Some(out) = st.wedge.push(KeyEvent { at_ms, key }) {
+                submit(st, out, events);
+            }
+        }
+    }
+}
+
+pub(super) fn submit(st: &mut UiState, out: WedgeOutput, events: &mut Vec<Event>) {
+    let (WedgeOutput::Scanned(r) | WedgeOutput::Typed(r)) = out;
+    match r {
+        Ok(id) => {
+            tracing::info!(id = %id.masked(), "ID number entered");
+            st.id_error = None;
+            events.push(Event::IdScanned {
+                id,
+                seed: (st.seed)(),
+            });
+        }
+        Err(e) => st.id_error = Some(e),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Retiree side

@@ -1,0 +1,370 @@
+//! The retiree side: one big instruction at a time, the mirrored preview with the
+//! guide frame, challenge cues, progress, countdown and the result.
+
+use certpoint_protocol::Action;
+use eframe::egui::{
+    self, pos2, vec2, Align2, Color32, Pos2, Rect, RichText, Sense, Shape, Stroke, StrokeKind, Ui,
+};
+
+use crate::flow::{Event, Placement, State};
+use crate::ui::i18n::Catalogue;
+use crate::ui::theme;
+use crate::ui::view::View;
+
+use super::UiState;
+
+pub(super) fn retiree(
+    ui: &mut Ui,
+    view: &View,
+    now_ms: u64,
+    st: &mut UiState,
+    events: &mut Vec<Event>,
+) {
+    let cat = st.cat();
+    let state = &view.state;
+    // The retiree never uses a pointer: hide it over their side of the screen.
+    if ui.rect_contains_pointer(ui.max_rect()) {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::None);
+    }
+    let prompt = state.screen_prompt();
+    ui.vertical_centered(|ui| {
+        ui.add_space(12.0);
+        big_text(ui, cat.t(&prompt.key()), theme::PROMPT_SIZE, theme::TEXT);
+        ui.add_space(12.0);
+        match state {
+            State::Idle => {
+                ui.add_space(60.0);
+                id_card_symbol(ui);
+            }
+            State::IdentityEntered { .. } | State::Matching(_) => {
+                ui.add_space(80.0);
+                if st.animate {
+                    ui.add(egui::Spinner::new().size(120.0).color(theme::ACCENT));
+                } else {
+                    // A still picture for snapshots: the spinner never stops repainting.
+                    let (rect, p) = symbol_area(ui, vec2(120.0, 120.0), "busy");
+                    p.circle_stroke(rect.center(), 50.0, Stroke::new(10.0, theme::ACCENT));
+                }
+            }
+            State::Positioning(_) => {
+                preview(ui, view, st, ui.available_height() * 0.95);
+            }
+            State::Challenges(c) => {
+                let cue_h = theme::CUE_SIZE;
+                let phase = if st.animate {
+                    (now_ms % 1200) as f32 / 1200.0
+                } else {
+                    0.25
+                };
+                if let Some(action) = c.current() {
+                    challenge_cue(ui, action, cue_h, phase, cat);
+                }
+                progress(ui, &c.plan, c.index, cat);
+                if let Some(left) = state.countdown_ms(now_ms, &view.params) {
+                    countdown(ui, left, view.params.challenge_timeout_ms, cat);
+                }
+                preview(ui, view, st, ui.available_height() * 0.95);
+            }
+            State::Passed { .. } => {
+                ui.add_space(30.0);
+                tick(ui, theme::GOOD);
+                big_text(
+                    ui,
+                    cat.t("detail.passed"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
+            State::AlreadyCertified { .. } => {
+                ui.add_space(30.0);
+                tick(ui, theme::ACCENT);
+                big_text(
+                    ui,
+                    cat.t("detail.already_certified"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
+            State::Failed { .. } => {
+                ui.add_space(30.0);
+                cross(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.retry"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+                ui.add_space(30.0);
+                let button = egui::Button::new(
+                    RichText::new(cat.t("button.retry")).size(theme::DETAIL_SIZE),
+                )
+                .fill(theme::ACCENT.gamma_multiply(0.6))
+                .min_size(vec2(420.0, 110.0));
+                if ui.add(button).clicked() {
+                    events.push(Event::Retry);
+                }
+            }
+            State::ClerkAssist { .. } => {
+                ui.add_space(30.0);
+                clerk_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.clerk"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
+            State::CameraFault { .. } => {
+                ui.add_space(30.0);
+                cross(ui);
+            }
+        }
+    });
+}
+
+pub(super) fn big_text(ui: &mut Ui, text: &str, size: f32, color: Color32) {
+    ui.add(egui::Label::new(RichText::new(text).size(size).color(color).strong()).wrap());
+}
+
+/// A painted area with an accessible label (for screen readers and the UI tests).
+pub(super) fn symbol_area(ui: &mut Ui, size: egui::Vec2, label: &str) -> (Rect, egui::Painter) {
+    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
+    let label = label.to_owned();
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
+    (rect, ui.painter_at(rect))
+}
+
+pub(super) fn id_card_symbol(ui: &mut Ui) {
+    let (rect, p) = symbol_area(ui, vec2(360.0, 230.0), "id card");
+    p.rect(
+        rect.shrink(8.0),
+        18.0,
+        theme::CLERK_BACKGROUND,
+        Stroke::new(6.0, theme::ACCENT),
+        StrokeKind::Inside,
+    );
+    let photo = Rect::from_min_size(rect.min + vec2(36.0, 46.0), vec2(100.0, 130.0));
+    p.rect_filled(photo, 8.0, theme::PROGRESS_TODO);
+    for i in 0..4 {
+        let y = rect.top() + 60.0 + 34.0 * i as f32;
+        p.line_segment(
+            [pos2(rect.left() + 170.0, y), pos2(rect.right() - 40.0, y)],
+            Stroke::new(8.0, theme::TEXT_DIM),
+        );
+    }
+}
+
+pub(super) fn tick(ui: &mut Ui, color: Color32) {
+    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "tick");
+    let c = rect.center();
+    p.circle_stroke(c, 110.0, Stroke::new(12.0, color));
+    p.add(Shape::line(
+        vec![
+            c + vec2(-60.0, 0.0),
+            c + vec2(-15.0, 50.0),
+            c + vec2(65.0, -50.0),
+        ],
+        Stroke::new(22.0, color),
+    ));
+}
+
+pub(super) fn cross(ui: &mut Ui) {
+    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "cross");
+    let c = rect.center();
+    let s = Stroke::new(22.0, theme::BAD);
+    p.circle_stroke(c, 110.0, Stroke::new(12.0, theme::BAD));
+    p.line_segment([c + vec2(-50.0, -50.0), c + vec2(50.0, 50.0)], s);
+    p.line_segment([c + vec2(50.0, -50.0), c + vec2(-50.0, 50.0)], s);
+}
+
+pub(super) fn clerk_symbol(ui: &mut Ui) {
+    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "clerk");
+    let c = rect.center();
+    p.circle_filled(c + vec2(0.0, -60.0), 50.0, theme::ACCENT);
+    p.add(Shape::ellipse_filled(
+        c + vec2(0.0, 60.0),
+        vec2(100.0, 55.0),
+        theme::ACCENT,
+    ));
+}
+
+/// The mirrored live picture with the guide frame, green and thick when the face is
+/// placed well, amber and thinner with the hint otherwise.
+pub(super) fn preview(ui: &mut Ui, view: &View, st: &mut UiState, max_h: f32) {
+    let (w, h) = view
+        .preview
+        .as_ref()
+        .map(|p| (p.image.width() as f32, p.image.height() as f32))
+        .unwrap_or((640.0, 480.0));
+    let max_w = ui.available_width();
+    let scale = (max_h.max(200.0) / h).min(max_w / w);
+    let good = view.placement == Some(Placement::Good);
+    let label = match view.placement {
+        Some(p) => format!("camera preview: {}", p.as_str()),
+        None => "camera preview".to_owned(),
+    };
+    let (rect, p) = symbol_area(ui, vec2(w * scale, h * scale), &label);
+    p.rect_filled(rect, 12.0, Color32::BLACK);
+    if let Some(img) = &view.preview {
+        let tex = match &mut st.preview {
+            Some((seq, tex)) if *seq == img.seq => tex.clone(),
+            slot => {
+                let color = egui::ColorImage::from_rgb(
+                    [img.image.width() as usize, img.image.height() as usize],
+                    img.image.as_raw(),
+                );
+                let tex = match slot {
+                    Some((_, tex)) => {
+                        tex.set(color, egui::TextureOptions::LINEAR);
+                        tex.clone()
+                    }
+                    None => ui
+                        .ctx()
+                        .load_texture("preview", color, egui::TextureOptions::LINEAR),
+                };
+                *slot = Some((img.seq, tex.clone()));
+                tex
+            }
+        };
+        // Mirroring by texture coordinates: free, and the pixels stay as the camera saw them.
+        let uv = if view.mirror {
+            Rect::from_min_max(pos2(1.0, 0.0), pos2(0.0, 1.0))
+        } else {
+            Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0))
+        };
+        p.image(tex.id(), rect, uv, Color32::WHITE);
+    }
+    // Guide frame: where the face should be (centred, about the configured face size).
+    let guide = Rect::from_center_size(
+        rect.center(),
+        vec2(rect.width() * 0.42, rect.height() * 0.78),
+    );
+    p.rect_stroke(
+        guide,
+        guide.width() * 0.35,
+        theme::frame_stroke(good),
+        StrokeKind::Middle,
+    );
+    if view.camera.demo {
+        p.text(
+            rect.left_bottom() + vec2(16.0, -16.0),
+            Align2::LEFT_BOTTOM,
+            st.cat().t("detail.camera_demo"),
+            egui::FontId::proportional(28.0),
+            theme::WARN,
+        );
+    }
+}
+
+/// Big cue for the action: arrow for a turn, eye for a blink, up arrow for look up.
+pub(super) fn challenge_cue(ui: &mut Ui, action: Action, size: f32, phase: f32, cat: &Catalogue) {
+    let label = format!("cue: {}", cat.t(&format!("challenge.{}", action.as_str())));
+    let (rect, p) = symbol_area(ui, vec2(size * 2.2, size), &label);
+    let c = rect.center();
+    let swing = (phase * std::f32::consts::TAU).sin();
+    let stroke = Stroke::new(18.0, theme::ACCENT);
+    let arrow = |from: Pos2, to: Pos2| {
+        let dir = (to - from).normalized();
+        let side = vec2(-dir.y, dir.x);
+        p.line_segment([from, to - dir * 30.0], stroke);
+        p.add(Shape::convex_polygon(
+            vec![
+                to,
+                to - dir * 60.0 + side * 45.0,
+                to - dir * 60.0 - side * 45.0,
+            ],
+            theme::ACCENT,
+            Stroke::NONE,
+        ));
+    };
+    let len = size * 0.8;
+    // The preview is a mirror, so the person's left is on the screen's left.
+    match action {
+        Action::TurnLeft => {
+            let x = c.x + 20.0 * swing;
+            arrow(pos2(x + len / 2.0, c.y), pos2(x - len / 2.0, c.y));
+        }
+        Action::TurnRight => {
+            let x = c.x - 20.0 * swing;
+            arrow(pos2(x - len / 2.0, c.y), pos2(x + len / 2.0, c.y));
+        }
+        Action::LookUp => {
+            let y = c.y + 12.0 * swing;
+            arrow(pos2(c.x, y + size * 0.42), pos2(c.x, y - size * 0.42));
+        }
+        Action::Nod => {
+            arrow(
+                pos2(c.x - 50.0, c.y + 10.0),
+                pos2(c.x - 50.0, c.y - size * 0.42),
+            );
+            arrow(
+                pos2(c.x + 50.0, c.y - 10.0),
+                pos2(c.x + 50.0, c.y + size * 0.42),
+            );
+        }
+        Action::Blink => {
+            // An eye whose lid closes and opens with the phase.
+            let open = 0.15 + 0.85 * (0.5 + 0.5 * swing);
+            let r = vec2(size * 0.75, size * 0.38 * open);
+            p.add(Shape::ellipse_stroke(
+                c,
+                r,
+                Stroke::new(10.0, theme::ACCENT),
+            ));
+            if open > 0.4 {
+                p.circle_filled(c, size * 0.16 * open, theme::ACCENT);
+            }
+        }
+        Action::OpenMouth => {
+            let open = 0.3 + 0.7 * (0.5 + 0.5 * swing);
+            p.add(Shape::ellipse_stroke(
+                c,
+                vec2(size * 0.5, size * 0.35 * open),
+                Stroke::new(12.0, theme::ACCENT),
+            ));
+        }
+    }
+}
+
+/// One dot per action: done (green, filled), current (blue ring), still to come (grey).
+pub(super) fn progress(ui: &mut Ui, plan: &[Action], index: usize, cat: &Catalogue) {
+    let text = cat.fill(
+        "detail.challenge_step",
+        &[("n", &(index + 1).min(plan.len())), ("total", &plan.len())],
+    );
+    let label = format!("progress {}/{}", index.min(plan.len()), plan.len());
+    let (rect, p) = symbol_area(ui, vec2(60.0 * plan.len() as f32, 50.0), &label);
+    for i in 0..plan.len() {
+        let c = pos2(rect.left() + 30.0 + 60.0 * i as f32, rect.center().y);
+        match i.cmp(&index) {
+            std::cmp::Ordering::Less => p.circle_filled(c, 18.0, theme::PROGRESS_DONE),
+            std::cmp::Ordering::Equal => p.circle_stroke(c, 18.0, Stroke::new(7.0, theme::ACCENT)),
+            std::cmp::Ordering::Greater => p.circle_filled(c, 12.0, theme::PROGRESS_TODO),
+        };
+    }
+    big_text(ui, &text, theme::DETAIL_SIZE * 0.8, theme::TEXT_DIM);
+}
+
+pub(super) fn countdown(ui: &mut Ui, left_ms: u64, total_ms: u64, cat: &Catalogue) {
+    let secs = left_ms.div_ceil(1000);
+    let text = cat.fill("detail.seconds_left", &[("s", &secs)]);
+    let frac = if total_ms == 0 {
+        0.0
+    } else {
+        (left_ms as f32 / total_ms as f32).clamp(0.0, 1.0)
+    };
+    let color = if frac < 0.25 {
+        theme::WARN
+    } else {
+        theme::ACCENT
+    };
+    let bar = egui::ProgressBar::new(frac)
+        .desired_width(600.0)
+        .desired_height(22.0)
+        .fill(color);
+    ui.add(bar);
+    big_text(ui, &text, theme::DETAIL_SIZE * 0.8, color);
+}
+
+// ---------------------------------------------------------------------------------------
+// Clerk panel
