@@ -11,6 +11,7 @@ pub mod app;
 pub mod bench;
 pub mod fonts;
 pub mod i18n;
+mod link;
 pub mod runtime;
 pub mod screens;
 pub mod testing;

@@ -27,16 +27,14 @@ use std::time::{Duration, Instant};
 
 use chrono::Local;
 
+use super::link::{CameraLink, KioskHost};
 use super::view::{Backend, CameraView, Preview, View};
 use super::voice::Speaker;
-use crate::camera::{self, CameraThread, FrameSlot};
-use crate::config::LoadedConfig;
-use crate::driver::{self, Driver, Host, ReferenceAnswer};
-use crate::flow::{ClerkNotice, Event, Now, Prompt, State};
-use crate::id_number::IdNumber;
+use crate::driver::{self, Driver, Host};
+use crate::flow::{ClerkNotice, Event, Now, State};
 use crate::kiosk::Kiosk;
 use crate::record::KioskIdentity;
-use crate::store::{Enqueued, QueueStatus, Store};
+use crate::store::QueueStatus;
 use crate::vision::{Track, Wants};
 
 /// Time between reconnect attempts of a lost camera.
@@ -47,7 +45,7 @@ const TICK: Duration = Duration::from_millis(100);
 const FRAME_WAIT: Duration = Duration::from_millis(20);
 /// How often the queue status is read from the store.
 const QUEUE_EVERY: Duration = Duration::from_secs(2);
-const MAX_NOTICES: usize = 4;
+pub(super) const MAX_NOTICES: usize = 4;
 /// Longest time between two published views when nothing changes.
 const HEARTBEAT: Duration = Duration::from_millis(250);
 
@@ -117,95 +115,6 @@ impl Drop for Runtime {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
-        }
-    }
-}
-
-/// The camera as the analysis thread sees it: a thread feeding a slot, or a fault with
-/// a reconnect schedule.
-struct CameraLink {
-    thread: Option<CameraThread>,
-    slot: Arc<FrameSlot>,
-    label: String,
-    demo: bool,
-    tries: u32,
-    next_try: Instant,
-}
-
-impl CameraLink {
-    fn open(cfg: &LoadedConfig) -> Result<CameraLink, String> {
-        let source = camera::open(&cfg.config.camera, &cfg.base_dir).map_err(|e| e.to_string())?;
-        let label = source.describe();
-        let demo = label.starts_with("demo");
-        let slot = Arc::new(FrameSlot::new());
-        let thread = CameraThread::spawn(source, Arc::clone(&slot)).map_err(|e| e.to_string())?;
-        tracing::info!(camera = %label, "camera opened");
-        Ok(CameraLink {
-            thread: Some(thread),
-            slot,
-            label,
-            demo,
-            tries: 0,
-            next_try: Instant::now(),
-        })
-    }
-
-    fn lost(why: String) -> CameraLink {
-        CameraLink {
-            thread: None,
-            slot: Arc::new(FrameSlot::new()),
-            label: why,
-            demo: false,
-            tries: 0,
-            next_try: Instant::now() + RECONNECT_EVERY,
-        }
-    }
-
-    fn connected(&self) -> bool {
-        self.thread.is_some()
-    }
-}
-
-/// Effects that leave the driver: the store, the voice, the clerk's notices.
-struct KioskHost<'a> {
-    store: &'a mut Store,
-    /// Woken after each stored record so it is sent at once, not at the next poll.
-    sync: Option<&'a crate::sync::SyncWorker>,
-    speaker: &'a mut dyn Speaker,
-    notices: &'a mut VecDeque<ClerkNotice>,
-}
-
-impl Host for KioskHost<'_> {
-    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
-        // Not asked from the window yet: `AgencyClient::fetch_reference` blocks for up
-        // to the request timeout, and on this thread that would freeze the analysis
-        // while the server is slow. It needs its own thread answering through the event
-        // channel (as `certify` asks it inline, where nothing else waits). Until then
-        // the kiosk works offline here and the server matches the stored crop later.
-        ReferenceAnswer::Unavailable
-    }
-
-    fn store(
-        &mut self,
-        record: certpoint_protocol::CertificationRecord,
-        photo: Option<&[u8]>,
-    ) -> anyhow::Result<Enqueued> {
-        let enqueued = self.store.enqueue(record, photo)?;
-        if let Some(sync) = self.sync {
-            sync.wake();
-        }
-        Ok(enqueued)
-    }
-
-    fn speak(&mut self, prompt: &Prompt) {
-        self.speaker.speak(prompt);
-    }
-
-    fn notify(&mut self, notice: &ClerkNotice) {
-        tracing::info!(?notice, "clerk notice");
-        self.notices.push_back(notice.clone());
-        while self.notices.len() > MAX_NOTICES {
-            self.notices.pop_front();
         }
     }
 }

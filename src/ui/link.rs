@@ -1,0 +1,105 @@
+//! The pieces the analysis thread works with besides the driver: the camera link (a
+//! camera thread feeding a slot, or a fault with a reconnect schedule) and the driver's
+//! [`Host`] for the window (store, sync wake-up, voice, clerk notices).
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::runtime::{MAX_NOTICES, RECONNECT_EVERY};
+use super::voice::Speaker;
+use crate::camera::{self, CameraThread, FrameSlot};
+use crate::config::LoadedConfig;
+use crate::driver::{Host, ReferenceAnswer};
+use crate::flow::{ClerkNotice, Prompt};
+use crate::id_number::IdNumber;
+use crate::store::{Enqueued, Store};
+
+/// The camera as the analysis thread sees it: a thread feeding a slot, or a fault with
+/// a reconnect schedule.
+pub(super) struct CameraLink {
+    pub(super) thread: Option<CameraThread>,
+    pub(super) slot: Arc<FrameSlot>,
+    pub(super) label: String,
+    pub(super) demo: bool,
+    pub(super) tries: u32,
+    pub(super) next_try: Instant,
+}
+
+impl CameraLink {
+    pub(super) fn open(cfg: &LoadedConfig) -> Result<CameraLink, String> {
+        let source = camera::open(&cfg.config.camera, &cfg.base_dir).map_err(|e| e.to_string())?;
+        let label = source.describe();
+        let demo = label.starts_with("demo");
+        let slot = Arc::new(FrameSlot::new());
+        let thread = CameraThread::spawn(source, Arc::clone(&slot)).map_err(|e| e.to_string())?;
+        tracing::info!(camera = %label, "camera opened");
+        Ok(CameraLink {
+            thread: Some(thread),
+            slot,
+            label,
+            demo,
+            tries: 0,
+            next_try: Instant::now(),
+        })
+    }
+
+    pub(super) fn lost(why: String) -> CameraLink {
+        CameraLink {
+            thread: None,
+            slot: Arc::new(FrameSlot::new()),
+            label: why,
+            demo: false,
+            tries: 0,
+            next_try: Instant::now() + RECONNECT_EVERY,
+        }
+    }
+
+    pub(super) fn connected(&self) -> bool {
+        self.thread.is_some()
+    }
+}
+
+/// Effects that leave the driver: the store, the voice, the clerk's notices.
+pub(super) struct KioskHost<'a> {
+    pub(super) store: &'a mut Store,
+    /// Woken after each stored record so it is sent at once, not at the next poll.
+    pub(super) sync: Option<&'a crate::sync::SyncWorker>,
+    pub(super) speaker: &'a mut dyn Speaker,
+    pub(super) notices: &'a mut VecDeque<ClerkNotice>,
+}
+
+impl Host for KioskHost<'_> {
+    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
+        // Not asked from the window yet: `AgencyClient::fetch_reference` blocks for up
+        // to the request timeout, and on this thread that would freeze the analysis
+        // while the server is slow. It needs its own thread answering through the event
+        // channel (as `certify` asks it inline, where nothing else waits). Until then
+        // the kiosk works offline here and the server matches the stored crop later.
+        ReferenceAnswer::Unavailable
+    }
+
+    fn store(
+        &mut self,
+        record: certpoint_protocol::CertificationRecord,
+        photo: Option<&[u8]>,
+    ) -> anyhow::Result<Enqueued> {
+        let enqueued = self.store.enqueue(record, photo)?;
+        if let Some(sync) = self.sync {
+            sync.wake();
+        }
+        Ok(enqueued)
+    }
+
+    fn speak(&mut self, prompt: &Prompt) {
+        self.speaker.speak(prompt);
+    }
+
+    fn notify(&mut self, notice: &ClerkNotice) {
+        tracing::info!(?notice, "clerk notice");
+        self.notices.push_back(notice.clone());
+        while self.notices.len() > MAX_NOTICES {
+            self.notices.pop_front();
+        }
+    }
+}
