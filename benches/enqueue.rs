@@ -8,17 +8,13 @@
 
 use std::time::Instant;
 
+mod common;
+
 use certpoint::store::selftest::{synthetic_photo, synthetic_record};
 use certpoint::store::Store;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let benching = args.iter().any(|a| a == "--bench");
-    let count: usize = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benching { 2_000 } else { 20 });
+    let (_, count) = common::count_from_args(2_000, 20);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = Store::open_in(dir.path()).expect("open store");
     let photo = synthetic_photo(7, 30 * 1024);

@@ -14,6 +14,8 @@
 //! Under `cargo test` (no `--bench` argument) it runs 30 records and 5 samples as a
 //! smoke test.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -29,13 +31,7 @@ use certpoint_protocol::ed25519_dalek::SigningKey;
 const TOKEN: &str = "bench-token-0123456789abcdef";
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let benching = args.iter().any(|a| a == "--bench");
-    let count: usize = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if benching { 10_000 } else { 30 });
+    let (benching, count) = common::count_from_args(10_000, 30);
     let samples = if benching { 300 } else { 5 };
 
     let server_dir = tempfile::tempdir().expect("temp dir");

@@ -50,32 +50,20 @@ pub(super) fn analysis(args: BenchArgs, out: &mut impl Write) -> anyhow::Result<
     };
     let frames = load_frames(&dir)?;
     // One untimed pass warms caches and ONNX Runtime's allocators, as in the Python script.
+    let wants = Wants {
+        liveness: true,
+        embedding: false,
+    };
     let mut track = Track::default();
     for f in &frames {
-        vision.analyze_tracked(
-            f,
-            false,
-            Wants {
-                liveness: true,
-                embedding: false,
-            },
-            &mut track,
-        )?;
+        vision.analyze_tracked(f, false, wants, &mut track)?;
     }
     let mut ms = Vec::with_capacity(args.min_frames.max(frames.len()));
     while ms.len() < args.min_frames.max(frames.len()) {
         track.reset();
         for f in &frames {
             let t = Instant::now();
-            vision.analyze_tracked(
-                f,
-                false,
-                Wants {
-                    liveness: true,
-                    embedding: false,
-                },
-                &mut track,
-            )?;
+            vision.analyze_tracked(f, false, wants, &mut track)?;
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
         }
     }
