@@ -10,6 +10,8 @@
 pub mod observe;
 mod period;
 
+use std::sync::Arc;
+
 use image::RgbImage;
 
 use certpoint_protocol::{CertificationRecord, PhotoRef};
@@ -54,7 +56,8 @@ pub trait Host {
 
 /// The frame kept for matching: the sharpest well-placed single-face frame of the attempt.
 struct BestFrame {
-    image: RgbImage,
+    /// Shared with the camera's frame: keeping the best frame costs a pointer, not a copy.
+    image: Arc<RgbImage>,
     bbox: BoxF,
     sharpness: f32,
 }
@@ -132,7 +135,7 @@ impl Driver {
         host: &mut dyn Host,
         vision: &mut Vision,
         now: Now,
-        image: &RgbImage,
+        image: &Arc<RgbImage>,
         analysis: &FrameAnalysis,
     ) -> anyhow::Result<()> {
         let faces = observe::relevant_faces(analysis);
@@ -157,7 +160,7 @@ impl Driver {
                     .is_none_or(|b| face.quality.sharpness > b.sharpness);
                 if good && sharper && self.state.attempt_in_progress() {
                     self.best = Some(BestFrame {
-                        image: image.clone(),
+                        image: Arc::clone(image),
                         bbox: face.bbox,
                         sharpness: face.quality.sharpness,
                     });
