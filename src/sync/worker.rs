@@ -56,11 +56,15 @@ impl Signal {
         self.flags.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Idle wait: until woken, stopped or `timeout`. Consumes the wake. `true` = stop.
-    fn wait_idle(&self, timeout: Duration) -> bool {
+    /// Waits until `done` holds, or `timeout` passes; returns the held flags.
+    fn wait_for(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&Flags) -> bool,
+    ) -> std::sync::MutexGuard<'_, Flags> {
         let deadline = Instant::now() + timeout;
         let mut f = self.lock();
-        while !f.wake && !f.stop {
+        while !done(&f) {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -71,26 +75,19 @@ impl Signal {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
+        f
+    }
+
+    /// Idle wait: until woken, stopped or `timeout`. Consumes the wake. `true` = stop.
+    fn wait_idle(&self, timeout: Duration) -> bool {
+        let mut f = self.wait_for(timeout, |f| f.wake || f.stop);
         f.wake = false;
         f.stop
     }
 
     /// Backoff wait: until stopped or `timeout`; a wake is kept for later. `true` = stop.
     fn sleep(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut f = self.lock();
-        while !f.stop {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            f = self
-                .cv
-                .wait_timeout(f, deadline - now)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-        f.stop
+        self.wait_for(timeout, |f| f.stop).stop
     }
 
     /// Waits for stop only (after an auth failure).
