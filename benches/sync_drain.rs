@@ -51,7 +51,6 @@ fn main() {
         token: Secret::new(TOKEN),
         timeout: Duration::from_secs(15),
         ca_bundle_pem: None,
-        allow_plain_http: false,
     };
 
     // Drain rate.

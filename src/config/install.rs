@@ -48,9 +48,6 @@ pub struct ServerSection {
     /// Extra CA certificates (PEM) for a server with a private CA.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_bundle: Option<PathBuf>,
-    /// Plain http to a non-local host exposes records on the wire; it takes this
-    /// explicit opt-in (for a lab network), never a silent fallback.
-    pub allow_plain_http: bool,
     pub request_timeout_secs: u64,
     /// The kiosk's record-signing key; `None` means `<data_dir>/kiosk.key`, which
     /// `certpoint keys init` creates — so it is not required to exist at check time.
@@ -65,7 +62,6 @@ impl Default for ServerSection {
             token: Secret::default(),
             token_file: None,
             ca_bundle: None,
-            allow_plain_http: false,
             request_timeout_secs: 15,
             signing_key: None,
         }

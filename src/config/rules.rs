@@ -57,7 +57,7 @@ number!(u32, u64, usize, f32);
 
 /// Validates a server URL by hand (no URL crate): scheme, host, port, and the rule that
 /// plain http only goes to this machine unless explicitly allowed.
-pub(crate) fn check_url(url: &str, allow_plain_http: bool) -> Result<(), (String, String)> {
+pub(crate) fn check_url(url: &str) -> Result<(), (String, String)> {
     let bad = |m: String| {
         Err((
             m,
@@ -111,10 +111,12 @@ pub(crate) fn check_url(url: &str, allow_plain_http: bool) -> Result<(), (String
         host.to_ascii_lowercase().as_str(),
         "localhost" | "127.0.0.1" | "::1"
     );
-    if plain && !local && !allow_plain_http {
+    // No switch turns TLS off: plain http exposes ID numbers and faces on the wire.
+    if plain && !local {
         return Err((
             format!("plain http:// to {host} would send records unencrypted"),
-            "use https://, or set server.allow_plain_http = true only on a closed test network"
+            "use https:// (for a private CA, also set server.ca_bundle); plain http is only \
+             for a server on this machine (127.0.0.1, localhost, ::1)"
                 .to_owned(),
         ));
     }
@@ -126,7 +128,7 @@ mod tests {
     use super::*;
 
     fn url(u: &str) -> Result<(), String> {
-        check_url(u, false).map_err(|(m, _)| m)
+        check_url(u).map_err(|(m, _)| m)
     }
 
     #[test]
@@ -142,7 +144,7 @@ mod tests {
         ] {
             assert_eq!(url(ok), Ok(()), "{ok}");
         }
-        assert_eq!(check_url("http://10.0.0.5:8080", true), Ok(()));
+        assert!(url("http://10.0.0.5:8080").is_err());
     }
 
     #[test]

@@ -186,7 +186,7 @@ fn kiosk(c: &Config, v: &mut Validator) {
 fn server(c: &Config, v: &mut Validator) {
     let s = &c.server;
     if !s.url.is_empty() {
-        if let Err((message, fix)) = check_url(&s.url, s.allow_plain_http) {
+        if let Err((message, fix)) = check_url(&s.url) {
             v.fail("server.url", message, fix);
         }
     }

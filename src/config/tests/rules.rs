@@ -95,11 +95,20 @@ fn server_url_rules() {
         &with("server", "url = \"http://10.1.2.3:8080\""),
         "server.url",
     );
-    assert!(p.fix.contains("allow_plain_http"), "{p}");
-    ok(&with(
-        "server",
-        "url = \"http://10.1.2.3:8080\"\nallow_plain_http = true",
-    ));
+    assert!(
+        p.fix.contains("https://") && p.fix.contains("ca_bundle"),
+        "{p}"
+    );
+    // The switch that allowed it is gone, and saying so names the way forward.
+    let p = one(
+        &with(
+            "server",
+            "url = \"https://10.1.2.3:8443\"\nallow_plain_http = true",
+        ),
+        "server.allow_plain_http",
+    );
+    assert!(p.message.contains("removed"), "{p}");
+    assert!(p.fix.contains("ca_bundle"), "{p}");
 }
 
 #[test]
