@@ -9,6 +9,8 @@ use anyhow::Context;
 use crate::config::{CameraSource, LoadedConfig};
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
+use crate::sync::client::{AgencyClient, ClientSettings};
+use crate::sync::reference::ReferenceLookup;
 use crate::sync::SyncWorker;
 use crate::vision::Vision;
 
@@ -26,6 +28,8 @@ pub struct Kiosk {
     /// The sync thread, when `server.url` is set; it drains the outbox on its own
     /// (waking early when told a record was stored) and publishes its status.
     pub sync: Option<SyncWorker>,
+    /// Asks the server for reference photos off the analysis thread (with a server).
+    pub reference: Option<ReferenceLookup>,
     _log: LogGuard,
 }
 
@@ -56,9 +60,10 @@ impl Kiosk {
             }
             CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
         };
-        let (server_label, sync) = if cfg.server.url.is_empty() {
+        let (server_label, sync, reference) = if cfg.server.url.is_empty() {
             (
                 "offline: no server configured, records queue locally".to_owned(),
+                None,
                 None,
             )
         } else {
@@ -67,9 +72,15 @@ impl Kiosk {
             let worker = SyncWorker::spawn_from_config(config).map_err(|e| {
                 anyhow::anyhow!("server settings in {}: {e}", config.path.display())
             })?;
+            let client = ClientSettings::from_config(config)
+                .and_then(|s| AgencyClient::new(&s))
+                .map_err(|e| {
+                    anyhow::anyhow!("server settings in {}: {e}", config.path.display())
+                })?;
             (
                 format!("server {} (sync thread running)", cfg.server.url),
                 Some(worker),
+                Some(ReferenceLookup::spawn(client)?),
             )
         };
         let status = store.status()?;
@@ -95,6 +106,7 @@ impl Kiosk {
             camera_label,
             server_label,
             sync,
+            reference,
             _log: log,
         })
     }
