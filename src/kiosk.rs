@@ -83,6 +83,14 @@ impl Kiosk {
                 Some(ReferenceLookup::spawn(client)?),
             )
         };
+        for w in crate::config::permissions::check(config) {
+            tracing::warn!("{w}");
+            store.audit(&AuditEntry {
+                actor: "system",
+                action: "permissions_too_open",
+                detail: &w.to_string(),
+            })?;
+        }
         let status = store.status()?;
         tracing::info!(
             kiosk = %cfg.kiosk.id,

@@ -212,6 +212,10 @@ pub fn check_config(path: &Path, out: &mut impl Write) -> anyhow::Result<ExitCod
                 loaded.config.kiosk.id,
                 loaded.config.kiosk.site_code
             )?;
+            // Too-open files do not make the configuration wrong, but they are said here.
+            for w in config::permissions::check(&loaded) {
+                writeln!(out, "warning: {w}")?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(ConfigError::Invalid(problems)) => {

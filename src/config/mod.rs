@@ -15,6 +15,7 @@
 mod install;
 mod load;
 mod locate;
+pub mod permissions;
 mod policy;
 mod rules;
 mod types;
