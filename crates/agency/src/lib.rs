@@ -69,6 +69,21 @@ pub fn add_kiosk(
     Ok(())
 }
 
+/// Registers an auditor: a read-only token for `GET /v1/certifications/{id}` and
+/// `GET /v1/kiosks/{id}/gaps` across all kiosks (only the token's sha256 is stored).
+pub fn add_auditor(storage: &dyn Storage, name: &str, token: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 64,
+        "the auditor name must be 1 to 64 characters"
+    );
+    anyhow::ensure!(
+        token.len() >= 16,
+        "the token must be at least 16 characters (leave --token-file out to get a random one)"
+    );
+    storage.add_auditor(name, &parse::hex_sha256(token.as_bytes()))?;
+    Ok(())
+}
+
 /// A server running on its own thread and tokio runtime; stopped on [`stop`](Self::stop)
 /// or drop. Lets blocking code (the kiosk's tests and benchmarks) run one in-process.
 pub struct RunningServer {

@@ -42,6 +42,10 @@ enum Cmd {
     /// Registered kiosks.
     #[command(subcommand)]
     Kiosk(KioskCmd),
+    /// Read-only credentials for support and audits: they may read any kiosk's
+    /// records (`GET /v1/certifications/{id}`) and gap reports, never submit.
+    #[command(subcommand)]
+    Auditor(AuditorCmd),
     /// Reference photos of enrolled persons.
     #[command(subcommand)]
     Reference(ReferenceCmd),
@@ -70,6 +74,18 @@ enum KioskCmd {
     },
     /// List registered kiosks.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditorCmd {
+    /// Register an auditor; prints its token once (or writes it with --write-token).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Also write the token to this file (mode 0600) instead of printing it.
+        #[arg(long)]
+        write_token: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -135,6 +151,20 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("kiosk {id} registered; its token is in {}", path.display());
             } else {
                 println!("kiosk {id} registered; its API token (shown once, put it in the kiosk's server.token_file):");
+                println!("{token}");
+            }
+        }
+        Cmd::Auditor(AuditorCmd::Add { name, write_token }) => {
+            let token = new_token()?;
+            certpoint_agency::add_auditor(&storage, &name, &token)?;
+            if let Some(path) = write_token {
+                write_secret(&path, &token)?;
+                println!(
+                    "auditor {name} registered; its token is in {}",
+                    path.display()
+                );
+            } else {
+                println!("auditor {name} registered; its read-only API token (shown once):");
                 println!("{token}");
             }
         }
