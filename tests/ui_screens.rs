@@ -124,6 +124,9 @@ fn pass_path_through_the_ui_with_a_scanned_id() {
     // Offline: the lookup answers "unavailable" at once and positioning starts.
     assert_eq!(state_name(&h), "positioning");
     h.get_by_label_contains("1101**********002X");
+    // After the scan no screen, the clerk's panel included, shows the whole number.
+    assert!(h.query_by_label_contains(ID).is_none());
+    assert!(h.query_by_label_contains("19491231").is_none());
 
     // A hint first, then a good placement turns the frame green.
     h.state_mut().backend.frame(FrameObservation {
