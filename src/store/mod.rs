@@ -23,8 +23,8 @@ use rusqlite::{Connection, OpenFlags};
 pub use audit::{redact_id_numbers, AuditEntry, AuditRow};
 pub use chain::{entry_hash, ChainFault, ChainProblem, ChainReport, GENESIS};
 pub use clerks::{
-    hash_pin, ClerkError, ClerkInfo, ClerkResult, PinCheck, PinPolicy, PIN_HASH_M_KIB, PIN_HASH_P,
-    PIN_HASH_T, PIN_MIN_DIGITS,
+    hash_pin, verify_pin, ClerkError, ClerkInfo, ClerkResult, PinCheck, PinPolicy, PIN_HASH_M_KIB,
+    PIN_HASH_P, PIN_HASH_T, PIN_MIN_DIGITS,
 };
 pub use outbox::{hex_sha256, Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
 
