@@ -130,6 +130,12 @@ fn audit_verify_passes_an_intact_log_and_catches_an_edited_row() {
     assert_eq!(v["head_id"], 3);
     let head = v["head"].as_str().unwrap().to_owned();
     assert_eq!(head.len(), 64);
+    let noted = format!("3:{head}");
+    let o = run(&k, &["audit", "verify", "--head", &noted], "");
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains(&format!("head: {noted}")), "{}", text(&o));
+    let o = run(&k, &["audit", "verify", "--head", "4:nothex"], "");
+    assert_eq!(o.status.code(), Some(2), "clap refuses it: {}", text(&o));
 
     // An attacker with the file: drop the trigger, rewrite who did it.
     db(&k.data)

@@ -214,6 +214,10 @@ pub enum AuditCommand {
     /// broken entry named otherwise. Prints the head (last id and hash): note it, since
     /// entries cut off the end can only be seen against a head recorded earlier.
     Verify {
+        /// A head printed by an earlier check (ID:HASH): fail unless that entry is
+        /// still in the log with that hash.
+        #[arg(long)]
+        head: Option<crate::store::NotedHead>,
         #[arg(long)]
         json: bool,
     },

@@ -5,15 +5,19 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use crate::config::LoadedConfig;
-use crate::store::Store;
+use crate::store::{NotedHead, Store};
 
 pub(super) fn verify(
     cfg: &LoadedConfig,
+    noted: Option<&NotedHead>,
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
     let store = Store::open_in(&cfg.data_dir())?;
-    let report = store.verify_audit_chain()?;
+    let report = match noted {
+        Some(head) => store.verify_audit_chain_since(head)?,
+        None => store.verify_audit_chain()?,
+    };
     if json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;
     } else if report.ok {
@@ -58,7 +62,7 @@ pub(super) fn verify(
         // held by the server) shows them.
         writeln!(
             out,
-            "head: entry {} {} (compare with the head noted at the last check)",
+            "head: {}:{}\n(note this head; `audit verify --head` with it later catches entries cut off the end)",
             report.head_id, report.head
         )?;
     }

@@ -152,9 +152,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit(AuditCommand::List { limit, json })) => {
             queue::audit_list(&load_config(cli.config.as_deref())?, limit, json, &mut out)
         }
-        Some(Command::Audit(AuditCommand::Verify { json })) => {
-            audit::verify(&load_config(cli.config.as_deref())?, json, &mut out)
-        }
+        Some(Command::Audit(AuditCommand::Verify { head, json })) => audit::verify(
+            &load_config(cli.config.as_deref())?,
+            head.as_ref(),
+            json,
+            &mut out,
+        ),
         Some(Command::Clerk(cmd)) => {
             clerk::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
         }

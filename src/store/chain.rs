@@ -6,9 +6,10 @@
 //! What a chain cannot see: entries cut off the end (the remaining chain is intact),
 //! and a forger who recomputes every hash from the edit onwards (the hash has no key).
 //! Both show only against a head recorded elsewhere: `certpoint audit verify` prints
-//! the head (entry id and hash) for the administrator to note or compare. The one tail
-//! check made here is SQLite's own AUTOINCREMENT counter, which a plain `DELETE` does not
-//! lower.
+//! the head (entry id and hash) for the administrator to note, and `--head ID:HASH`
+//! checks a noted head is still there ([`Store::verify_audit_chain_since`]). The one
+//! tail check made without it is SQLite's own AUTOINCREMENT counter, which a plain
+//! `DELETE` does not lower (but an UPDATE of `sqlite_sequence` does).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -114,6 +115,36 @@ pub enum ChainFault {
     Unsealed,
     /// Entries after the last one are missing (SQLite's counter is ahead of the table).
     Truncated,
+    /// The head noted at an earlier check is no longer in the log: entries were cut
+    /// off the end (and the counter put back), or the log was replaced.
+    NotedHeadMissing,
+    /// The entry noted as head earlier has another hash now: the log was rewritten
+    /// up to there with recomputed hashes.
+    NotedHeadChanged,
+}
+
+/// A head noted at an earlier check, written `ID:HASH` as `audit verify` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotedHead {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl std::str::FromStr for NotedHead {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let parsed = s.split_once(':').and_then(|(id, hash)| {
+            let hex = hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+            Some(NotedHead {
+                id: id.parse().ok().filter(|&id: &i64| id > 0)?,
+                hash: hex.then(|| hash.to_ascii_lowercase())?,
+            })
+        });
+        parsed.ok_or_else(|| {
+            format!("{s:?} is not a noted head: write ENTRY_ID:HASH as `audit verify` printed it, e.g. 42:9f86d081…(64 hex digits)")
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -142,6 +173,38 @@ impl Store {
     /// Walks the whole audit log and reports every break in its hash chain.
     pub fn verify_audit_chain(&self) -> Result<ChainReport> {
         verify(&self.conn)
+    }
+
+    /// As [`Self::verify_audit_chain`], and checks that the head noted at an earlier
+    /// check is still there, unchanged: the one way to see entries cut off the end.
+    pub fn verify_audit_chain_since(&self, noted: &NotedHead) -> Result<ChainReport> {
+        let mut report = verify(&self.conn)?;
+        let now: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM audit_log WHERE id = ?1",
+                [noted.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = noted.id;
+        match now {
+            None => found(
+                &mut report,
+                id,
+                ChainFault::NotedHeadMissing,
+                format!("entry {id}, the head noted earlier, is gone: entries were cut off the end or the log was replaced"),
+            ),
+            Some(hash) if hash.as_deref() != Some(noted.hash.as_str()) => found(
+                &mut report,
+                id,
+                ChainFault::NotedHeadChanged,
+                format!("entry {id} no longer has the hash noted earlier: the log was rewritten up to it"),
+            ),
+            Some(_) => {}
+        }
+        report.ok = report.problems_total == 0;
+        Ok(report)
     }
 }
 

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{redact_id_numbers, AuditEntry, AuditRow};
-pub use chain::{entry_hash, ChainFault, ChainProblem, ChainReport, GENESIS};
+pub use chain::{entry_hash, ChainFault, ChainProblem, ChainReport, NotedHead, GENESIS};
 pub use clerks::{
     hash_pin, verify_pin, ClerkError, ClerkInfo, ClerkResult, PinCheck, PinPolicy, PIN_HASH_M_KIB,
     PIN_HASH_P, PIN_HASH_T, PIN_MIN_DIGITS,

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use super::super::schema::MIGRATIONS;
 use super::super::selftest::synthetic_record;
 use super::super::{AuditEntry, Store, STORE_FILE};
-use super::{ChainFault, GENESIS};
+use super::{ChainFault, NotedHead, GENESIS};
 
 /// A store with six audit entries: three stored records and three clerk notes.
 fn store_with_entries() -> (tempfile::TempDir, Store) {
@@ -118,6 +118,31 @@ fn entries_cut_off_the_end_are_caught_by_the_counter_and_by_the_next_entry() {
         })
         .unwrap();
     assert_eq!(kinds(&store), [(7, ChainFault::Deleted)]);
+}
+
+#[test]
+fn a_cut_with_the_counter_put_back_passes_the_chain_but_not_a_noted_head() {
+    let (_dir, store) = store_with_entries();
+    let report = store.verify_audit_chain().unwrap();
+    let noted: NotedHead = format!("{}:{}", report.head_id, report.head)
+        .parse()
+        .unwrap();
+    assert!(store.verify_audit_chain_since(&noted).unwrap().ok);
+    store
+        .conn
+        .execute_batch(
+            "DROP TRIGGER audit_log_no_delete;
+             DELETE FROM audit_log WHERE id > 4;
+             UPDATE sqlite_sequence SET seq = 4 WHERE name = 'audit_log';",
+        )
+        .unwrap();
+    // The limit of a chain alone: what is left is intact.
+    assert!(store.verify_audit_chain().unwrap().ok);
+    let report = store.verify_audit_chain_since(&noted).unwrap();
+    assert!(!report.ok);
+    assert_eq!(report.problems[0].kind, ChainFault::NotedHeadMissing);
+    assert!("6:abc".parse::<NotedHead>().is_err());
+    assert!(format!("0:{GENESIS}").parse::<NotedHead>().is_err());
 }
 
 #[test]
