@@ -58,19 +58,19 @@ pub(super) fn next_link(conn: &Connection) -> Result<(i64, String)> {
     Ok((next, last.unwrap_or_else(|| GENESIS.to_owned())))
 }
 
-/// Gives every entry without a hash its place in the chain, in id order. Runs after
-/// each migration step inside its transaction; does nothing until the chain columns
-/// exist, and nothing once every entry is sealed.
-pub(super) fn seal_unsealed(conn: &Connection) -> Result<()> {
-    let has_columns: bool = conn.query_row(
+/// Whether the audit log has the chain columns yet (false before that migration).
+pub(super) fn has_chain_columns(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(
         "SELECT count(*) = 2 FROM pragma_table_info('audit_log')
          WHERE name IN ('hash', 'prev_hash')",
         [],
         |r| r.get(0),
-    )?;
-    if !has_columns {
-        return Ok(());
-    }
+    )?)
+}
+
+/// Gives every entry without a hash its place in the chain, in id order, inside the
+/// transaction of the migration step that added the chain columns.
+pub(super) fn seal_unsealed(conn: &Connection) -> Result<()> {
     let mut stmt =
         conn.prepare("SELECT id, at, actor, action, detail, hash FROM audit_log ORDER BY id")?;
     let rows = stmt.query_map([], |r| {

@@ -18,7 +18,7 @@ use chrono::{DateTime, FixedOffset};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
-use super::audit::{append, AuditEntry};
+use super::audit::{append, redact_id_numbers, AuditEntry};
 use super::{Store, StoreError};
 
 /// Argon2id, 19 MiB, four passes, one lane. 19 MiB is OWASP's memory figure for
@@ -150,16 +150,20 @@ fn check_id_rules(id: &str) -> ClerkResult<()> {
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
+    // An id that reads as a resident ID number would be masked in the audit log and
+    // could never be checked against what was typed.
+    if ok && redact_id_numbers(id) == id {
         Ok(())
     } else {
         Err(ClerkError::BadId(id.chars().take(40).collect()))
     }
 }
 
-/// A typed clerk id as it is counted and audited: trimmed and cut to a sane length.
+/// A typed clerk id as it is counted and audited: trimmed, cut to a sane length, and
+/// masked if it holds an ID number (typed into the wrong field), since unknown ids are
+/// stored in `clerk_unknown_attempts`.
 fn typed_id(id: &str) -> String {
-    id.trim().chars().take(CLERK_ID_MAX).collect()
+    redact_id_numbers(&id.trim().chars().take(CLERK_ID_MAX).collect::<String>())
 }
 
 impl Store {

@@ -61,14 +61,17 @@ impl PinGate {
     }
 
     /// Hands a PIN to the checker; the pass waits until [`Self::poll`] has the answer.
-    pub fn submit(&mut self, pass: PendingPass, pin: String) {
+    /// False when the checker thread is gone (it only ends if the window does).
+    pub fn submit(&mut self, pass: PendingPass, pin: String) -> bool {
         let request = Request {
             clerk_id: pass.clerk_id.clone(),
             pin,
         };
-        if self.requests.send(request).is_ok() {
+        let sent = self.requests.send(request).is_ok();
+        if sent {
             self.pending = Some(pass);
         }
+        sent
     }
 
     pub fn busy(&self) -> bool {

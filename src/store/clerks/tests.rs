@@ -195,7 +195,7 @@ fn registration_rules() {
             );
         }
     }
-    for bad in ["", "C 1", "C1;DROP", &"C".repeat(33)] {
+    for bad in ["", "C 1", "C1;DROP", &"C".repeat(33), "11010519491231002X"] {
         assert!(matches!(
             store.add_clerk(bad, PIN, t0()),
             Err(ClerkError::BadId(_))

@@ -60,7 +60,10 @@ pub(super) fn manual_pass(ui: &mut Ui, st: &mut UiState) {
             st.pin.clear();
             st.pin_answer = None;
             if let Some(gate) = st.pin_gate.as_mut() {
-                gate.submit(pass, pin);
+                if !gate.submit(pass, pin) {
+                    let why = "the PIN checker has stopped; restart the kiosk".to_owned();
+                    st.pin_answer = Some(PinAnswer::Failed(why));
+                }
             }
         }
     }
