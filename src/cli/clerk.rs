@@ -13,7 +13,9 @@ use serde_json::json;
 
 use super::ClerkCommand;
 use crate::config::LoadedConfig;
-use crate::store::{hash_pin, verify_pin, Store, PIN_HASH_M_KIB, PIN_HASH_P, PIN_HASH_T};
+use crate::store::{
+    hash_pin, verify_pin, PinPolicy, Store, PIN_HASH_M_KIB, PIN_HASH_P, PIN_HASH_T,
+};
 
 pub(super) fn run(
     cfg: &LoadedConfig,
@@ -109,39 +111,87 @@ fn pin_from_terminal(id: &str) -> anyhow::Result<String> {
     Ok(first.trim().to_owned())
 }
 
-/// `certpoint bench pin`: one PIN check is one Argon2id verification.
+/// `certpoint bench pin`: one Argon2id verification, and whole checks through a
+/// throw-away store (count, audit entry, fsync) for a registered clerk with a wrong PIN
+/// and for an unknown id, which must cost the same.
 pub(super) fn bench_pin(
     checks: usize,
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    let n = checks.max(1);
     let t = Instant::now();
     let hash = hash_pin("314159")?;
     let hash_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let mut times = Vec::with_capacity(checks.max(1));
-    for _ in 0..checks.max(1) {
-        let t = Instant::now();
-        let matched = verify_pin("271828", &hash)?;
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-        if matched {
+    let verify = timed(n, || {
+        if verify_pin("271828", &hash)? {
             bail!("a wrong PIN verified: this build's Argon2 is broken");
         }
-    }
-    times.sort_by(f64::total_cmp);
-    let p50 = times[times.len() / 2];
-    let max = times[times.len() - 1];
+        Ok(())
+    })?;
+
+    let dir = std::env::temp_dir().join(format!("certpoint-bench-pin-{}", std::process::id()));
+    let result = (|| {
+        let mut store = Store::open_in(&dir)?;
+        let now = Local::now().fixed_offset();
+        store.add_clerk("B1", "314159", now)?;
+        // No lockout during the run: every check does the full work.
+        let policy = PinPolicy {
+            max_attempts: u32::MAX,
+            lockout: chrono::Duration::minutes(1),
+        };
+        let mut check = |id: &str| -> anyhow::Result<()> {
+            store.check_clerk_pin(id, "271828", &policy, now)?;
+            Ok(())
+        };
+        let known = timed(n, || check("B1"))?;
+        let unknown = timed(n, || check("B9"))?;
+        anyhow::Ok((known, unknown))
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    let (known, unknown) = result?;
+
     if json {
         let v = json!({
             "params": { "m_kib": PIN_HASH_M_KIB, "t": PIN_HASH_T, "p": PIN_HASH_P },
-            "checks": times.len(), "hash_ms": hash_ms, "check_p50_ms": p50, "check_max_ms": max,
+            "checks": n, "hash_ms": hash_ms,
+            "verify_p50_ms": verify.0, "verify_max_ms": verify.1,
+            "wrong_pin_check_p50_ms": known.0, "unknown_id_check_p50_ms": unknown.0,
         });
         writeln!(out, "{v}")?;
     } else {
         writeln!(
             out,
-            "Argon2id m={PIN_HASH_M_KIB} KiB t={PIN_HASH_T} p={PIN_HASH_P}: hash {hash_ms:.1} ms; check p50 {p50:.1} ms, max {max:.1} ms over {} checks",
-            times.len()
+            "Argon2id m={PIN_HASH_M_KIB} KiB t={PIN_HASH_T} p={PIN_HASH_P}, {n} checks each:"
+        )?;
+        writeln!(out, "  hash a PIN            {hash_ms:.1} ms")?;
+        writeln!(
+            out,
+            "  verify (Argon2 only)  p50 {:.1} ms, max {:.1} ms",
+            verify.0, verify.1
+        )?;
+        writeln!(
+            out,
+            "  check, wrong PIN      p50 {:.1} ms, max {:.1} ms",
+            known.0, known.1
+        )?;
+        writeln!(
+            out,
+            "  check, unknown id     p50 {:.1} ms, max {:.1} ms",
+            unknown.0, unknown.1
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// p50 and max in milliseconds of `n` runs of `f`.
+fn timed(n: usize, mut f: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<(f64, f64)> {
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    Ok((times[n / 2], times[n - 1]))
 }

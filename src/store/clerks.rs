@@ -2,7 +2,7 @@
 //! and the wrong-PIN counter that locks a clerk out.
 //!
 //! A PIN is six or more digits, so the hash alone cannot make guessing impossible: a
-//! million candidates at ~60 ms each is most of a core-day for someone who copied the
+//! million candidates at 60 ms or more each is most of a core-day for someone who copied the
 //! file. What stops guessing at the kiosk is the lockout ([`PinPolicy`]), kept in the
 //! store so a restart does not reset it; the hash keeps the PINs out of plain sight
 //! and makes an offline search cost hours per clerk instead of a second.
@@ -21,18 +21,20 @@ use serde::Serialize;
 use super::audit::{append, redact_id_numbers, AuditEntry};
 use super::{Store, StoreError};
 
-/// Argon2id, 19 MiB, four passes, one lane. 19 MiB is OWASP's memory figure for
+/// Argon2id, 19 MiB, eight passes, one lane. 19 MiB is OWASP's memory figure for
 /// Argon2id: enough to make GPU guessing costly, small enough that the analysis
-/// thread's models are never pushed out of memory. Passes were raised from OWASP's 2
-/// until a check took 50–150 ms on the kiosk-class test machine with its 2 cores busy
-/// (as they are while the camera runs): `certpoint bench pin` measured p50 60–66 ms
-/// (2 passes: 40 ms; 32 MiB × 3 passes: 165 ms, too slow). The clerk does not notice
-/// that; someone with a copy of the file pays about 17 core-hours to try every
-/// 6-digit PIN of one clerk. One lane: the other core belongs to the camera and models.
+/// thread's models are never pushed out of memory. The passes set the time: a check
+/// should take 50–150 ms on the kiosk-class test machine (2 cores) whether it is quiet
+/// or busy (the camera and models keep a kiosk busy). Measured with other builds
+/// running (`certpoint bench pin` and a parameter sweep): 8 passes 59 ms at load 3
+/// and ~120 ms at load 9; 4 passes only 39 ms at load 3; 32 MiB × 3 passes 165 ms at
+/// load 9 (more memory suffers most from a busy memory bus). The clerk does not notice
+/// that; someone with a copy of the file pays most of a core-day to try every 6-digit
+/// PIN of one clerk. One lane: the other core belongs to the camera and models.
 /// Stored hashes carry their own parameters (PHC string), so changing these later only
 /// affects PINs set afterwards.
 pub const PIN_HASH_M_KIB: u32 = 19 * 1024;
-pub const PIN_HASH_T: u32 = 4;
+pub const PIN_HASH_T: u32 = 8;
 pub const PIN_HASH_P: u32 = 1;
 
 const PARAMS: Params = match Params::new(PIN_HASH_M_KIB, PIN_HASH_T, PIN_HASH_P, None) {
@@ -43,7 +45,7 @@ const PARAMS: Params = match Params::new(PIN_HASH_M_KIB, PIN_HASH_T, PIN_HASH_P,
 /// The hash of a PIN nobody has (random, discarded), with [`PARAMS`]: verified against
 /// when the clerk id is unknown so that answer takes as long as a wrong PIN.
 const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=4,p=1$j0u2RAirN6qoLbCTqtKUXA$uB3ip3jjcD8JerPfpj+NgcjOVln+UV69fV2Ac+Fjk9g";
+    "$argon2id$v=19$m=19456,t=8,p=1$yuz8ZLGraArIXwMin5q7WA$A7pi+h/N7Ws/NYi28BR6QlXvQeqI61GrUql+IxvQ2HI";
 
 /// Shortest and longest PIN `clerk add` accepts (digits only).
 pub const PIN_MIN_DIGITS: usize = 6;

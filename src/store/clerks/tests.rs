@@ -166,7 +166,7 @@ fn the_dummy_hash_costs_what_a_real_one_does() {
         hash_pin("not-a-pin").unwrap()
     );
     assert!(
-        real_text.starts_with("$argon2id$v=19$m=19456,t=4,p=1$"),
+        real_text.starts_with("$argon2id$v=19$m=19456,t=8,p=1$"),
         "{real_text}"
     );
 }
