@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone};
 
+use argon2::password_hash::phc::PasswordHash;
+
+use super::pin_hash::DUMMY_HASH;
 use super::*;
 
 const PIN: &str = "204816";
