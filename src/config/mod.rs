@@ -34,7 +34,7 @@ pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
 };
-pub use policy::{ChallengeSection, FlowSection, Thresholds, WindowSection};
+pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use types::{CameraSource, MonthDay, Secret, ValueError};
 
 /// The whole configuration. Paths in it are as written; resolve them with
@@ -49,6 +49,7 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub challenges: ChallengeSection,
     pub flow: FlowSection,
+    pub clerk: ClerkSection,
     pub ui: UiSection,
     pub voice: VoiceSection,
     pub certification_window: WindowSection,

@@ -30,6 +30,8 @@ pub(crate) const BOUNDS: &[(&str, f64, f64)] = &[
     ("flow.result_display_secs", 3.0, 300.0),
     ("flow.min_pension_age", 40.0, 80.0),
     ("flow.voice_repeat_secs", 2.0, 60.0),
+    ("clerk.max_pin_attempts", 1.0, 20.0),
+    ("clerk.lockout_minutes", 1.0, 1440.0),
     ("voice.volume", 0.0, 1.0),
     ("retention.days", 1.0, 3650.0),
     ("logging.file_max_files", 1.0, 365.0),

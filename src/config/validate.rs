@@ -402,4 +402,7 @@ fn policy(c: &Config, v: &mut Validator) {
     v.range("flow.result_display_secs", f.result_display_secs);
     v.range("flow.min_pension_age", f.min_pension_age);
     v.range("flow.voice_repeat_secs", f.voice_repeat_secs);
+
+    v.range("clerk.max_pin_attempts", c.clerk.max_pin_attempts);
+    v.range("clerk.lockout_minutes", c.clerk.lockout_minutes);
 }

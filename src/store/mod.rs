@@ -1,5 +1,6 @@
 //! The kiosk's local store: one SQLite file holding the outbox of certification records
-//! (with their face crops), the per-kiosk sequence and the append-only audit log.
+//! (with their face crops), the per-kiosk sequence, the append-only, hash-chained audit
+//! log and the clerk registry (PIN hashes and lockouts).
 //!
 //! Why it is shaped so: a record shown as "saved" to a retiree must survive a power cut,
 //! so the file runs in WAL mode with `synchronous=FULL` and [`Store::enqueue`] returns
@@ -9,6 +10,8 @@
 //! the administrator decides what to do with it, the kiosk never "repairs" evidence.
 
 mod audit;
+mod chain;
+mod clerks;
 mod outbox;
 mod schema;
 pub mod selftest;
@@ -18,6 +21,11 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OpenFlags};
 
 pub use audit::{redact_id_numbers, AuditEntry, AuditRow};
+pub use chain::{entry_hash, ChainFault, ChainProblem, ChainReport, NotedHead, GENESIS};
+pub use clerks::{
+    hash_pin, verify_pin, ClerkError, ClerkInfo, ClerkResult, PinCheck, PinPolicy, PIN_HASH_M_KIB,
+    PIN_HASH_P, PIN_HASH_T, PIN_MIN_DIGITS,
+};
 pub use outbox::{hex_sha256, Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
 
 /// File name of the store inside the data directory.
@@ -97,6 +105,23 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A second connection to this same file, for another thread (the PIN checker).
+    /// Skips the integrity check and migration `open` already did in this process.
+    pub fn connect_again(&self) -> Result<Store> {
+        let open_err = |source| StoreError::Open {
+            path: self.path.clone(),
+            source,
+        };
+        let conn = Connection::open(&self.path).map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+        })
     }
 }
 

@@ -295,6 +295,27 @@ fn flow_ranges() {
 }
 
 #[test]
+fn clerk_pin_lockout_ranges() {
+    for (key, bad) in [
+        ("max_pin_attempts", "0"),
+        ("max_pin_attempts", "21"),
+        ("lockout_minutes", "0"),
+        ("lockout_minutes", "1441"),
+    ] {
+        one(
+            &with("clerk", &format!("{key} = {bad}")),
+            &format!("clerk.{key}"),
+        );
+    }
+    let c = ok(&with("clerk", "max_pin_attempts = 3\nlockout_minutes = 60"));
+    let p = c.clerk.pin_policy();
+    assert_eq!(
+        (p.max_attempts, p.lockout),
+        (3, chrono::Duration::minutes(60))
+    );
+}
+
+#[test]
 fn languages() {
     ok(&with("ui", "language = \"en\"\nlanguages = [\"en\"]"));
     one(&with("ui", "language = \"fr\""), "ui.language");
