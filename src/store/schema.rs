@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 use super::{Result, StoreError};
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // v1: outbox, photos, per-kiosk sequence, append-only audit log.
     r#"
     CREATE TABLE records (
@@ -55,6 +55,21 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    "#,
+    // v2: personal data at rest. `sealed` = 1 when body and photo are encrypted with
+    // the store key (rows written by v1 are sealed in place when the store opens);
+    // `purged_at` = when the ID number and face crop were removed (after the server's
+    // acknowledgement, or retention for rejected records); `rejected_at` starts the
+    // retention clock of a rejected record. `store_key` remembers which key sealed the
+    // rows, so a missing or swapped key file is refused instead of replaced.
+    r#"
+    ALTER TABLE records ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN purged_at TEXT;
+    ALTER TABLE records ADD COLUMN rejected_at TEXT;
+    CREATE TABLE store_key (
+        id          INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        fingerprint TEXT NOT NULL
+    );
     "#,
 ];
 
