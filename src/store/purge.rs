@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset, TimeDelta};
 use rusqlite::{params, Transaction};
 use serde::Serialize;
 
-use super::at_rest::{compact, free_pages, wipe_wal};
+use super::at_rest::{compact, free_pages};
 use super::audit::{append, AuditEntry};
 use super::{Result, Store, StoreError};
 
@@ -44,7 +44,8 @@ impl Store {
     }
 
     /// Marks several acknowledged records sent in one transaction (one fsync instead of
-    /// one per record), removing their ID numbers and face crops in the same commit. A
+    /// one per record), removing their ID numbers and face crops in the same commit
+    /// (sealed copies in the WAL and in page gaps last until the next [`Store::purge`]). A
     /// crash before it commits leaves them pending and whole: they are sent again and
     /// the server answers 200 (duplicate) — never a lost record.
     pub fn mark_sent_many(
@@ -66,7 +67,10 @@ impl Store {
             scrub(&tx, id, &at)?;
         }
         tx.commit()?;
-        wipe_wal(&self.conn);
+        // No WAL truncation here: it blocks writers for a few fsyncs, and the next
+        // retiree's record would wait (measured: enqueue-to-server p50 2-5 ms → 10-20
+        // ms). The WAL's old frames hold only ciphertext; the next purge pass rewrites
+        // the file and truncates the WAL.
         Ok(())
     }
 
