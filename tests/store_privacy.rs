@@ -3,6 +3,8 @@
 //! without the store key, acknowledged records lose their personal data at once and
 //! their rows after `retention.days`, and key-file mistakes stop the store with the fix.
 
+mod common;
+
 use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -403,4 +405,39 @@ fn a_record_with_a_nan_figure_is_not_stored() {
         (0, 0),
         "nothing stored, no seq used"
     );
+}
+
+#[test]
+fn queue_purge_applies_retention_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_cfg, data) = common::shipped_config_in(dir.path());
+    let (old, pending) = {
+        let mut store = Store::open_in(&data).unwrap();
+        let old = store.enqueue(synthetic_record("K1", 1), None).unwrap();
+        let pending = store.enqueue(synthetic_record("K1", 2), None).unwrap();
+        store
+            .mark_sent(&old.record_id, now() - TimeDelta::days(31))
+            .unwrap();
+        (old.record_id, pending.record_id)
+    };
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_certpoint"))
+            .args(["queue", "purge", "--json"])
+            .current_dir(dir.path())
+            .env_remove("CERTPOINT_CONFIG")
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"sent_scrubbed": 0, "sent_deleted": 1, "rejected_scrubbed": 0})
+    );
+    let store = Store::open_in(&data).unwrap();
+    assert!(matches!(store.get(&old), Err(StoreError::UnknownRecord(_))));
+    assert!(store.get(&pending).is_ok());
+    let v: serde_json::Value = serde_json::from_slice(&run().stdout).unwrap();
+    assert_eq!(v["sent_deleted"], 0, "nothing left to purge");
 }
