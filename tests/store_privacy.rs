@@ -441,3 +441,30 @@ fn queue_purge_applies_retention_from_the_command_line() {
     let v: serde_json::Value = serde_json::from_slice(&run().stdout).unwrap();
     assert_eq!(v["sent_deleted"], 0, "nothing left to purge");
 }
+
+#[test]
+fn server_messages_quoting_the_id_number_are_stored_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_in(dir.path()).unwrap();
+    let a = store.enqueue(synthetic_record("K1", 1), None).unwrap();
+    let b = store.enqueue(synthetic_record("K1", 2), None).unwrap();
+    store
+        .mark_rejected(
+            &a.record_id,
+            "422: id_number 11010519491231002X is not on file",
+        )
+        .unwrap();
+    store
+        .note_send_failure(&b.record_id, "500: lookup of 11010519491231002X timed out")
+        .unwrap();
+    let listed = store.list(None, 10).unwrap();
+    assert_eq!(
+        listed[0].rejected_reason.as_deref(),
+        Some("422: id_number 1101**********002X is not on file")
+    );
+    assert_eq!(
+        listed[1].last_error.as_deref(),
+        Some("500: lookup of 1101**********002X timed out")
+    );
+    assert!(!contains(&raw_bytes(dir.path()), ID_NUMBER));
+}

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use certpoint_protocol::{canonical_json, mask_id_number, CertificationRecord, PhotoRef};
 
 use super::at_rest::check_figures;
-use super::audit::{append, AuditEntry};
+use super::audit::{append, redact_id_numbers, AuditEntry};
 use super::seal::{Column, Sealer};
 use super::{Result, Store, StoreError};
 
@@ -250,7 +250,11 @@ impl Store {
         let changed = self.conn.execute(
             "UPDATE records SET state = 'rejected', rejected_reason = ?2, rejected_at = ?3
              WHERE record_id = ?1",
-            params![record_id, reason, Local::now().fixed_offset().to_rfc3339()],
+            params![
+                record_id,
+                redact_id_numbers(reason),
+                Local::now().fixed_offset().to_rfc3339()
+            ],
         )?;
         if changed == 0 {
             return Err(StoreError::UnknownRecord(record_id.to_owned()));
@@ -259,12 +263,14 @@ impl Store {
     }
 
     /// Notes a failed send attempt (the record stays pending).
+    /// The server's words are stored masked, like the rest of the clear columns: a
+    /// 422 may quote the ID number it refused.
     pub fn note_send_failure(&mut self, record_id: &str, error: &str) -> Result<()> {
         self.set_state(
             record_id,
             "UPDATE records SET send_attempts = send_attempts + 1,
                                    last_error = ?2 WHERE record_id = ?1",
-            error,
+            &redact_id_numbers(error),
         )
     }
 
