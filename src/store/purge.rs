@@ -20,8 +20,8 @@ use super::{Result, Store, StoreError};
 /// What one [`Store::purge`] removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct PurgeReport {
-    /// Acknowledged records whose ID number and face crop were still on the kiosk
-    /// (acknowledged by a certpoint older than this purge-on-ack).
+    /// Acknowledged records whose ID number and face crop were still on the kiosk:
+    /// acknowledged under a certpoint that did not yet remove them on acknowledgement.
     pub sent_scrubbed: u64,
     /// Acknowledged records older than the retention period, deleted entirely.
     pub sent_deleted: u64,

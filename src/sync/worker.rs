@@ -285,3 +285,35 @@ fn purge_if_due(store: &mut Store, retention_days: u32, last: &mut Option<Instan
         Err(e) => tracing::warn!(error = %e, "retention could not be applied; retrying in an hour"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::selftest::synthetic_record;
+
+    #[test]
+    fn the_idle_worker_applies_retention_at_most_hourly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_in(dir.path()).unwrap();
+        let old = chrono::Local::now().fixed_offset() - chrono::TimeDelta::days(31);
+        let sent_long_ago = |store: &mut Store| {
+            let id = store
+                .enqueue(synthetic_record("K1", 1), None)
+                .unwrap()
+                .record_id;
+            store.mark_sent(&id, old).unwrap();
+        };
+        sent_long_ago(&mut store);
+        let mut last = None;
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 0, "deleted after 30 days");
+        sent_long_ago(&mut store);
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 1, "not again within the hour");
+        // The last pass over an hour ago (None on a machine up for less than an
+        // hour, which counts as due too).
+        last = Instant::now().checked_sub(Duration::from_secs(3601));
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 0);
+    }
+}
