@@ -44,7 +44,13 @@ impl Kiosk {
             &cfg.logging.level,
             Some((&data_dir.join("logs"), cfg.logging.file_max_files)),
         )?;
-        let mut store = Store::open_in(&data_dir)?;
+        let mut store = Store::open_configured(config)?;
+        // Retention runs at every start as well as in the sync worker, so an offline
+        // kiosk (no worker) still drops rejected records' personal data on time.
+        let purged = store.purge(chrono::Local::now().fixed_offset(), cfg.retention.days)?;
+        if !purged.is_empty() {
+            tracing::info!(?purged, "retention applied to the record store");
+        }
         let vision = Vision::load(
             &config.models_dir(),
             config.runtime_library().as_deref(),

@@ -140,6 +140,13 @@ pub enum QueueCommand {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Apply retention now: remove ID numbers and face crops of acknowledged records,
+    /// delete acknowledged records older than retention.days, and remove the personal
+    /// data of rejected records older than that. Pending records are never touched.
+    Purge {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

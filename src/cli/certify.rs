@@ -110,7 +110,7 @@ pub(super) fn run(
             .ok()
     };
     let mut host = CliHost {
-        store: Store::open_in(&cfg.data_dir())?,
+        store: Store::open_configured(cfg)?,
         reference,
         server,
         prompts: Vec::new(),

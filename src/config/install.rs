@@ -21,6 +21,11 @@ pub struct KioskSection {
     pub site_code: String,
     /// Records, audit log, keys and logs live here; created at start if missing.
     pub data_dir: PathBuf,
+    /// The key that seals ID numbers and face crops in the record store; `None` means
+    /// `<data_dir>/store.key`, made on first start. Moving it off the data disk means
+    /// a copied data directory alone does not reveal the records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_key_file: Option<PathBuf>,
 }
 
 impl Default for KioskSection {
@@ -29,6 +34,7 @@ impl Default for KioskSection {
             id: String::new(),
             site_code: String::new(),
             data_dir: "data".into(),
+            store_key_file: None,
         }
     }
 }

@@ -96,6 +96,14 @@ impl LoadedConfig {
         self.path_of(&self.config.voice.dir)
     }
 
+    /// `kiosk.store_key_file`, or `<data_dir>/store.key` when unset.
+    pub fn store_key_path(&self) -> PathBuf {
+        match &self.config.kiosk.store_key_file {
+            Some(p) => self.path_of(p),
+            None => self.data_dir().join(crate::store::KEY_FILE),
+        }
+    }
+
     /// `server.signing_key`, or `<data_dir>/kiosk.key` when unset.
     pub fn signing_key_path(&self) -> PathBuf {
         match &self.config.server.signing_key {

@@ -181,6 +181,22 @@ fn kiosk(c: &Config, v: &mut Validator) {
             "point it at a directory (it is created if missing) or move the file away",
         );
     }
+    // Not required to exist: the kiosk makes the key on first start.
+    if let Some(p) = &k.store_key_file {
+        if p.as_os_str().is_empty() {
+            v.fail(
+                "kiosk.store_key_file",
+                "the path is empty",
+                "remove the line to use <data_dir>/store.key",
+            );
+        } else if v.base_dir.join(p).is_dir() {
+            v.fail(
+                "kiosk.store_key_file",
+                format!("\"{}\" is a directory", p.display()),
+                "name the key file itself, e.g. \"/etc/certpoint/store.key\"",
+            );
+        }
+    }
 }
 
 fn server(c: &Config, v: &mut Validator) {

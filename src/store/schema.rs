@@ -56,7 +56,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     "#,
-    // Audit hash chain and clerk registry (issue 7). The v1 no-update trigger is
+    // v2: audit hash chain and clerk registry (issue 7). The v1 no-update trigger is
     // replaced by one that lets an entry change exactly once, from unsealed to sealed,
     // and only in its hash columns: that is how the rows written before this version
     // get their hashes (`chain::seal_unsealed`, in Rust, in this same transaction,
@@ -89,6 +89,21 @@ pub(super) const MIGRATIONS: &[&str] = &[
         clerk_id        TEXT PRIMARY KEY NOT NULL,
         failed_attempts INTEGER NOT NULL DEFAULT 0,
         locked_until    TEXT
+    );
+    "#,
+    // v3: personal data at rest. `sealed` = 1 when body and photo are encrypted with
+    // the store key (rows written by v1 are sealed in place when the store opens);
+    // `purged_at` = when the ID number and face crop were removed (after the server's
+    // acknowledgement, or retention for rejected records); `rejected_at` starts the
+    // retention clock of a rejected record. `store_key` remembers which key sealed the
+    // rows, so a missing or swapped key file is refused instead of replaced.
+    r#"
+    ALTER TABLE records ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE records ADD COLUMN purged_at TEXT;
+    ALTER TABLE records ADD COLUMN rejected_at TEXT;
+    CREATE TABLE store_key (
+        id          INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        fingerprint TEXT NOT NULL
     );
     "#,
 ];

@@ -175,6 +175,8 @@ impl Kiosk {
     pub fn worker(&self) -> SyncWorker {
         SyncWorker::spawn(WorkerParts {
             data_dir: self.cfg.data_dir(),
+            store_key: self.cfg.store_key_path(),
+            retention_days: self.cfg.config.retention.days,
             client: self.client(),
             key: Ok(self.key.clone()),
             backoff: fast_backoff(),
