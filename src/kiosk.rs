@@ -37,7 +37,7 @@ impl Kiosk {
     pub fn start(config: &LoadedConfig) -> anyhow::Result<Kiosk> {
         let cfg = &config.config;
         let data_dir = config.data_dir();
-        std::fs::create_dir_all(&data_dir).with_context(|| {
+        crate::config::permissions::create_private_dir(&data_dir).with_context(|| {
             format!("cannot create the data directory {} (kiosk.data_dir in {}); create it and give the kiosk user write access", data_dir.display(), config.path.display())
         })?;
         let log = logging::init(

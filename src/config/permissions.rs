@@ -40,6 +40,17 @@ impl fmt::Display for PermissionWarning {
     }
 }
 
+/// Creates `dir` (and missing parents) readable only by this user: the data directory
+/// holds the record queue, keys and logs. An existing directory is left as it is
+/// ([`check`] reports it if it is too open).
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
 /// Bits that must be clear: group/other access for secrets and personal data; group or
 /// other *write* for files that steer the kiosk.
 const PRIVATE: u32 = 0o077;
@@ -120,15 +131,8 @@ pub fn check(cfg: &LoadedConfig) -> Vec<PermissionWarning> {
         "other users can enter it, and it",
         0o700,
     );
-    for name in ["certpoint.sqlite", "certpoint.sqlite-wal"] {
-        look(
-            &data.join(name),
-            PRIVATE,
-            "the record queue",
-            "other users can read it, and it",
-            0o600,
-        );
-    }
+    // The files inside (SQLite creates them 0644) are out of reach while the directory
+    // is private, and their personal fields are sealed besides.
     found
 }
 
@@ -163,11 +167,9 @@ mod tests {
         let cfg = kiosk(dir.path(), "token_file = \"token\"");
         let data = cfg.data_dir();
         fs::write(data.join("kiosk.key"), "k").unwrap();
-        fs::write(data.join("certpoint.sqlite"), "").unwrap();
         chmod(&cfg.path, 0o640);
         chmod(&dir.path().join("token"), 0o600);
         chmod(&data.join("kiosk.key"), 0o600);
-        chmod(&data.join("certpoint.sqlite"), 0o600);
         chmod(&data, 0o700);
         assert_eq!(check(&cfg), []);
 
@@ -190,6 +192,16 @@ mod tests {
         assert!(text.contains("mode 0644"), "{text}");
         assert!(text.contains("API token"), "{text}");
         assert!(text.ends_with(&format!("chmod 640 {}", dir.path().join("token").display())));
+    }
+
+    #[test]
+    fn created_data_directories_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("a/b");
+        create_private_dir(&data).unwrap();
+        let mode = fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+        create_private_dir(&data).unwrap();
     }
 
     #[test]

@@ -140,7 +140,7 @@ impl Store {
 
     fn open_in_with_key(data_dir: &Path, key_file: &Path) -> Result<Store> {
         let path = data_dir.join(STORE_FILE);
-        if let Err(e) = std::fs::create_dir_all(data_dir) {
+        if let Err(e) = crate::config::permissions::create_private_dir(data_dir) {
             return Err(StoreError::Open {
                 path,
                 source: rusqlite::Error::ToSqlConversionFailure(Box::new(e)),
