@@ -86,6 +86,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             app.exit_after = exit_after;
             app.started = started;
             app.cover_monitor = !windowed;
+            app.watchdog = crate::watchdog::Watchdog::from_env();
             Ok(Box::new(app))
         }),
     )
