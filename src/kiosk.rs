@@ -6,7 +6,7 @@
 
 use anyhow::Context;
 
-use crate::config::{CameraSource, LoadedConfig};
+use crate::config::LoadedConfig;
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
 use crate::sync::client::{AgencyClient, ClientSettings};
@@ -21,8 +21,6 @@ pub struct Kiosk {
     /// The face models, checked (sha256) and loaded at start so a missing or corrupt
     /// file stops the kiosk before a retiree stands in front of it.
     pub vision: Vision,
-    /// What the clerk is told about the camera, e.g. "demo camera (no camera configured)".
-    pub camera_label: String,
     /// What the clerk is told about the server link.
     pub server_label: String,
     /// The sync thread, when `server.url` is set; it drains the outbox on its own
@@ -56,16 +54,6 @@ impl Kiosk {
             config.runtime_library().as_deref(),
             cfg.models.intra_threads,
         )?;
-        let camera_label = match &cfg.camera.source {
-            CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
-            CameraSource::Auto => {
-                "demo camera (live cameras arrive with the vision pipeline)".to_owned()
-            }
-            CameraSource::Device(n) => {
-                format!("camera device {n} (not opened yet: vision pipeline pending)")
-            }
-            CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
-        };
         let (server_label, sync, reference) = if cfg.server.url.is_empty() {
             (
                 "offline: no server configured, records queue locally".to_owned(),
@@ -102,6 +90,7 @@ impl Kiosk {
             kiosk = %cfg.kiosk.id,
             store = %store.path().display(),
             pending = status.pending,
+            server = %server_label,
             "kiosk started"
         );
         store.audit(&AuditEntry {
@@ -117,7 +106,6 @@ impl Kiosk {
             config: config.clone(),
             store,
             vision,
-            camera_label,
             server_label,
             sync,
             reference,
