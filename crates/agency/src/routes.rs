@@ -29,6 +29,13 @@ pub fn router(storage: AppState) -> Router {
         .route("/v1/persons/{id_number}/reference", get(get_reference))
         .route("/v1/kiosks/{kiosk_id}/gaps", get(get_gaps))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
+        // Found by fuzzing: axum's own 405 has an empty body, not the protocol's error.
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{method} is not served on this path; see docs/protocol.md"),
+            )
+        })
         // Bodies are read by hand with our own limit and JSON 413.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(storage)

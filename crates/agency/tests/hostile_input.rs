@@ -248,6 +248,9 @@ fn hostile_requests_get_4xx_json_and_the_server_lives_on() {
             raw(addr, &req)
         }),
         ("unknown endpoint", 404, "not_found", raw(addr, b"GET /v1/nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")),
+        // Found by the agency_request fuzz target: this was an empty-bodied 405.
+        ("wrong method", 405, "method_not_allowed", raw(addr,
+            format!("DELETE /v1/certifications HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),
         ("unknown record", 404, "not_found", raw(addr,
             format!("GET /v1/certifications/not-a-uuid HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),
         ("bad person id", 400, "malformed_request", raw(addr,

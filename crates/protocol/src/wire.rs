@@ -145,6 +145,8 @@ pub enum ErrorCode {
     BadSignature,
     /// 404.
     NotFound,
+    /// 405: a known path asked with a method it does not serve.
+    MethodNotAllowed,
     /// 409: a different record was already stored under this record id.
     Conflict,
     /// 413.
@@ -162,6 +164,7 @@ impl ErrorCode {
             ErrorCode::Unauthorized => 401,
             ErrorCode::KioskMismatch | ErrorCode::BadSignature => 403,
             ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::TooLarge => 413,
             ErrorCode::InvalidRecord => 422,
@@ -177,6 +180,7 @@ impl ErrorCode {
             ErrorCode::KioskMismatch => "kiosk_mismatch",
             ErrorCode::BadSignature => "bad_signature",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::InvalidRecord => "invalid_record",
