@@ -5,22 +5,11 @@
 
 mod sync_support;
 
-use std::path::Path;
 use std::process::Command;
 
-use certpoint::flow::challenge_plan;
-use certpoint::synth::{write_replay, Synth};
-use certpoint::vision::Vision;
-use certpoint_agency::{Reference, Storage};
 use sync_support::{Agency, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
-
-fn faces(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/faces")
-        .join(name)
-}
 
 /// Everything a command printed, at trace level.
 fn run(kiosk: &Kiosk, args: &[&str]) -> String {
@@ -52,28 +41,8 @@ fn no_log_or_command_output_carries_a_full_id_number() {
     let agency = Agency::running();
     let kiosk = Kiosk::new("K-PRIV", &agency.url(), 5);
     agency.register("K-PRIV", &kiosk.key, TOKEN);
-    agency
-        .storage
-        .put_reference(
-            ID,
-            &Reference {
-                version: "ref-v1".into(),
-                media_type: "image/jpeg".into(),
-                bytes: std::fs::read(faces("obama_podium.jpg")).unwrap(),
-            },
-        )
-        .unwrap();
-    let seed = 5;
-    let cfg = certpoint::config::Config::default();
-    let plan = challenge_plan(&cfg.challenges.set, cfg.challenges.count, seed, 1);
-    let mut v = Vision::load(&kiosk.cfg.models_dir(), None, 1).unwrap();
-    let img = image::open(faces("obama_portrait.jpg")).unwrap().to_rgb8();
-    let frames = kiosk.dir.path().join("live");
-    write_replay(
-        &Synth::from_photo(&mut v, &img).unwrap().replay(&plan),
-        &frames,
-    )
-    .unwrap();
+    agency.enrol(ID, "obama_podium.jpg");
+    let frames = kiosk.live_replay(5);
 
     let camera = format!("file:{}", frames.display());
     let mut seen = run(

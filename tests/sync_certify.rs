@@ -4,52 +4,22 @@
 
 mod sync_support;
 
-use std::path::Path;
 use std::process::Command;
 
-use certpoint::flow::challenge_plan;
-use certpoint::synth::{write_replay, Synth};
-use certpoint::vision::Vision;
-use certpoint_agency::{Reference, Storage};
+use certpoint_agency::Storage;
 use serde_json::Value;
 use sync_support::{Agency, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
-
-fn faces(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/faces")
-        .join(name)
-}
 
 #[test]
 fn certify_online_matches_against_the_servers_reference_and_syncs() {
     let agency = Agency::running();
     let kiosk = Kiosk::new("K-CERT", &agency.url(), 5);
     agency.register("K-CERT", &kiosk.key, TOKEN);
-    agency
-        .storage
-        .put_reference(
-            ID,
-            &Reference {
-                version: "ref-v1".into(),
-                media_type: "image/jpeg".into(),
-                bytes: std::fs::read(faces("obama_podium.jpg")).unwrap(),
-            },
-        )
-        .unwrap();
-
+    agency.enrol(ID, "obama_podium.jpg");
     let seed = 11;
-    let cfg = certpoint::config::Config::default();
-    let plan = challenge_plan(&cfg.challenges.set, cfg.challenges.count, seed, 1);
-    let mut v = Vision::load(&kiosk.cfg.models_dir(), None, 1).unwrap();
-    let img = image::open(faces("obama_portrait.jpg")).unwrap().to_rgb8();
-    let frames = kiosk.dir.path().join("live");
-    write_replay(
-        &Synth::from_photo(&mut v, &img).unwrap().replay(&plan),
-        &frames,
-    )
-    .unwrap();
+    let frames = kiosk.live_replay(seed);
 
     let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
         .arg("--config")

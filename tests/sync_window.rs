@@ -4,62 +4,29 @@
 
 mod sync_support;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use certpoint::driver::{Driver, Host, ReferenceAnswer};
-use certpoint::flow::{challenge_plan, ClerkNotice, Event, Now, Prompt, ReferenceStatus};
+use certpoint::flow::{ClerkNotice, Event, Now, Prompt, ReferenceStatus};
 use certpoint::id_number::IdNumber;
 use certpoint::record::KioskIdentity;
 use certpoint::store::Enqueued;
-use certpoint::synth::{write_replay, Synth};
 use certpoint::ui::runtime::Runtime;
 use certpoint::ui::view::Backend;
 use certpoint::ui::voice::LogSpeaker;
 use certpoint::vision::Vision;
-use certpoint_agency::{Reference, Storage};
+use certpoint_agency::Storage;
 use certpoint_protocol::CertificationRecord;
-use sync_support::{wait_until, Agency, Fault, FaultProxy, Kiosk, TOKEN};
+use sync_support::{face, wait_until, Agency, Fault, FaultProxy, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
 const OTHER: &str = "110105194912310038";
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn face(name: &str) -> PathBuf {
-    root().join("tests/data/faces").join(name)
-}
-
-fn enrol(agency: &Agency, id: &str) {
-    agency
-        .storage
-        .put_reference(
-            id,
-            &Reference {
-                version: "ref-v1".into(),
-                media_type: "image/jpeg".into(),
-                bytes: std::fs::read(face("obama_podium.jpg")).unwrap(),
-            },
-        )
-        .unwrap();
-}
-
 /// A kiosk whose camera replays a synthetic performance of the plan for `seed`.
 fn window_kiosk(id: &str, url: &str, seed: u64, extra: &str) -> Kiosk {
     let k = Kiosk::new(id, url, 15);
-    let cfg = certpoint::config::Config::default();
-    let plan = challenge_plan(&cfg.challenges.set, cfg.challenges.count, seed, 1);
-    let mut v = Vision::load(&root().join("models"), None, 1).unwrap();
-    let img = image::open(face("obama_portrait.jpg")).unwrap().to_rgb8();
-    let frames = k.dir.path().join("live");
-    write_replay(
-        &Synth::from_photo(&mut v, &img).unwrap().replay(&plan),
-        &frames,
-    )
-    .unwrap();
+    let frames = k.live_replay(seed);
     let mut text = std::fs::read_to_string(&k.config_path).unwrap();
     text.push_str(&format!(
         "\n[camera]\nsource = \"file:{}\"\nreplay_loop = true\n{extra}",
@@ -87,7 +54,7 @@ fn wait_for(rt: &mut Runtime, state: &str, within: Duration) {
 #[test]
 fn the_window_matches_on_the_kiosk_against_the_servers_reference() {
     let agency = Agency::running();
-    enrol(&agency, ID);
+    agency.enrol(ID, "obama_podium.jpg");
     let seed = 7;
     let k = window_kiosk("K-WIN", &agency.url(), seed, "");
     agency.register(&k.id, &k.key, TOKEN);
@@ -125,7 +92,7 @@ fn the_window_matches_on_the_kiosk_against_the_servers_reference() {
 #[test]
 fn a_slow_server_does_not_stall_the_analysis() {
     let agency = Agency::running();
-    enrol(&agency, ID);
+    agency.enrol(ID, "obama_podium.jpg");
     let proxy = FaultProxy::start(agency.addr);
     proxy.set(Fault::Slow(Duration::from_secs(8)));
     let seed = 3;
@@ -181,7 +148,7 @@ impl Host for LaterHost {
 #[test]
 fn an_answer_for_the_previous_person_is_dropped() {
     let k = Kiosk::new("K-LATE", "http://127.0.0.1:9", 5);
-    let mut vision = Vision::load(&root().join("models"), None, 1).unwrap();
+    let mut vision = Vision::load(&k.cfg.models_dir(), None, 1).unwrap();
     let identity = KioskIdentity {
         kiosk_id: k.id.clone(),
         site_code: "110105".into(),

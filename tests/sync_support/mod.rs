@@ -106,6 +106,27 @@ impl Agency {
     pub fn records(&self) -> Vec<RecordSummary> {
         self.storage.records(None).unwrap()
     }
+
+    /// Enrols `photo` (from tests/data/faces) as `id`'s reference, version "ref-v1".
+    pub fn enrol(&self, id: &str, photo: &str) {
+        self.storage
+            .put_reference(
+                id,
+                &certpoint_agency::Reference {
+                    version: "ref-v1".into(),
+                    media_type: "image/jpeg".into(),
+                    bytes: std::fs::read(face(photo)).unwrap(),
+                },
+            )
+            .unwrap();
+    }
+}
+
+/// A photo of tests/data/faces.
+pub fn face(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/faces")
+        .join(name)
 }
 
 pub struct Kiosk {
@@ -143,6 +164,24 @@ impl Kiosk {
             key,
             id: id.to_owned(),
         }
+    }
+
+    /// Writes a synthetic replay of obama_portrait.jpg performing the challenges the
+    /// shipped settings ask for with `seed`, to `<dir>/live`; returns that directory.
+    pub fn live_replay(&self, seed: u64) -> PathBuf {
+        use certpoint::synth::{write_replay, Synth};
+        let cfg = certpoint::config::Config::default();
+        let plan =
+            certpoint::flow::challenge_plan(&cfg.challenges.set, cfg.challenges.count, seed, 1);
+        let mut v = certpoint::vision::Vision::load(&self.cfg.models_dir(), None, 1).unwrap();
+        let img = image::open(face("obama_portrait.jpg")).unwrap().to_rgb8();
+        let frames = self.dir.path().join("live");
+        write_replay(
+            &Synth::from_photo(&mut v, &img).unwrap().replay(&plan),
+            &frames,
+        )
+        .unwrap();
+        frames
     }
 
     pub fn store(&self) -> Store {
