@@ -23,10 +23,10 @@ struct Args {
     bind: SocketAddr,
     /// Serve HTTPS with this PEM certificate chain (with --tls-key). Without both, the
     /// server speaks plain HTTP: for 127.0.0.1 or behind a TLS proxy only.
-    #[arg(long, requires = "tls_key")]
+    #[arg(long, requires = "tls_key", env = "CERTPOINT_AGENCY_TLS_CERT")]
     tls_cert: Option<PathBuf>,
     /// The PEM private key of --tls-cert.
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, requires = "tls_cert", env = "CERTPOINT_AGENCY_TLS_KEY")]
     tls_key: Option<PathBuf>,
     /// Directory for the server's SQLite file (records, photos, kiosks, references).
     #[arg(long, global = true, default_value = "agency-data")]
