@@ -51,7 +51,6 @@ fn main() {
         token: Secret::new(TOKEN),
         timeout: Duration::from_secs(15),
         ca_bundle_pem: None,
-        allow_plain_http: false,
     };
 
     // Drain rate.
@@ -85,6 +84,8 @@ fn main() {
     // Enqueue-to-server latency with the worker idle and online.
     let worker = SyncWorker::spawn(WorkerParts {
         data_dir: kiosk_dir.path().to_owned(),
+        store_key: kiosk_dir.path().join(certpoint::store::KEY_FILE),
+        retention_days: 30,
         client: AgencyClient::new(&settings).expect("client"),
         key: Ok(key.clone()),
         backoff: Backoff::default(),

@@ -6,9 +6,11 @@
 
 use anyhow::Context;
 
-use crate::config::{CameraSource, LoadedConfig};
+use crate::config::LoadedConfig;
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
+use crate::sync::client::{AgencyClient, ClientSettings};
+use crate::sync::reference::ReferenceLookup;
 use crate::sync::SyncWorker;
 use crate::vision::Vision;
 
@@ -19,13 +21,13 @@ pub struct Kiosk {
     /// The face models, checked (sha256) and loaded at start so a missing or corrupt
     /// file stops the kiosk before a retiree stands in front of it.
     pub vision: Vision,
-    /// What the clerk is told about the camera, e.g. "demo camera (no camera configured)".
-    pub camera_label: String,
     /// What the clerk is told about the server link.
     pub server_label: String,
     /// The sync thread, when `server.url` is set; it drains the outbox on its own
     /// (waking early when told a record was stored) and publishes its status.
     pub sync: Option<SyncWorker>,
+    /// Asks the server for reference photos off the analysis thread (with a server).
+    pub reference: Option<ReferenceLookup>,
     _log: LogGuard,
 }
 
@@ -33,32 +35,29 @@ impl Kiosk {
     pub fn start(config: &LoadedConfig) -> anyhow::Result<Kiosk> {
         let cfg = &config.config;
         let data_dir = config.data_dir();
-        std::fs::create_dir_all(&data_dir).with_context(|| {
+        crate::config::permissions::create_private_dir(&data_dir).with_context(|| {
             format!("cannot create the data directory {} (kiosk.data_dir in {}); create it and give the kiosk user write access", data_dir.display(), config.path.display())
         })?;
         let log = logging::init(
             &cfg.logging.level,
             Some((&data_dir.join("logs"), cfg.logging.file_max_files)),
         )?;
-        let mut store = Store::open_in(&data_dir)?;
+        let mut store = Store::open_configured(config)?;
+        // Retention runs at every start as well as in the sync worker, so an offline
+        // kiosk (no worker) still drops rejected records' personal data on time.
+        let purged = store.purge(chrono::Local::now().fixed_offset(), cfg.retention.days)?;
+        if !purged.is_empty() {
+            tracing::info!(?purged, "retention applied to the record store");
+        }
         let vision = Vision::load(
             &config.models_dir(),
             config.runtime_library().as_deref(),
             cfg.models.intra_threads,
         )?;
-        let camera_label = match &cfg.camera.source {
-            CameraSource::Demo => "demo camera (camera.source = \"demo\")".to_owned(),
-            CameraSource::Auto => {
-                "demo camera (live cameras arrive with the vision pipeline)".to_owned()
-            }
-            CameraSource::Device(n) => {
-                format!("camera device {n} (not opened yet: vision pipeline pending)")
-            }
-            CameraSource::Replay(dir) => format!("replay of {}", dir.display()),
-        };
-        let (server_label, sync) = if cfg.server.url.is_empty() {
+        let (server_label, sync, reference) = if cfg.server.url.is_empty() {
             (
                 "offline: no server configured, records queue locally".to_owned(),
+                None,
                 None,
             )
         } else {
@@ -67,16 +66,31 @@ impl Kiosk {
             let worker = SyncWorker::spawn_from_config(config).map_err(|e| {
                 anyhow::anyhow!("server settings in {}: {e}", config.path.display())
             })?;
+            let client = ClientSettings::from_config(config)
+                .and_then(|s| AgencyClient::new(&s))
+                .map_err(|e| {
+                    anyhow::anyhow!("server settings in {}: {e}", config.path.display())
+                })?;
             (
                 format!("server {} (sync thread running)", cfg.server.url),
                 Some(worker),
+                Some(ReferenceLookup::spawn(client)?),
             )
         };
+        for w in crate::config::permissions::check(config) {
+            tracing::warn!("{w}");
+            store.audit(&AuditEntry {
+                actor: "system",
+                action: "permissions_too_open",
+                detail: &w.to_string(),
+            })?;
+        }
         let status = store.status()?;
         tracing::info!(
             kiosk = %cfg.kiosk.id,
             store = %store.path().display(),
             pending = status.pending,
+            server = %server_label,
             "kiosk started"
         );
         store.audit(&AuditEntry {
@@ -92,9 +106,9 @@ impl Kiosk {
             config: config.clone(),
             store,
             vision,
-            camera_label,
             server_label,
             sync,
+            reference,
             _log: log,
         })
     }

@@ -10,6 +10,7 @@
 //! - [`store`]: the local SQLite outbox of records and the audit log.
 //! - [`record`]: an ended attempt plus the kiosk's identity → the stored record.
 //! - [`cli`], [`kiosk`], [`ui`]: the command line, start-up and the window.
+//! - [`watchdog`]: tells systemd the window is up and still drawing.
 
 pub mod camera;
 pub mod cli;
@@ -26,4 +27,5 @@ pub mod sync;
 pub mod synth;
 pub mod ui;
 pub mod vision;
+pub mod watchdog;
 pub mod wedge;

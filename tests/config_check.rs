@@ -178,3 +178,38 @@ fn non_utf8_file_is_located() {
     };
     assert_eq!((found[0].line, found[0].column), (2, 3));
 }
+
+#[test]
+fn check_config_warns_about_a_token_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, path) = write_config(
+        "[kiosk]\nid = \"K-1\"\nsite_code = \"110105\"\ndata_dir = \"data\"\n\
+         [server]\nurl = \"https://agency.example\"\ntoken_file = \"token\"\n",
+    );
+    let token = dir.path().join("token");
+    fs::write(&token, "t0ken-0123456789abcdef\n").unwrap();
+    fs::set_permissions(&token, fs::Permissions::from_mode(0o644)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_certpoint"))
+        .arg("check-config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "warnings do not fail the check: {text}"
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("warning:") && l.contains("token"))
+        .unwrap_or_else(|| panic!("no warning about the token file in:\n{text}"));
+    assert!(line.contains("mode 0644"), "{line}");
+    assert!(
+        line.contains(&format!("chmod 640 {}", token.display())),
+        "{line}"
+    );
+    assert!(
+        !line.contains("t0ken-0123456789abcdef"),
+        "the token itself is never printed"
+    );
+}

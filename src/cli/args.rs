@@ -95,9 +95,12 @@ pub enum Command {
     /// Benchmarks (figures for the issue notes; not run by the test suite).
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Show the audit log.
+    /// Show the audit log and check its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Clerks who may approve a manual pass, and their PINs.
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
     /// Send queued records to the agency server.
     #[command(subcommand)]
     Sync(SyncCommand),
@@ -136,6 +139,13 @@ pub enum QueueCommand {
         /// How many of the newest records to show.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// Apply retention now: remove ID numbers and face crops of acknowledged records,
+    /// delete acknowledged records older than retention.days, and remove the personal
+    /// data of rejected records older than that. Pending records are never touched.
+    Purge {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -180,6 +190,14 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Time of one clerk PIN check (an Argon2id verification with the built-in
+    /// parameters), p50 and max over a number of checks.
+    Pin {
+        #[arg(long, default_value_t = 20)]
+        checks: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// UI frame time (p50/p99) of the kiosk screens while the camera and analysis run
     /// at full rate (the configured camera; a throw-away data directory).
     Ui {
@@ -196,6 +214,48 @@ pub enum AuditCommand {
     List {
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Walk the hash chain: exit 0 when every entry is intact, 1 with the first
+    /// broken entry named otherwise. Prints the head (last id and hash): note it, since
+    /// entries cut off the end can only be seen against a head recorded earlier.
+    Verify {
+        /// A head printed by an earlier check (ID:HASH): fail unless that entry is
+        /// still in the log with that hash.
+        #[arg(long)]
+        head: Option<crate::store::NotedHead>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClerkCommand {
+    /// Register a clerk. The PIN (6 or more digits) is asked twice on the terminal
+    /// without echo, or read from the first line of standard input with --pin-stdin.
+    /// It is never printed or logged; only its Argon2id hash is stored.
+    Add {
+        id: String,
+        #[arg(long)]
+        pin_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Registered clerks with their wrong-PIN counts and lockouts (never PIN hashes).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// End a clerk's lockout and clear the wrong-PIN count.
+    Unlock {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a clerk: their id is refused from then on.
+    Remove {
+        id: String,
         #[arg(long)]
         json: bool,
     },

@@ -57,28 +57,8 @@ impl Host for CliHost {
         let Some(server) = &self.server else {
             return ReferenceAnswer::Unavailable;
         };
-        match server.fetch_reference(id.as_str()) {
-            Ok(Some(r)) => {
-                let decoded = certpoint_protocol::b64_decode(&r.photo)
-                    .map_err(|e| e.to_string())
-                    .and_then(|b| image::load_from_memory(&b).map_err(|e| e.to_string()));
-                match decoded {
-                    Ok(img) => ReferenceAnswer::Found {
-                        photo: img.to_rgb8(),
-                        version: r.version,
-                    },
-                    Err(e) => {
-                        tracing::warn!("the server's reference photo is unreadable: {e}");
-                        ReferenceAnswer::Unavailable
-                    }
-                }
-            }
-            Ok(None) => ReferenceAnswer::NotFound,
-            Err(e) => {
-                tracing::warn!("cannot ask the server for the reference photo: {e}");
-                ReferenceAnswer::Unavailable
-            }
-        }
+        // Nothing else waits here, so the request runs inline.
+        crate::sync::reference::ask(server, id)
     }
 
     fn store(
@@ -130,7 +110,7 @@ pub(super) fn run(
             .ok()
     };
     let mut host = CliHost {
-        store: Store::open_in(&cfg.data_dir())?,
+        store: Store::open_configured(cfg)?,
         reference,
         server,
         prompts: Vec::new(),

@@ -2,8 +2,10 @@
 //! here, so the headless paths are tested the same way the kiosk runs them.
 
 mod args;
+mod audit;
 mod bench;
 mod certify;
+mod clerk;
 mod id;
 mod queue;
 mod sync;
@@ -150,6 +152,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Audit(AuditCommand::List { limit, json })) => {
             queue::audit_list(&load_config(cli.config.as_deref())?, limit, json, &mut out)
         }
+        Some(Command::Audit(AuditCommand::Verify { head, json })) => audit::verify(
+            &load_config(cli.config.as_deref())?,
+            head.as_ref(),
+            json,
+            &mut out,
+        ),
+        Some(Command::Clerk(cmd)) => {
+            clerk::run(&load_config(cli.config.as_deref())?, cmd, &mut out)
+        }
+        Some(Command::Bench(BenchCommand::Pin { checks, json })) => {
+            clerk::bench_pin(checks, json, &mut out)
+        }
         Some(Command::Sync(SyncCommand::Now { json })) => {
             sync::sync_now(&load_config(cli.config.as_deref())?, json, &mut out)
         }
@@ -212,6 +226,10 @@ pub fn check_config(path: &Path, out: &mut impl Write) -> anyhow::Result<ExitCod
                 loaded.config.kiosk.id,
                 loaded.config.kiosk.site_code
             )?;
+            // Too-open files do not make the configuration wrong, but they are said here.
+            for w in config::permissions::check(&loaded) {
+                writeln!(out, "warning: {w}")?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(ConfigError::Invalid(problems)) => {

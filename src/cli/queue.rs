@@ -1,5 +1,6 @@
 //! `certpoint queue …` and `certpoint audit list`: what is waiting, what was sent, what
-//! the server refused. Read-only; ID numbers masked.
+//! the server refused. ID numbers masked. Only `queue purge` changes the store, and
+//! only by the retention rules the kiosk applies itself.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ pub(super) fn run(
     cmd: QueueCommand,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let store = Store::open_in(&cfg.data_dir())?;
+    let mut store = Store::open_configured(cfg)?;
     match cmd {
         QueueCommand::Status { json } => {
             let s = store.status()?;
@@ -65,6 +66,30 @@ pub(super) fn run(
                 }
             }
         }
+        QueueCommand::Purge { json } => {
+            let days = cfg.config.retention.days;
+            let r = store.purge(chrono::Local::now().fixed_offset(), days)?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&r)?)?;
+            } else {
+                writeln!(out, "retention: {days} days (retention.days)")?;
+                writeln!(
+                    out,
+                    "acknowledged, personal data removed: {}",
+                    r.sent_scrubbed
+                )?;
+                writeln!(
+                    out,
+                    "acknowledged, deleted:               {}",
+                    r.sent_deleted
+                )?;
+                writeln!(
+                    out,
+                    "rejected, personal data removed:     {}",
+                    r.rejected_scrubbed
+                )?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -75,7 +100,7 @@ pub(super) fn audit_list(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let store = Store::open_in(&cfg.data_dir())?;
+    let store = Store::open_configured(cfg)?;
     let rows = store.audit_entries(limit)?;
     if json {
         writeln!(out, "{}", serde_json::to_string(&rows)?)?;

@@ -39,7 +39,7 @@ pub(super) fn sync_now(
     let settings = ClientSettings::from_config(cfg)?;
     let client = AgencyClient::new(&settings)?;
     let key = keys::load_key(&cfg.signing_key_path())?;
-    let mut store = Store::open_in(&cfg.data_dir())?;
+    let mut store = Store::open_configured(cfg)?;
     let status = StatusHandle::default();
     let backoff = Backoff {
         base: Duration::from_millis(500),
@@ -136,7 +136,7 @@ pub(super) fn sync_status(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let store = Store::open_in(&cfg.data_dir())?;
+    let store = Store::open_configured(cfg)?;
     let report = SyncStatusReport {
         queue: store.status()?,
         worker: status::load(&cfg.data_dir()),

@@ -21,6 +21,11 @@ pub struct KioskSection {
     pub site_code: String,
     /// Records, audit log, keys and logs live here; created at start if missing.
     pub data_dir: PathBuf,
+    /// The key that seals ID numbers and face crops in the record store; `None` means
+    /// `<data_dir>/store.key`, made on first start. Moving it off the data disk means
+    /// a copied data directory alone does not reveal the records.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store_key_file: Option<PathBuf>,
 }
 
 impl Default for KioskSection {
@@ -29,6 +34,7 @@ impl Default for KioskSection {
             id: String::new(),
             site_code: String::new(),
             data_dir: "data".into(),
+            store_key_file: None,
         }
     }
 }
@@ -48,9 +54,6 @@ pub struct ServerSection {
     /// Extra CA certificates (PEM) for a server with a private CA.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ca_bundle: Option<PathBuf>,
-    /// Plain http to a non-local host exposes records on the wire; it takes this
-    /// explicit opt-in (for a lab network), never a silent fallback.
-    pub allow_plain_http: bool,
     pub request_timeout_secs: u64,
     /// The kiosk's record-signing key; `None` means `<data_dir>/kiosk.key`, which
     /// `certpoint keys init` creates — so it is not required to exist at check time.
@@ -65,7 +68,6 @@ impl Default for ServerSection {
             token: Secret::default(),
             token_file: None,
             ca_bundle: None,
-            allow_plain_http: false,
             request_timeout_secs: 15,
             signing_key: None,
         }

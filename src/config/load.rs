@@ -142,6 +142,9 @@ fn describe(
     };
 
     if serde_message.starts_with("unknown field") {
+        if let Some((message, fix)) = retired(&entry.path.join(".")) {
+            return (message.to_owned(), fix.to_owned());
+        }
         let valid = &quoted[1.min(quoted.len())..];
         let (message, listed) = match &section {
             None if entry.value_is_table => (format!("unknown section [{name}]"), bracketed(valid)),
@@ -297,6 +300,20 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+/// Keys an earlier release accepted and this one refuses on purpose: say why and what
+/// to write instead, rather than "unknown key".
+fn retired(path: &str) -> Option<(&'static str, &'static str)> {
+    match path {
+        "server.allow_plain_http" => Some((
+            "server.allow_plain_http was removed: records leave the kiosk only over TLS \
+             with the server's certificate checked",
+            "delete the line; use an https:// server.url (and server.ca_bundle for a private \
+             CA), or plain http only to a server on this machine",
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 mod install;
 mod load;
 mod locate;
+pub mod permissions;
 mod policy;
 mod rules;
 mod types;
@@ -33,7 +34,7 @@ pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
 };
-pub use policy::{ChallengeSection, FlowSection, Thresholds, WindowSection};
+pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use types::{CameraSource, MonthDay, Secret, ValueError};
 
 /// The whole configuration. Paths in it are as written; resolve them with
@@ -48,6 +49,7 @@ pub struct Config {
     pub thresholds: Thresholds,
     pub challenges: ChallengeSection,
     pub flow: FlowSection,
+    pub clerk: ClerkSection,
     pub ui: UiSection,
     pub voice: VoiceSection,
     pub certification_window: WindowSection,
@@ -92,6 +94,14 @@ impl LoadedConfig {
 
     pub fn voice_dir(&self) -> PathBuf {
         self.path_of(&self.config.voice.dir)
+    }
+
+    /// `kiosk.store_key_file`, or `<data_dir>/store.key` when unset.
+    pub fn store_key_path(&self) -> PathBuf {
+        match &self.config.kiosk.store_key_file {
+            Some(p) => self.path_of(p),
+            None => self.data_dir().join(crate::store::KEY_FILE),
+        }
     }
 
     /// `server.signing_key`, or `<data_dir>/kiosk.key` when unset.

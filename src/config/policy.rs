@@ -217,3 +217,33 @@ mod tests {
         assert!(!w.contains(date(2026, 5, 4)));
     }
 }
+
+/// `[clerk]`: how the PIN that approves a manual pass is guarded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClerkSection {
+    /// Wrong PINs in a row that lock a clerk out. Five leaves room for a slip or two
+    /// while keeping a guesser at five tries per lockout period.
+    pub max_pin_attempts: u32,
+    /// How long a locked clerk is refused (even with the right PIN); an administrator
+    /// can end it early with `certpoint clerk unlock`.
+    pub lockout_minutes: u32,
+}
+
+impl Default for ClerkSection {
+    fn default() -> Self {
+        ClerkSection {
+            max_pin_attempts: 5,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+impl ClerkSection {
+    pub fn pin_policy(&self) -> crate::store::PinPolicy {
+        crate::store::PinPolicy {
+            max_attempts: self.max_pin_attempts,
+            lockout: chrono::Duration::minutes(i64::from(self.lockout_minutes)),
+        }
+    }
+}

@@ -30,6 +30,8 @@ pub(crate) const BOUNDS: &[(&str, f64, f64)] = &[
     ("flow.result_display_secs", 3.0, 300.0),
     ("flow.min_pension_age", 40.0, 80.0),
     ("flow.voice_repeat_secs", 2.0, 60.0),
+    ("clerk.max_pin_attempts", 1.0, 20.0),
+    ("clerk.lockout_minutes", 1.0, 1440.0),
     ("voice.volume", 0.0, 1.0),
     ("retention.days", 1.0, 3650.0),
     ("logging.file_max_files", 1.0, 365.0),
@@ -57,7 +59,7 @@ number!(u32, u64, usize, f32);
 
 /// Validates a server URL by hand (no URL crate): scheme, host, port, and the rule that
 /// plain http only goes to this machine unless explicitly allowed.
-pub(crate) fn check_url(url: &str, allow_plain_http: bool) -> Result<(), (String, String)> {
+pub(crate) fn check_url(url: &str) -> Result<(), (String, String)> {
     let bad = |m: String| {
         Err((
             m,
@@ -111,10 +113,12 @@ pub(crate) fn check_url(url: &str, allow_plain_http: bool) -> Result<(), (String
         host.to_ascii_lowercase().as_str(),
         "localhost" | "127.0.0.1" | "::1"
     );
-    if plain && !local && !allow_plain_http {
+    // No switch turns TLS off: plain http exposes ID numbers and faces on the wire.
+    if plain && !local {
         return Err((
             format!("plain http:// to {host} would send records unencrypted"),
-            "use https://, or set server.allow_plain_http = true only on a closed test network"
+            "use https:// (for a private CA, also set server.ca_bundle); plain http is only \
+             for a server on this machine (127.0.0.1, localhost, ::1)"
                 .to_owned(),
         ));
     }
@@ -126,7 +130,7 @@ mod tests {
     use super::*;
 
     fn url(u: &str) -> Result<(), String> {
-        check_url(u, false).map_err(|(m, _)| m)
+        check_url(u).map_err(|(m, _)| m)
     }
 
     #[test]
@@ -142,7 +146,7 @@ mod tests {
         ] {
             assert_eq!(url(ok), Ok(()), "{ok}");
         }
-        assert_eq!(check_url("http://10.0.0.5:8080", true), Ok(()));
+        assert!(url("http://10.0.0.5:8080").is_err());
     }
 
     #[test]

@@ -181,12 +181,28 @@ fn kiosk(c: &Config, v: &mut Validator) {
             "point it at a directory (it is created if missing) or move the file away",
         );
     }
+    // Not required to exist: the kiosk makes the key on first start.
+    if let Some(p) = &k.store_key_file {
+        if p.as_os_str().is_empty() {
+            v.fail(
+                "kiosk.store_key_file",
+                "the path is empty",
+                "remove the line to use <data_dir>/store.key",
+            );
+        } else if v.base_dir.join(p).is_dir() {
+            v.fail(
+                "kiosk.store_key_file",
+                format!("\"{}\" is a directory", p.display()),
+                "name the key file itself, e.g. \"/etc/certpoint/store.key\"",
+            );
+        }
+    }
 }
 
 fn server(c: &Config, v: &mut Validator) {
     let s = &c.server;
     if !s.url.is_empty() {
-        if let Err((message, fix)) = check_url(&s.url, s.allow_plain_http) {
+        if let Err((message, fix)) = check_url(&s.url) {
             v.fail("server.url", message, fix);
         }
     }
@@ -402,4 +418,7 @@ fn policy(c: &Config, v: &mut Validator) {
     v.range("flow.result_display_secs", f.result_display_secs);
     v.range("flow.min_pension_age", f.min_pension_age);
     v.range("flow.voice_repeat_secs", f.voice_repeat_secs);
+
+    v.range("clerk.max_pin_attempts", c.clerk.max_pin_attempts);
+    v.range("clerk.lockout_minutes", c.clerk.lockout_minutes);
 }

@@ -36,6 +36,9 @@ pub enum ReferenceAnswer {
     },
     NotFound,
     Unavailable,
+    /// Asked on another thread; the answer comes later through
+    /// [`Driver::reference_arrived`]. The flow waits for it until its deadline.
+    Pending,
     AlreadyCertified {
         at: chrono::DateTime<chrono::FixedOffset>,
     },
@@ -77,7 +80,10 @@ pub struct Driver {
     identity: KioskIdentity,
     window: crate::config::WindowSection,
     best: Option<BestFrame>,
+    /// The session's reference embedding: dropped when the session ends.
     reference: Option<(Vec<f32>, String)>,
+    /// Whose reference photo is being fetched elsewhere, to take only that answer.
+    awaiting_reference: Option<IdNumber>,
     /// JPEG of the aligned face the match used, for the record.
     last_crop: Option<Vec<u8>>,
     pub stored: Vec<StoredAttempt>,
@@ -94,6 +100,7 @@ impl Driver {
             window: cfg.config.certification_window.clone(),
             best: None,
             reference: None,
+            awaiting_reference: None,
             last_crop: None,
             stored: Vec::new(),
         }
@@ -126,7 +133,65 @@ impl Driver {
                 }
             }
         }
+        if matches!(self.state, State::Idle) {
+            // A reference photo is personal data kept for one session only.
+            self.reference = None;
+            self.awaiting_reference = None;
+        }
         Ok(())
+    }
+
+    /// An answer to a [`ReferenceAnswer::Pending`] request. Taken only while the
+    /// session that asked for `id` is still on and still waiting: a late answer for
+    /// the person before must never be matched against the person now at the kiosk.
+    pub fn reference_arrived(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        now: Now,
+        id: &IdNumber,
+        answer: ReferenceAnswer,
+    ) -> anyhow::Result<()> {
+        let current = self
+            .state
+            .session()
+            .map(|s| (&s.id, s.reference.awaiting_answer()));
+        if self.awaiting_reference.as_ref() != Some(id) || current != Some((id, true)) {
+            tracing::debug!("a reference answer came for a session that is over; dropped");
+            return Ok(());
+        }
+        self.awaiting_reference = None;
+        match self.reference_event(host, vision, answer) {
+            Some(event) => self.event(host, vision, now, event),
+            None => Ok(()),
+        }
+    }
+
+    /// The flow event for a reference answer (none while it is still pending).
+    fn reference_event(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        answer: ReferenceAnswer,
+    ) -> Option<Event> {
+        Some(match answer {
+            ReferenceAnswer::Found { photo, version } => {
+                match reference_embedding(vision, &photo) {
+                    Ok(e) => {
+                        self.reference = Some((e, version.clone()));
+                        Event::ReferenceFound { version }
+                    }
+                    Err(why) => {
+                        host.notify(&ClerkNotice::MatchError(why));
+                        Event::ReferenceNotFound
+                    }
+                }
+            }
+            ReferenceAnswer::NotFound => Event::ReferenceNotFound,
+            ReferenceAnswer::Unavailable => Event::ServerUnavailable,
+            ReferenceAnswer::Pending => return None,
+            ReferenceAnswer::AlreadyCertified { at } => Event::AlreadyCertified { at },
+        })
     }
 
     /// Feeds one analysed frame.
@@ -192,23 +257,13 @@ impl Driver {
                 self.last_crop = None;
                 None
             }
-            Effect::FetchReference(id) => Some(match host.fetch_reference(&id) {
-                ReferenceAnswer::Found { photo, version } => {
-                    match reference_embedding(vision, &photo) {
-                        Ok(e) => {
-                            self.reference = Some((e, version.clone()));
-                            Event::ReferenceFound { version }
-                        }
-                        Err(why) => {
-                            host.notify(&ClerkNotice::MatchError(why));
-                            Event::ReferenceNotFound
-                        }
-                    }
-                }
-                ReferenceAnswer::NotFound => Event::ReferenceNotFound,
-                ReferenceAnswer::Unavailable => Event::ServerUnavailable,
-                ReferenceAnswer::AlreadyCertified { at } => Event::AlreadyCertified { at },
-            }),
+            Effect::FetchReference(id) => {
+                // A new session: nothing of the last person's reference may carry over.
+                self.reference = None;
+                let answer = host.fetch_reference(&id);
+                self.awaiting_reference = matches!(answer, ReferenceAnswer::Pending).then_some(id);
+                self.reference_event(host, vision, answer)
+            }
             Effect::RunMatch => Some(self.run_match(vision)),
             Effect::StoreRecord(attempt) => {
                 let period = period_for(&self.window, attempt.started_at.date_naive());

@@ -3,13 +3,14 @@
 //! Entries never carry face images, and ID numbers only masked: [`Store::audit`] passes
 //! every free-text detail through [`redact_id_numbers`], so a caller that slips a full
 //! number into a message still cannot put it on disk. SQLite triggers refuse UPDATE and
-//! DELETE on the table.
+//! DELETE on the table, and each entry is sealed into a hash chain as it is written
+//! (see `chain`), which shows an edit made with the triggers out of the way.
 
 use chrono::{DateTime, FixedOffset, Local};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, TransactionBehavior};
 use serde::Serialize;
 
-use super::{Result, Store};
+use super::{chain, Result, Store};
 
 /// One thing worth auditing. `actor` is e.g. `system`, `clerk:C01`, `admin`.
 #[derive(Debug, Clone)]
@@ -27,18 +28,29 @@ pub struct AuditRow {
     pub actor: String,
     pub action: String,
     pub detail: String,
+    /// Hash of the entry before (the chain's genesis, 64 zeros, for the first).
+    pub prev_hash: Option<String>,
+    /// This entry's hash: SHA-256 over id, at, actor, action, detail and `prev_hash`.
+    pub hash: Option<String>,
 }
 
 impl Store {
     /// Appends an entry to the audit log (durable on return).
     pub fn audit(&mut self, entry: &AuditEntry<'_>) -> Result<()> {
-        append(&self.conn, entry, Local::now().fixed_offset())
+        // IMMEDIATE: the write lock is taken before the chain head is read, so a second
+        // connection (sync worker, PIN checker, CLI) cannot append to the same head.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        append(&tx, entry, Local::now().fixed_offset())?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The newest `limit` audit entries, oldest first.
     pub fn audit_entries(&self, limit: usize) -> Result<Vec<AuditRow>> {
         let mut stmt = self.conn.prepare(
-            "SELECT id, at, actor, action, detail FROM
+            "SELECT id, at, actor, action, detail, prev_hash, hash FROM
                (SELECT * FROM audit_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
@@ -48,25 +60,33 @@ impl Store {
                 actor: r.get(2)?,
                 action: r.get(3)?,
                 detail: r.get(4)?,
+                prev_hash: r.get(5)?,
+                hash: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
+/// Writes one sealed entry. Call inside a transaction that already holds the write
+/// lock (or takes it with this insert's statement), so the head read here is still the
+/// head when the row goes in.
 pub(super) fn append(
     conn: &Connection,
     entry: &AuditEntry<'_>,
     at: DateTime<FixedOffset>,
 ) -> Result<()> {
+    let (id, prev) = chain::next_link(conn)?;
+    let (at, actor, detail) = (
+        at.to_rfc3339(),
+        redact_id_numbers(entry.actor),
+        redact_id_numbers(entry.detail),
+    );
+    let hash = chain::entry_hash(id, &at, &actor, entry.action, &detail, &prev);
     conn.execute(
-        "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            at.to_rfc3339(),
-            redact_id_numbers(entry.actor),
-            entry.action,
-            redact_id_numbers(entry.detail)
-        ],
+        "INSERT INTO audit_log (id, at, actor, action, detail, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![id, at, actor, entry.action, detail, prev, hash],
     )?;
     Ok(())
 }

@@ -1,13 +1,16 @@
 //! The outbox: records waiting to reach the agency server, and what became of them.
 
-use chrono::{DateTime, FixedOffset, Local};
+use chrono::Local;
+use rusqlite::types::ValueRef;
 use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use certpoint_protocol::{canonical_json, mask_id_number, CertificationRecord, PhotoRef};
 
-use super::audit::{append, AuditEntry};
+use super::at_rest::check_figures;
+use super::audit::{append, redact_id_numbers, AuditEntry};
+use super::seal::{Column, Sealer};
 use super::{Result, Store, StoreError};
 
 /// Where a record stands with the server.
@@ -91,6 +94,7 @@ impl Store {
         mut record: CertificationRecord,
         photo_jpeg: Option<&[u8]>,
     ) -> Result<Enqueued> {
+        check_figures(&record)?;
         let now = Local::now().fixed_offset();
         let tx = self.conn.transaction()?;
         let seq: i64 = tx.query_row(
@@ -109,9 +113,11 @@ impl Store {
         let body = canonical_json(&record)?;
         let record_id = record.record_id.to_string();
         let masked = mask_id_number(&record.id_number);
+        let sealed_body = self.sealer.seal(&record_id, Column::Body, body.as_bytes());
         tx.execute(
-            "INSERT INTO records (record_id, kiosk_id, seq, created_at, outcome, id_masked, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO records (record_id, kiosk_id, seq, created_at, outcome, id_masked, body,
+                                  sealed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1)",
             params![
                 record_id,
                 record.kiosk_id,
@@ -119,14 +125,15 @@ impl Store {
                 now.to_rfc3339(),
                 record.outcome.as_str(),
                 masked,
-                body
+                sealed_body
             ],
         )?;
         if let (Some(bytes), Some(photo)) = (photo_jpeg, &record.photo) {
+            let sealed_photo = self.sealer.seal(&record_id, Column::Photo, bytes);
             tx.execute(
                 "INSERT INTO record_photos (record_id, media_type, sha256, bytes)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![record_id, photo.media_type, photo.sha256, bytes],
+                params![record_id, photo.media_type, photo.sha256, sealed_photo],
             )?;
         }
         let detail = format!(
@@ -208,100 +215,62 @@ impl Store {
     /// The oldest pending records, up to `limit`, with body and photo, for sending.
     pub fn next_pending(&self, limit: usize) -> Result<Vec<PendingRecord>> {
         let mut stmt = self.conn.prepare(
-            "SELECT r.record_id, r.body, p.bytes FROM records r
-             LEFT JOIN record_photos p ON p.record_id = r.record_id
+            "SELECT r.record_id, r.sealed, r.purged_at IS NOT NULL, r.body, p.bytes
+             FROM records r LEFT JOIN record_photos p ON p.record_id = r.record_id
              WHERE r.state = 'pending' ORDER BY r.seq LIMIT ?1",
         )?;
-        let rows = stmt.query_map([limit as i64], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<Vec<u8>>>(2)?,
-            ))
-        })?;
+        let rows = stmt.query_map([limit as i64], |r| StoredRow::read(r, 0))?;
         let mut out = Vec::new();
         for row in rows {
-            let (record_id, body, photo) = row?;
-            out.push(decode(record_id, body, photo)?);
+            out.push(row?.decode(&self.sealer)?);
         }
         Ok(out)
     }
 
     /// One record by id, with its state.
     pub fn get(&self, record_id: &str) -> Result<(PendingRecord, OutboxState)> {
-        let row = self
+        let (row, state) = self
             .conn
             .query_row(
-                "SELECT r.body, p.bytes, r.state FROM records r
-                 LEFT JOIN record_photos p ON p.record_id = r.record_id
+                "SELECT r.record_id, r.sealed, r.purged_at IS NOT NULL, r.body, p.bytes, r.state
+                 FROM records r LEFT JOIN record_photos p ON p.record_id = r.record_id
                  WHERE r.record_id = ?1",
                 [record_id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, Option<Vec<u8>>>(1)?,
-                        r.get::<_, String>(2)?,
-                    ))
-                },
+                |r| Ok((StoredRow::read(r, 0)?, r.get::<_, String>(5)?)),
             )
             .optional()?
             .ok_or_else(|| StoreError::UnknownRecord(record_id.to_owned()))?;
-        let record = decode(record_id.to_owned(), row.0, row.1)?;
-        Ok((record, OutboxState::parse(&row.2)))
-    }
-
-    /// Marks a record acknowledged by the server. Only the sync worker calls this, and
-    /// only after a 2xx answer.
-    pub fn mark_sent(&mut self, record_id: &str, at: DateTime<FixedOffset>) -> Result<()> {
-        self.set_state(
-            record_id,
-            "UPDATE records SET state = 'sent', sent_at = ?2, last_error = NULL
-                                   WHERE record_id = ?1",
-            &at.to_rfc3339(),
-        )
-    }
-
-    /// Marks several acknowledged records sent in one transaction (one fsync instead of
-    /// one per record). A crash before it commits leaves them pending: they are sent
-    /// again and the server answers 200 (duplicate) — never a lost record.
-    pub fn mark_sent_many(
-        &mut self,
-        record_ids: &[String],
-        at: DateTime<FixedOffset>,
-    ) -> Result<()> {
-        let at = at.to_rfc3339();
-        let tx = self.conn.transaction()?;
-        for id in record_ids {
-            let changed = tx.execute(
-                "UPDATE records SET state = 'sent', sent_at = ?2, last_error = NULL
-                 WHERE record_id = ?1",
-                params![id, at],
-            )?;
-            if changed == 0 {
-                return Err(StoreError::UnknownRecord(id.clone()));
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        Ok((row.decode(&self.sealer)?, OutboxState::parse(&state)))
     }
 
     /// Parks a record the server refused as invalid, with the server's reason.
+    /// Its ID number and face crop stay (sealed) for `retention.days` from now, for the
+    /// administrator to look into; then [`Store::purge`] removes them.
     pub fn mark_rejected(&mut self, record_id: &str, reason: &str) -> Result<()> {
-        self.set_state(
-            record_id,
-            "UPDATE records SET state = 'rejected', rejected_reason = ?2
-                                   WHERE record_id = ?1",
-            reason,
-        )
+        let changed = self.conn.execute(
+            "UPDATE records SET state = 'rejected', rejected_reason = ?2, rejected_at = ?3
+             WHERE record_id = ?1",
+            params![
+                record_id,
+                redact_id_numbers(reason),
+                Local::now().fixed_offset().to_rfc3339()
+            ],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::UnknownRecord(record_id.to_owned()));
+        }
+        Ok(())
     }
 
     /// Notes a failed send attempt (the record stays pending).
+    /// The server's words are stored masked, like the rest of the clear columns: a
+    /// 422 may quote the ID number it refused.
     pub fn note_send_failure(&mut self, record_id: &str, error: &str) -> Result<()> {
         self.set_state(
             record_id,
             "UPDATE records SET send_attempts = send_attempts + 1,
                                    last_error = ?2 WHERE record_id = ?1",
-            error,
+            &redact_id_numbers(error),
         )
     }
 
@@ -314,29 +283,79 @@ impl Store {
     }
 }
 
-/// Parses a stored body back and checks the photo against the hash the body carries,
-/// so a torn or edited row is reported instead of being sent.
-fn decode(record_id: String, body: String, photo: Option<Vec<u8>>) -> Result<PendingRecord> {
-    let bad = |detail: String| StoreError::BadStoredRecord {
-        record_id: record_id.clone(),
-        detail,
-    };
-    let record: CertificationRecord =
-        serde_json::from_str(&body).map_err(|e| bad(format!("body is not a record: {e}")))?;
-    match (&record.photo, &photo) {
-        (Some(meta), Some(bytes)) if meta.sha256 != hex_sha256(bytes) => {
-            return Err(bad(
-                "photo bytes do not match the sha256 in the record".into()
-            ))
-        }
-        (Some(_), None) => return Err(bad("the record names a photo that is missing".into())),
-        _ => {}
+/// A record's stored columns, as read, before opening and parsing.
+struct StoredRow {
+    record_id: String,
+    sealed: bool,
+    purged: bool,
+    body: Vec<u8>,
+    photo: Option<Vec<u8>>,
+}
+
+impl StoredRow {
+    /// Reads `record_id, sealed, purged, body, photo` starting at column `at`.
+    fn read(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<StoredRow> {
+        // A sealed body is a BLOB, one written in the clear by an older certpoint TEXT.
+        let body = match r.get_ref(at + 3)? {
+            ValueRef::Text(b) | ValueRef::Blob(b) => b.to_vec(),
+            other => {
+                return Err(rusqlite::Error::InvalidColumnType(
+                    at + 3,
+                    "body".into(),
+                    other.data_type(),
+                ))
+            }
+        };
+        Ok(StoredRow {
+            record_id: r.get(at)?,
+            sealed: r.get(at + 1)?,
+            purged: r.get(at + 2)?,
+            body,
+            photo: r.get(at + 4)?,
+        })
     }
-    Ok(PendingRecord {
-        record,
-        body,
-        photo,
-    })
+
+    /// Opens the sealed fields, parses the body and checks the photo against the hash
+    /// the body carries, so a torn or edited row is reported instead of being sent.
+    fn decode(self, sealer: &Sealer) -> Result<PendingRecord> {
+        let record_id = self.record_id;
+        if self.purged {
+            return Err(StoreError::Purged { record_id });
+        }
+        let bad = |detail: String| StoreError::BadStoredRecord {
+            record_id: record_id.clone(),
+            detail,
+        };
+        let (body, photo) = if self.sealed {
+            let body = sealer
+                .open(&record_id, Column::Body, &self.body)
+                .map_err(bad)?;
+            let photo = match self.photo {
+                Some(p) => Some(sealer.open(&record_id, Column::Photo, &p).map_err(bad)?),
+                None => None,
+            };
+            (body, photo)
+        } else {
+            (self.body, self.photo)
+        };
+        let body = String::from_utf8(body).map_err(|_| bad("body is not UTF-8 text".into()))?;
+        let record: CertificationRecord =
+            serde_json::from_str(&body).map_err(|e| bad(format!("body is not a record: {e}")))?;
+        match (&record.photo, &photo) {
+            (Some(meta), Some(bytes)) if meta.sha256 != hex_sha256(bytes) => {
+                return Err(bad(
+                    "photo bytes do not match the sha256 in the record".into()
+                ))
+            }
+            (Some(_), None) => return Err(bad("the record names a photo that is missing".into())),
+            _ => {}
+        }
+        Ok(PendingRecord {
+            record,
+            body,
+            photo,
+        })
+    }
 }
 
 pub fn hex_sha256(bytes: &[u8]) -> String {

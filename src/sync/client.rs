@@ -4,7 +4,7 @@
 //!
 //! Blocking (`ureq`) because the sync worker is a plain thread. TLS is rustls; a
 //! configured CA bundle replaces the built-in roots (a private agency CA). Plain http
-//! is accepted only to this machine or when `server.allow_plain_http` says so.
+//! is accepted only to this machine; certificate checks cannot be switched off.
 
 use std::fmt;
 use std::io::Read;
@@ -41,7 +41,7 @@ pub enum ClientError {
     NoServer,
     #[error("server.url {0:?} is not an http(s) URL")]
     BadUrl(String),
-    #[error("server.url {0} is plain http to another machine; use https, or set server.allow_plain_http = true for a closed test network")]
+    #[error("server.url {0} is plain http to another machine; use https (with server.ca_bundle for a private CA)")]
     PlainHttp(String),
     #[error("cannot read the CA bundle {path}: {detail}")]
     CaBundle { path: String, detail: String },
@@ -56,7 +56,6 @@ pub struct ClientSettings {
     pub token: Secret,
     pub timeout: Duration,
     pub ca_bundle_pem: Option<Vec<u8>>,
-    pub allow_plain_http: bool,
 }
 
 impl fmt::Debug for ClientSettings {
@@ -91,7 +90,6 @@ impl ClientSettings {
             token: cfg.server_token().map_err(ClientError::Token)?,
             timeout: Duration::from_secs(server.request_timeout_secs.max(1)),
             ca_bundle_pem,
-            allow_plain_http: server.allow_plain_http,
         })
     }
 }
@@ -120,7 +118,7 @@ impl AgencyClient {
     pub fn new(s: &ClientSettings) -> Result<AgencyClient, ClientError> {
         let url = s.base_url.as_str();
         if let Some(rest) = url.strip_prefix("http://") {
-            if !s.allow_plain_http && !is_loopback_host(rest) {
+            if !is_loopback_host(rest) {
                 return Err(ClientError::PlainHttp(url.to_owned()));
             }
         } else if !url.starts_with("https://") {
@@ -277,9 +275,26 @@ fn transport_reason(e: &ureq::Error) -> String {
         ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
             "cannot connect to the server (connection refused)".to_owned()
         }
-        ureq::Error::Io(io) => format!("network error: {}", io.kind()),
-        other => format!("network error: {other}"),
+        ureq::Error::Io(io) => match tls_reason(&io.to_string()) {
+            Some(reason) => reason,
+            None => format!("network error: {}", io.kind()),
+        },
+        other => {
+            tls_reason(&other.to_string()).unwrap_or_else(|| format!("network error: {other}"))
+        }
     }
+}
+
+/// rustls reports a failed certificate check as an I/O error whose text names the
+/// certificate; turn it into what an administrator can act on. The check itself is
+/// never switched off: the fix is to trust the agency's CA, not to skip the check.
+fn tls_reason(text: &str) -> Option<String> {
+    text.contains("certificate").then(|| {
+        format!(
+            "the server's TLS certificate is not trusted ({text}); if the agency uses a \
+             private CA, set server.ca_bundle to its PEM file"
+        )
+    })
 }
 
 #[cfg(test)]
@@ -321,13 +336,12 @@ mod tests {
     }
 
     #[test]
-    fn plain_http_only_to_this_machine_unless_allowed() {
-        let s = |url: &str, allow| ClientSettings {
+    fn plain_http_only_to_this_machine() {
+        let s = |url: &str| ClientSettings {
             base_url: url.into(),
             token: Secret::new("t"),
             timeout: Duration::from_secs(1),
             ca_bundle_pem: None,
-            allow_plain_http: allow,
         };
         for ok in [
             "http://127.0.0.1:8080",
@@ -335,15 +349,20 @@ mod tests {
             "http://[::1]:9/x",
             "https://agency.example",
         ] {
-            assert!(AgencyClient::new(&s(ok, false)).is_ok(), "{ok}");
+            assert!(AgencyClient::new(&s(ok)).is_ok(), "{ok}");
+        }
+        for plain in [
+            "http://10.0.0.5",
+            "http://agency.example",
+            "http://127.0.0.1.evil.example",
+        ] {
+            assert!(
+                matches!(AgencyClient::new(&s(plain)), Err(ClientError::PlainHttp(_))),
+                "{plain}"
+            );
         }
         assert!(matches!(
-            AgencyClient::new(&s("http://10.0.0.5", false)),
-            Err(ClientError::PlainHttp(_))
-        ));
-        assert!(AgencyClient::new(&s("http://10.0.0.5", true)).is_ok());
-        assert!(matches!(
-            AgencyClient::new(&s("ftp://x", true)),
+            AgencyClient::new(&s("ftp://x")),
             Err(ClientError::BadUrl(_))
         ));
     }
@@ -355,7 +374,6 @@ mod tests {
             token: Secret::new("very-secret-token"),
             timeout: Duration::from_secs(1),
             ca_bundle_pem: None,
-            allow_plain_http: false,
         };
         assert!(!format!("{s:?}").contains("very-secret-token"));
     }

@@ -37,7 +37,7 @@ pub fn init_key(path: &Path) -> Result<SigningKey, KeyError> {
         source,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(write_err)?;
+        crate::config::permissions::create_private_dir(dir).map_err(write_err)?;
     }
     let seed: [u8; 32] = rand::random();
     let key = SigningKey::from_bytes(&seed);

@@ -9,6 +9,7 @@
 //! - [`backoff`]: capped exponential backoff with full jitter, `Retry-After` honoured.
 //! - [`client`]: one HTTP request → one classified [`SendOutcome`]; rustls TLS.
 //! - [`keys`]: the kiosk's ed25519 signing key file (`certpoint keys init`).
+//! - [`reference`]: the reference photo request, inline or on its own thread.
 //! - [`drain`]: send pending records oldest first until empty or a failure says stop.
 //! - [`status`]: what the worker publishes for the UI and `certpoint sync now`.
 //! - [`worker`]: the sync thread and its wake/stop [`Signal`].
@@ -17,6 +18,7 @@ pub mod backoff;
 pub mod client;
 pub mod drain;
 pub mod keys;
+pub mod reference;
 pub mod status;
 pub mod worker;
 

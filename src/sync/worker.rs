@@ -21,7 +21,7 @@ use super::drain::{drain_once, DrainStop};
 use super::keys;
 use super::status::{StatusHandle, SyncState};
 use crate::config::LoadedConfig;
-use crate::store::Store;
+use crate::store::{Store, STORE_FILE};
 
 #[derive(Default)]
 struct Flags {
@@ -103,6 +103,10 @@ impl Signal {
 pub struct WorkerParts {
     /// The kiosk's data directory (the worker opens its own connection to the store).
     pub data_dir: PathBuf,
+    /// The key file that seals the store's personal fields (`kiosk.store_key_file`).
+    pub store_key: PathBuf,
+    /// `retention.days`: the worker applies retention when the queue is empty.
+    pub retention_days: u32,
     pub client: AgencyClient,
     /// `Err` when the key is missing or unreadable: the worker reports it and waits.
     pub key: Result<SigningKey, String>,
@@ -127,6 +131,8 @@ impl SyncWorker {
         let key = keys::load_key(&cfg.signing_key_path()).map_err(|e| e.to_string());
         Ok(SyncWorker::spawn(WorkerParts {
             data_dir: cfg.data_dir(),
+            store_key: cfg.store_key_path(),
+            retention_days: cfg.config.retention.days,
             client,
             key,
             backoff: Backoff::default(),
@@ -199,17 +205,20 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
     };
     let mut store: Option<Store> = None;
     let mut attempt: u32 = 0;
+    let mut last_purge: Option<Instant> = None;
     while !signal.is_stopped() {
         let outcome = match store.as_mut() {
             Some(s) => drain_once(s, &parts.client, &key, status, &|| signal.is_stopped())
                 .map_err(|e| e.to_string()),
-            None => match Store::open_in(&parts.data_dir) {
-                Ok(s) => {
-                    store = Some(s);
-                    continue;
+            None => {
+                match Store::open_with_key(&parts.data_dir.join(STORE_FILE), &parts.store_key) {
+                    Ok(s) => {
+                        store = Some(s);
+                        continue;
+                    }
+                    Err(e) => Err(e.to_string()),
                 }
-                Err(e) => Err(e.to_string()),
-            },
+            }
         };
         let stop = match outcome {
             Ok(report) => report.stop,
@@ -226,6 +235,9 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
         match stop {
             DrainStop::Empty => {
                 attempt = 0;
+                if let Some(s) = store.as_mut() {
+                    purge_if_due(s, parts.retention_days, &mut last_purge);
+                }
                 super::status::save(&parts.data_dir, &status.get());
                 if signal.wait_idle(parts.idle_poll) {
                     break;
@@ -254,5 +266,54 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
             }
             DrainStop::Interrupted => break,
         }
+    }
+}
+
+/// Retention needs day precision, so the idle worker applies it hourly rather than on
+/// every poll. A failure is logged and retried next hour: sending matters more.
+fn purge_if_due(store: &mut Store, retention_days: u32, last: &mut Option<Instant>) {
+    const EVERY: Duration = Duration::from_secs(3600);
+    if last.is_some_and(|t| t.elapsed() < EVERY) {
+        return;
+    }
+    *last = Some(Instant::now());
+    match store.purge(chrono::Local::now().fixed_offset(), retention_days) {
+        Ok(report) if !report.is_empty() => {
+            tracing::info!(?report, "retention applied to the record store")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "retention could not be applied; retrying in an hour"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::selftest::synthetic_record;
+
+    #[test]
+    fn the_idle_worker_applies_retention_at_most_hourly() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_in(dir.path()).unwrap();
+        let old = chrono::Local::now().fixed_offset() - chrono::TimeDelta::days(31);
+        let sent_long_ago = |store: &mut Store| {
+            let id = store
+                .enqueue(synthetic_record("K1", 1), None)
+                .unwrap()
+                .record_id;
+            store.mark_sent(&id, old).unwrap();
+        };
+        sent_long_ago(&mut store);
+        let mut last = None;
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 0, "deleted after 30 days");
+        sent_long_ago(&mut store);
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 1, "not again within the hour");
+        // The last pass over an hour ago (None on a machine up for less than an
+        // hour, which counts as due too).
+        last = Instant::now().checked_sub(Duration::from_secs(3601));
+        purge_if_due(&mut store, 30, &mut last);
+        assert_eq!(store.status().unwrap().sent, 0);
     }
 }

@@ -19,6 +19,8 @@ pub struct App<B: Backend> {
     pub cover_monitor: bool,
     /// Frame times of the last frames drawn (for `certpoint bench ui`).
     pub frame_times: Option<Vec<Duration>>,
+    /// systemd readiness and watchdog; disabled unless the kiosk sets it.
+    pub watchdog: crate::watchdog::Watchdog,
     first_frame_logged: bool,
 }
 
@@ -31,6 +33,7 @@ impl<B: Backend> App<B> {
             started: Instant::now(),
             cover_monitor: false,
             frame_times: None,
+            watchdog: crate::watchdog::Watchdog::disabled(),
             first_frame_logged: false,
         }
     }
@@ -71,6 +74,9 @@ impl<B: Backend> eframe::App for App<B> {
             }
         }
         self.show(ui);
+        // Pinged from here, the UI thread, so a hung window (not just a dead process)
+        // stops the pings and the kiosk unit restarts the session.
+        self.watchdog.frame_drawn();
         if !self.first_frame_logged {
             self.first_frame_logged = true;
             tracing::info!(
@@ -79,7 +85,7 @@ impl<B: Backend> eframe::App for App<B> {
             );
         }
         // The runtime asks for a repaint with every snapshot; this is only a floor so
-        // countdowns move even if it falls silent.
+        // countdowns move even if it falls silent, and so the watchdog is fed.
         ctx.request_repaint_after(Duration::from_millis(250));
     }
 }

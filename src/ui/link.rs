@@ -65,18 +65,23 @@ pub(super) struct KioskHost<'a> {
     pub(super) store: &'a mut Store,
     /// Woken after each stored record so it is sent at once, not at the next poll.
     pub(super) sync: Option<&'a crate::sync::SyncWorker>,
+    /// The server's reference lookup thread, when a server is configured.
+    pub(super) reference: Option<&'a crate::sync::reference::ReferenceLookup>,
     pub(super) speaker: &'a mut dyn Speaker,
     pub(super) notices: &'a mut VecDeque<ClerkNotice>,
 }
 
 impl Host for KioskHost<'_> {
-    fn fetch_reference(&mut self, _id: &IdNumber) -> ReferenceAnswer {
-        // Not asked from the window yet: `AgencyClient::fetch_reference` blocks for up
-        // to the request timeout, and on this thread that would freeze the analysis
-        // while the server is slow. It needs its own thread answering through the event
-        // channel (as `certify` asks it inline, where nothing else waits). Until then
-        // the kiosk works offline here and the server matches the stored crop later.
-        ReferenceAnswer::Unavailable
+    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer {
+        // Asked on its own thread: a slow server must not freeze the analysis. Offline
+        // (no server), the server matches the stored crop when the record syncs.
+        match self.reference {
+            Some(lookup) => {
+                lookup.request(id);
+                ReferenceAnswer::Pending
+            }
+            None => ReferenceAnswer::Unavailable,
+        }
     }
 
     fn store(

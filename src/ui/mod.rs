@@ -5,6 +5,7 @@
 //! - [`screens`]: draws a view (retiree side + clerk panel), returns events.
 //! - [`theme`]: every size and colour; [`i18n`]: one catalogue per language;
 //!   [`fonts`]: the embedded CJK font; [`voice`]: spoken prompts.
+//! - [`pin`]: the clerk PIN check of a manual pass, on its own thread.
 //! - [`testing`]: the real flow on a scripted clock, for the UI tests and screenshots.
 
 pub mod app;
@@ -12,6 +13,7 @@ pub mod bench;
 pub mod fonts;
 pub mod i18n;
 mod link;
+pub mod pin;
 pub mod runtime;
 pub mod screens;
 pub mod testing;
@@ -43,6 +45,8 @@ pub fn setup_context(ctx: &egui::Context) {
 pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let kiosk = Kiosk::start(config)?;
+    let pin_store = kiosk.store.connect_again()?;
+    let pin_policy = config.config.clerk.pin_policy();
     let windowed = args.windowed || config.config.ui.windowed;
     let mut viewport = egui::ViewportBuilder::default().with_title("certpoint");
     viewport = if windowed {
@@ -72,13 +76,17 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             setup_context(&cc.egui_ctx);
             let ctx = cc.egui_ctx.clone();
             let runtime = runtime::Runtime::start(kiosk, speaker, Arc::new(move || ctx.request_repaint()))?;
+            let ctx = cc.egui_ctx.clone();
+            let pin_gate = pin::PinGate::start(pin_store, pin_policy, Arc::new(move || ctx.request_repaint()))?;
             tracing::info!("kiosk window open");
             let mut ui = UiState::new(&lang);
             ui.voice_lang = Some(voice_lang);
+            ui.pin_gate = Some(pin_gate);
             let mut app = App::new(runtime, ui);
             app.exit_after = exit_after;
             app.started = started;
             app.cover_monitor = !windowed;
+            app.watchdog = crate::watchdog::Watchdog::from_env();
             Ok(Box::new(app))
         }),
     )

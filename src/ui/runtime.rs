@@ -189,22 +189,47 @@ impl Worker {
         }
     }
 
-    fn event(&mut self, event: Event) {
+    /// Runs one driver call with the window's [`Host`]. A failure is a store failure
+    /// (the record was not written): the clerk must know.
+    fn drive(
+        &mut self,
+        what: &str,
+        call: impl FnOnce(
+            &mut Driver,
+            &mut dyn Host,
+            &mut crate::vision::Vision,
+            Now,
+        ) -> anyhow::Result<()>,
+    ) {
         let now = self.now();
         let mut host = KioskHost {
             store: &mut self.kiosk.store,
             sync: self.kiosk.sync.as_ref(),
+            reference: self.kiosk.reference.as_ref(),
             speaker: self.speaker.as_mut(),
             notices: &mut self.notices,
         };
-        if let Err(e) = self
-            .driver
-            .event(&mut host, &mut self.kiosk.vision, now, event)
-        {
-            // A store failure: the record was not written. The clerk must know.
-            tracing::error!("flow event failed: {e:#}");
+        if let Err(e) = call(&mut self.driver, &mut host, &mut self.kiosk.vision, now) {
+            tracing::error!("flow {what} failed: {e:#}");
             host.notify(&ClerkNotice::MatchError(format!("{e:#}")));
         }
+    }
+
+    fn event(&mut self, event: Event) {
+        self.drive("event", |d, host, vision, now| {
+            d.event(host, vision, now, event)
+        });
+    }
+
+    /// Feeds the server's answer about a reference photo, when one has come.
+    fn reference_answer(&mut self) -> bool {
+        let Some((id, answer)) = self.kiosk.reference.as_ref().and_then(|r| r.try_answer()) else {
+            return false;
+        };
+        self.drive("reference answer", |d, host, vision, now| {
+            d.reference_arrived(host, vision, now, &id, answer)
+        });
+        true
     }
 
     fn run(&mut self, stop: &AtomicBool) {
@@ -223,6 +248,7 @@ impl Worker {
                 self.event(event);
                 changed = true;
             }
+            changed |= self.reference_answer();
             let seen = self.preview.as_ref().map(|p| p.seq);
             let was_connected = self.camera.connected();
             if self.camera.connected() {
@@ -320,23 +346,9 @@ impl Worker {
             seq: frame.seq,
             image: Arc::clone(&frame.image),
         });
-        let now = self.now();
-        let mut host = KioskHost {
-            store: &mut self.kiosk.store,
-            sync: self.kiosk.sync.as_ref(),
-            speaker: self.speaker.as_mut(),
-            notices: &mut self.notices,
-        };
-        if let Err(e) = self.driver.frame(
-            &mut host,
-            &mut self.kiosk.vision,
-            now,
-            &frame.image,
-            &analysis,
-        ) {
-            tracing::error!("flow frame failed: {e:#}");
-            host.notify(&ClerkNotice::MatchError(format!("{e:#}")));
-        }
+        self.drive("frame", |d, host, vision, now| {
+            d.frame(host, vision, now, &frame.image, &analysis)
+        });
     }
 
     fn reconnect(&mut self) {

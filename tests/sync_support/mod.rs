@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,6 +36,7 @@ pub struct Agency {
     pub storage: Arc<SqliteStorage>,
     pub addr: SocketAddr,
     server: Option<RunningServer>,
+    tls: Option<Arc<certpoint_agency::tls::ServerConfig>>,
 }
 
 impl Agency {
@@ -48,7 +49,24 @@ impl Agency {
             storage,
             addr: free_addr(),
             server: None,
+            tls: None,
         }
+    }
+
+    /// Serving HTTPS with the test certificate for localhost / 127.0.0.1, which
+    /// `tests/fixtures/tls/ca.pem` signs.
+    pub fn running_https() -> Agency {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+        let mut a = Agency::stopped();
+        a.tls = Some(
+            certpoint_agency::tls::server_config(
+                &fixtures.join("server.pem"),
+                &fixtures.join("server.key"),
+            )
+            .unwrap(),
+        );
+        a.start();
+        a
     }
 
     pub fn running() -> Agency {
@@ -59,7 +77,9 @@ impl Agency {
 
     pub fn start(&mut self) {
         let storage: Arc<dyn Storage> = self.storage.clone();
-        self.server = Some(RunningServer::start(self.addr, storage).expect("start server"));
+        self.server = Some(
+            RunningServer::start_with(self.addr, storage, self.tls.clone()).expect("start server"),
+        );
     }
 
     pub fn stop(&mut self) {
@@ -69,7 +89,8 @@ impl Agency {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     pub fn register(&self, kiosk_id: &str, key: &SigningKey, token: &str) {
@@ -98,11 +119,16 @@ pub struct Kiosk {
 impl Kiosk {
     /// A kiosk `id` pointing at `url`, with a fresh signing key and [`TOKEN`].
     pub fn new(id: &str, url: &str, timeout_secs: u64) -> Kiosk {
+        Kiosk::with_server_keys(id, url, timeout_secs, "")
+    }
+
+    /// As [`new`](Self::new), with more `[server]` lines (e.g. a `ca_bundle`).
+    pub fn with_server_keys(id: &str, url: &str, timeout_secs: u64, extra: &str) -> Kiosk {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("token"), format!("{TOKEN}\n")).unwrap();
         let text = format!(
             "[kiosk]\nid = \"{id}\"\nsite_code = \"110105\"\ndata_dir = \"data\"\n\n\
-             [server]\nurl = \"{url}\"\ntoken_file = \"token\"\nrequest_timeout_secs = {timeout_secs}\n\n\
+             [server]\nurl = \"{url}\"\ntoken_file = \"token\"\nrequest_timeout_secs = {timeout_secs}\n{extra}\n\
              [models]\ndir = \"{}/models\"\n\n[voice]\nenabled = false\n",
             env!("CARGO_MANIFEST_DIR")
         );
@@ -149,6 +175,8 @@ impl Kiosk {
     pub fn worker(&self) -> SyncWorker {
         SyncWorker::spawn(WorkerParts {
             data_dir: self.cfg.data_dir(),
+            store_key: self.cfg.store_key_path(),
+            retention_days: self.cfg.config.retention.days,
             client: self.client(),
             key: Ok(self.key.clone()),
             backoff: fast_backoff(),

@@ -16,6 +16,7 @@ pub mod parse;
 mod routes;
 pub mod sqlite;
 pub mod storage;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,12 +26,16 @@ pub use routes::router;
 pub use sqlite::SqliteStorage;
 pub use storage::{Kiosk, Reference, Storage, StorageError};
 
-/// Serves on `listener` until `shutdown` resolves.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
+/// Serves on `listener` (plain TCP, or [`tls::TlsListener`]) until `shutdown` resolves.
+pub async fn serve<L>(
+    listener: L,
     storage: Arc<dyn Storage>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     axum::serve(listener, router(storage))
         .with_graceful_shutdown(shutdown)
         .await
@@ -64,10 +69,26 @@ pub fn add_kiosk(
     Ok(())
 }
 
+/// Registers an auditor: a read-only token for `GET /v1/certifications/{id}` and
+/// `GET /v1/kiosks/{id}/gaps` across all kiosks (only the token's sha256 is stored).
+pub fn add_auditor(storage: &dyn Storage, name: &str, token: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 64,
+        "the auditor name must be 1 to 64 characters"
+    );
+    anyhow::ensure!(
+        token.len() >= 16,
+        "the token must be at least 16 characters (leave --token-file out to get a random one)"
+    );
+    storage.add_auditor(name, &parse::hex_sha256(token.as_bytes()))?;
+    Ok(())
+}
+
 /// A server running on its own thread and tokio runtime; stopped on [`stop`](Self::stop)
 /// or drop. Lets blocking code (the kiosk's tests and benchmarks) run one in-process.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    https: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
@@ -75,6 +96,16 @@ pub struct RunningServer {
 impl RunningServer {
     /// Binds `bind` (port 0 for any free port) and starts serving.
     pub fn start(bind: SocketAddr, storage: Arc<dyn Storage>) -> std::io::Result<RunningServer> {
+        Self::start_with(bind, storage, None)
+    }
+
+    /// As [`start`](Self::start), speaking HTTPS with `tls` when given.
+    pub fn start_with(
+        bind: SocketAddr,
+        storage: Arc<dyn Storage>,
+        tls: Option<Arc<tls::ServerConfig>>,
+    ) -> std::io::Result<RunningServer> {
+        let https = tls.is_some();
         let std_listener = std::net::TcpListener::bind(bind)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -88,21 +119,28 @@ impl RunningServer {
                     .build()?;
                 rt.block_on(async move {
                     let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                    serve(listener, storage, async move {
+                    let stop = async move {
                         let _ = rx.await;
-                    })
-                    .await
+                    };
+                    match tls {
+                        Some(config) => {
+                            serve(tls::TlsListener::new(listener, config)?, storage, stop).await
+                        }
+                        None => serve(listener, storage, stop).await,
+                    }
                 })
             })?;
         Ok(RunningServer {
             addr,
+            https,
             stop: Some(tx),
             thread: Some(thread),
         })
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and waits for the thread.

@@ -21,6 +21,13 @@ struct Args {
     /// Address to listen on (when serving).
     #[arg(long, default_value = "127.0.0.1:8443")]
     bind: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key). Without both, the
+    /// server speaks plain HTTP: for 127.0.0.1 or behind a TLS proxy only.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Directory for the server's SQLite file (records, photos, kiosks, references).
     #[arg(long, global = true, default_value = "agency-data")]
     data: PathBuf,
@@ -35,6 +42,10 @@ enum Cmd {
     /// Registered kiosks.
     #[command(subcommand)]
     Kiosk(KioskCmd),
+    /// Read-only credentials for support and audits: they may read any kiosk's
+    /// records (`GET /v1/certifications/{id}`) and gap reports, never submit.
+    #[command(subcommand)]
+    Auditor(AuditorCmd),
     /// Reference photos of enrolled persons.
     #[command(subcommand)]
     Reference(ReferenceCmd),
@@ -63,6 +74,18 @@ enum KioskCmd {
     },
     /// List registered kiosks.
     List,
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditorCmd {
+    /// Register an auditor; prints its token once (or writes it with --write-token).
+    Add {
+        #[arg(long)]
+        name: String,
+        /// Also write the token to this file (mode 0600) instead of printing it.
+        #[arg(long)]
+        write_token: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -102,7 +125,13 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     let storage = SqliteStorage::open_in(&args.data)
         .with_context(|| format!("opening the data directory {}", args.data.display()))?;
     match args.command.unwrap_or(Cmd::Serve) {
-        Cmd::Serve => serve(args.bind, args.data, Arc::new(storage))?,
+        Cmd::Serve => {
+            let tls = match (&args.tls_cert, &args.tls_key) {
+                (Some(cert), Some(key)) => Some(certpoint_agency::tls::server_config(cert, key)?),
+                _ => None,
+            };
+            serve(args.bind, args.data, Arc::new(storage), tls)?
+        }
         Cmd::Kiosk(KioskCmd::Add {
             id,
             public_key,
@@ -122,6 +151,20 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
                 println!("kiosk {id} registered; its token is in {}", path.display());
             } else {
                 println!("kiosk {id} registered; its API token (shown once, put it in the kiosk's server.token_file):");
+                println!("{token}");
+            }
+        }
+        Cmd::Auditor(AuditorCmd::Add { name, write_token }) => {
+            let token = new_token()?;
+            certpoint_agency::add_auditor(&storage, &name, &token)?;
+            if let Some(path) = write_token {
+                write_secret(&path, &token)?;
+                println!(
+                    "auditor {name} registered; its token is in {}",
+                    path.display()
+                );
+            } else {
+                println!("auditor {name} registered; its read-only API token (shown once):");
                 println!("{token}");
             }
         }
@@ -168,7 +211,12 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(bind: SocketAddr, data: PathBuf, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
+fn serve(
+    bind: SocketAddr,
+    data: PathBuf,
+    storage: Arc<dyn Storage>,
+    tls: Option<Arc<certpoint_agency::tls::ServerConfig>>,
+) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -184,15 +232,22 @@ fn serve(bind: SocketAddr, data: PathBuf, storage: Arc<dyn Storage>) -> anyhow::
             .await
             .with_context(|| format!("cannot listen on {bind}"))?;
         tracing::info!(
-            "certpoint-agency {} listening on http://{} with data in {}",
+            "certpoint-agency {} listening on {}://{} with data in {}",
             env!("CARGO_PKG_VERSION"),
+            if tls.is_some() { "https" } else { "http" },
             listener.local_addr()?,
             data.display()
         );
-        certpoint_agency::serve(listener, storage, async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+        };
+        match tls {
+            Some(config) => {
+                let listener = certpoint_agency::tls::TlsListener::new(listener, config)?;
+                certpoint_agency::serve(listener, storage, stop).await?
+            }
+            None => certpoint_agency::serve(listener, storage, stop).await?,
+        }
         Ok(())
     })
 }

@@ -65,6 +65,43 @@ async fn authenticate(storage: &AppState, headers: &HeaderMap) -> Result<Kiosk, 
     .await
 }
 
+/// Who may read a stored record or a gap report.
+enum Reader {
+    Kiosk(Kiosk),
+    Auditor,
+}
+
+impl Reader {
+    /// A kiosk reads only what it sent; an auditor reads any kiosk's.
+    fn may_read(&self, kiosk_id: &str) -> bool {
+        match self {
+            Reader::Kiosk(k) => k.kiosk_id == kiosk_id,
+            Reader::Auditor => true,
+        }
+    }
+}
+
+/// A kiosk's token, or an auditor's (read-only; see `certpoint-agency auditor add`).
+async fn authenticate_reader(storage: &AppState, headers: &HeaderMap) -> Result<Reader, ApiError> {
+    let token = parse::bearer_token(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))?;
+    let hash = hex_sha256(token.as_bytes());
+    let storage = storage.clone();
+    blocking(move || {
+        if let Some(k) = storage.kiosk_by_token(&hash)? {
+            return Ok(Reader::Kiosk(k));
+        }
+        if let Some(name) = storage.auditor_by_token(&hash)? {
+            tracing::info!(auditor = name, "audit read");
+            return Ok(Reader::Auditor);
+        }
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the token belongs to no registered kiosk or auditor",
+        ))
+    })
+    .await
+}
+
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
@@ -174,14 +211,15 @@ async fn get_certification(
     headers: HeaderMap,
     Path(record_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let kiosk = authenticate(&storage, &headers).await?;
+    let reader = authenticate_reader(&storage, &headers).await?;
     let not_found = || ApiError::new(ErrorCode::NotFound, "no record with this record_id");
     if uuid::Uuid::parse_str(&record_id).is_err() {
         return Err(not_found());
     }
     let stored = blocking(move || storage.certification(&record_id)?.ok_or_else(not_found)).await?;
-    // A kiosk reads only its own records; another kiosk's look the same as unknown ones.
-    if stored.record.get("kiosk_id").and_then(|v| v.as_str()) != Some(kiosk.kiosk_id.as_str()) {
+    // Another kiosk's record looks the same as an unknown one.
+    let owner = stored.record.get("kiosk_id").and_then(|v| v.as_str());
+    if !owner.is_some_and(|k| reader.may_read(k)) {
         return Err(not_found());
     }
     Ok(Json(stored).into_response())
@@ -219,8 +257,8 @@ async fn get_gaps(
     headers: HeaderMap,
     Path(kiosk_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let kiosk = authenticate(&storage, &headers).await?;
-    if kiosk.kiosk_id != kiosk_id {
+    let reader = authenticate_reader(&storage, &headers).await?;
+    if !reader.may_read(&kiosk_id) {
         return Err(ApiError::new(
             ErrorCode::KioskMismatch,
             "a kiosk may read only its own gap report",

@@ -40,6 +40,11 @@ CREATE TABLE IF NOT EXISTS certification_photos (
     sha256     TEXT NOT NULL,
     bytes      BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS auditors (
+    name         TEXT PRIMARY KEY NOT NULL,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    added_at     TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS reference_photos (
     id_number   TEXT PRIMARY KEY NOT NULL,
     version     TEXT NOT NULL,
@@ -89,6 +94,38 @@ impl SqliteStorage {
 }
 
 impl Storage for SqliteStorage {
+    fn add_auditor(&self, name: &str, token_sha256: &str) -> Result<(), StorageError> {
+        let conn = self.conn();
+        let taken: bool = conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM auditors WHERE name = ?1) \
+                 OR EXISTS (SELECT 1 FROM kiosks WHERE token_sha256 = ?2)",
+                params![name, token_sha256],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        if taken {
+            return Err(StorageError::AuditorExists(name.to_owned()));
+        }
+        conn.execute(
+            "INSERT INTO auditors (name, token_sha256, added_at) VALUES (?1, ?2, ?3)",
+            params![name, token_sha256, now()],
+        )
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    fn auditor_by_token(&self, token_sha256: &str) -> Result<Option<String>, StorageError> {
+        self.conn()
+            .query_row(
+                "SELECT name FROM auditors WHERE token_sha256 = ?1",
+                [token_sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(backend)
+    }
+
     fn add_kiosk(&self, kiosk: &Kiosk, token_sha256: &str) -> Result<(), StorageError> {
         let conn = self.conn();
         let exists: Option<String> = conn

@@ -12,6 +12,8 @@ pub enum StorageError {
     Backend(String),
     #[error("kiosk {0} is already registered")]
     KioskExists(String),
+    #[error("auditor {0} is already registered (or the token is taken)")]
+    AuditorExists(String),
 }
 
 /// A registered kiosk. The token itself is never stored, only its sha256.
@@ -68,6 +70,11 @@ pub trait Storage: Send + Sync + 'static {
     fn add_kiosk(&self, kiosk: &Kiosk, token_sha256: &str) -> Result<(), StorageError>;
     fn kiosk_by_token(&self, token_sha256: &str) -> Result<Option<Kiosk>, StorageError>;
     fn kiosks(&self) -> Result<Vec<Kiosk>, StorageError>;
+    /// Registers an auditor: a read-only credential for support and audits, which may
+    /// read any kiosk's records and gap reports but never submit.
+    fn add_auditor(&self, name: &str, token_sha256: &str) -> Result<(), StorageError>;
+    /// The auditor's name the token belongs to.
+    fn auditor_by_token(&self, token_sha256: &str) -> Result<Option<String>, StorageError>;
     /// Stores a record idempotently: same id and body → `Duplicate`, other body → `Conflict`.
     fn insert_certification(&self, c: &NewCertification) -> Result<InsertOutcome, StorageError>;
     fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError>;

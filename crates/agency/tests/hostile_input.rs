@@ -133,6 +133,72 @@ fn a_valid_record_is_created_then_deduplicated() {
     assert!(b.contains(&id));
 }
 
+fn get(addr: SocketAddr, path: &str, token: &str) -> (u16, String) {
+    raw(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\r\n").as_bytes(),
+    )
+}
+
+#[test]
+fn an_auditor_reads_every_kiosks_records_and_submits_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(SqliteStorage::open_in(dir.path()).unwrap());
+    let (k1, k2) = (
+        SigningKey::from_bytes(&[3; 32]),
+        SigningKey::from_bytes(&[4; 32]),
+    );
+    for (id, key, token) in [
+        ("K1", &k1, TOKEN),
+        ("K2", &k2, "second-kiosk-token-0123456789"),
+    ] {
+        certpoint_agency::add_kiosk(
+            storage.as_ref(),
+            id,
+            &certpoint_protocol::public_key_b64(key),
+            token,
+        )
+        .unwrap();
+    }
+    const AUDIT: &str = "auditor-token-0123456789abcdef";
+    certpoint_agency::add_auditor(storage.as_ref(), "support", AUDIT).unwrap();
+    // The same name twice, or a kiosk's token, is refused.
+    assert!(
+        certpoint_agency::add_auditor(storage.as_ref(), "support", "x-0123456789abcdefgh").is_err()
+    );
+    assert!(certpoint_agency::add_auditor(storage.as_ref(), "other", TOKEN).is_err());
+    let shared: Arc<dyn Storage> = storage;
+    let server = RunningServer::start("127.0.0.1:0".parse().unwrap(), shared).unwrap();
+    let addr = server.addr;
+
+    let r = record("K1");
+    let id = r.record_id.to_string();
+    let body = certpoint_protocol::canonical_json(&r).unwrap();
+    let env = encode_submission(&body, &sign_body(&k1, &body), None);
+    assert_eq!(post(addr, Some(TOKEN), Some(&id), env.as_bytes()).0, 201);
+
+    let path = format!("/v1/certifications/{id}");
+    let (s, b) = get(addr, &path, AUDIT);
+    assert_eq!(s, 200, "{b}");
+    assert!(b.contains(&id));
+    assert_eq!(get(addr, "/v1/kiosks/K1/gaps", AUDIT).0, 200);
+    // Another kiosk still cannot see it.
+    let (s, b) = get(addr, &path, "second-kiosk-token-0123456789");
+    assert_eq!((s, error_code(&b).as_str()), (404, "not_found"));
+    // An auditor's token submits nothing and reads no reference photo.
+    let r2 = record("K1");
+    let id2 = r2.record_id.to_string();
+    let body2 = certpoint_protocol::canonical_json(&r2).unwrap();
+    let env2 = encode_submission(&body2, &sign_body(&k1, &body2), None);
+    assert_eq!(post(addr, Some(AUDIT), Some(&id2), env2.as_bytes()).0, 401);
+    assert_eq!(
+        get(addr, "/v1/persons/11010519491231002X/reference", AUDIT).0,
+        401
+    );
+    // An unknown token reads nothing.
+    assert_eq!(get(addr, &path, "unknown-token-0123456789abcdef").0, 401);
+}
+
 #[test]
 fn hostile_requests_get_4xx_json_and_the_server_lives_on() {
     let f = fixture();

@@ -100,6 +100,7 @@ fn paths_resolve_against_the_file() {
     assert_eq!(loaded.base_dir, dir.path());
     assert_eq!(loaded.data_dir(), dir.path().join("data"));
     assert_eq!(loaded.signing_key_path(), dir.path().join("data/kiosk.key"));
+    assert_eq!(loaded.store_key_path(), dir.path().join("data/store.key"));
     assert_eq!(loaded.path_of(Path::new("/abs/x")), Path::new("/abs/x"));
 }
 
@@ -163,6 +164,7 @@ fn shipped_file_documents_every_key() {
         keys.push(("server".into(), key.into()));
     }
     keys.push(("models".into(), "runtime_library".into()));
+    keys.push(("kiosk".into(), "store_key_file".into()));
     let mut section = String::new();
     let mut documented = Vec::new();
     for line in shipped.lines() {

@@ -95,11 +95,20 @@ fn server_url_rules() {
         &with("server", "url = \"http://10.1.2.3:8080\""),
         "server.url",
     );
-    assert!(p.fix.contains("allow_plain_http"), "{p}");
-    ok(&with(
-        "server",
-        "url = \"http://10.1.2.3:8080\"\nallow_plain_http = true",
-    ));
+    assert!(
+        p.fix.contains("https://") && p.fix.contains("ca_bundle"),
+        "{p}"
+    );
+    // The switch that allowed it is gone, and saying so names the way forward.
+    let p = one(
+        &with(
+            "server",
+            "url = \"https://10.1.2.3:8443\"\nallow_plain_http = true",
+        ),
+        "server.allow_plain_http",
+    );
+    assert!(p.message.contains("removed"), "{p}");
+    assert!(p.fix.contains("ca_bundle"), "{p}");
 }
 
 #[test]
@@ -283,6 +292,27 @@ fn flow_ranges() {
             &format!("flow.{key}"),
         );
     }
+}
+
+#[test]
+fn clerk_pin_lockout_ranges() {
+    for (key, bad) in [
+        ("max_pin_attempts", "0"),
+        ("max_pin_attempts", "21"),
+        ("lockout_minutes", "0"),
+        ("lockout_minutes", "1441"),
+    ] {
+        one(
+            &with("clerk", &format!("{key} = {bad}")),
+            &format!("clerk.{key}"),
+        );
+    }
+    let c = ok(&with("clerk", "max_pin_attempts = 3\nlockout_minutes = 60"));
+    let p = c.clerk.pin_policy();
+    assert_eq!(
+        (p.max_attempts, p.lockout),
+        (3, chrono::Duration::minutes(60))
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The clerk panel: ID entry, session controls, failure figures, manual
-//! verification, camera, queue and sync status.
+//! verification (drawn by `manual`), camera, queue and sync status.
 
 use certpoint_protocol::FaceMatch;
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
@@ -10,7 +10,7 @@ use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
 
-use super::{submit, UiState};
+use super::{manual, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
@@ -113,11 +113,12 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             st.reason.clear();
             st.manual_incomplete = false;
         }
+        manual::take_pin_answer(view, st, events);
         if let State::Failed { failure, .. } | State::ClerkAssist { failure, .. } = &view.state {
             ui.separator();
             failure_figures(ui, failure, cat);
             ui.separator();
-            manual_pass(ui, st, events);
+            manual::manual_pass(ui, st);
         }
         if let State::CameraFault { .. } = view.state {
             ui.separator();
@@ -296,48 +297,6 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
                 cat.t("clerk.match"),
                 cat.t("clerk.match_not_run")
             ));
-        }
-    }
-}
-
-pub(super) fn manual_pass(ui: &mut Ui, st: &mut UiState, events: &mut Vec<Event>) {
-    let cat = st.cat();
-    ui.label(RichText::new(cat.t("clerk.manual_title")).strong());
-    egui::Grid::new("manual").num_columns(2).show(ui, |ui| {
-        for (key, field, secret) in [
-            ("clerk.clerk_id", &mut st.clerk_id, false),
-            ("clerk.pin", &mut st.pin, true),
-            ("clerk.reason", &mut st.reason, false),
-        ] {
-            let label = ui.label(cat.t(key));
-            ui.add(
-                egui::TextEdit::singleline(field)
-                    .password(secret)
-                    .desired_width(300.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-        }
-    });
-    ui.colored_label(theme::WARN, cat.t("clerk.pin_note"));
-    if st.manual_incomplete {
-        ui.colored_label(theme::BAD, cat.t("clerk.manual_missing"));
-    }
-    let button =
-        egui::Button::new(cat.t("clerk.manual_pass")).min_size(vec2(220.0, theme::BUTTON_HEIGHT));
-    if ui.add(button).clicked() {
-        let (id, pin, reason) = (st.clerk_id.trim(), st.pin.trim(), st.reason.trim());
-        if id.is_empty() || pin.is_empty() || reason.is_empty() {
-            st.manual_incomplete = true;
-        } else {
-            // The PIN is not checked yet (issue 7); it is never logged or sent on.
-            events.push(Event::ManualPass {
-                clerk_id: id.to_owned(),
-                reason: reason.to_owned(),
-            });
-            st.manual_incomplete = false;
-            st.pin.clear();
-            st.reason.clear();
         }
     }
 }

@@ -7,6 +7,7 @@
 //! and colours from [`theme`].
 
 mod clerk;
+mod manual;
 mod retiree;
 
 use clerk::clerk_panel;
@@ -33,6 +34,11 @@ pub struct UiState {
     pub reason: String,
     /// The clerk pressed manual pass with a field empty.
     pub manual_incomplete: bool,
+    /// Checks the clerk's PIN off the UI thread; `None` where no store is open (tests
+    /// of other screens), which the panel treats as "no clerk registered".
+    pub pin_gate: Option<super::pin::PinGate>,
+    /// The last PIN answer, shown until the fields are used again.
+    pub pin_answer: Option<super::pin::PinAnswer>,
     /// Redraw continuously for the cue animations (off in snapshot tests, so a picture
     /// depends only on the scripted clock).
     pub animate: bool,
@@ -57,6 +63,8 @@ impl UiState {
             pin: String::new(),
             reason: String::new(),
             manual_incomplete: false,
+            pin_gate: None,
+            pin_answer: None,
             animate: true,
             preview: None,
             seed: Box::new(rand::random),
