@@ -37,6 +37,10 @@ pub use install::{
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use types::{CameraSource, MonthDay, Secret, ValueError};
 
+/// File name of the record store's key when `kiosk.store_key_file` is unset, inside the
+/// data directory. (Here, not in `store`, so the configuration stands on its own.)
+pub const STORE_KEY_FILE: &str = "store.key";
+
 /// The whole configuration. Paths in it are as written; resolve them with
 /// [`LoadedConfig::path_of`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -100,7 +104,7 @@ impl LoadedConfig {
     pub fn store_key_path(&self) -> PathBuf {
         match &self.config.kiosk.store_key_file {
             Some(p) => self.path_of(p),
-            None => self.data_dir().join(crate::store::KEY_FILE),
+            None => self.data_dir().join(STORE_KEY_FILE),
         }
     }
 

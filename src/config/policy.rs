@@ -238,12 +238,3 @@ impl Default for ClerkSection {
         }
     }
 }
-
-impl ClerkSection {
-    pub fn pin_policy(&self) -> crate::store::PinPolicy {
-        crate::store::PinPolicy {
-            max_attempts: self.max_pin_attempts,
-            lockout: chrono::Duration::minutes(i64::from(self.lockout_minutes)),
-        }
-    }
-}

@@ -66,6 +66,15 @@ pub struct PinPolicy {
     pub lockout: chrono::Duration,
 }
 
+impl From<&crate::config::ClerkSection> for PinPolicy {
+    fn from(c: &crate::config::ClerkSection) -> PinPolicy {
+        PinPolicy {
+            max_attempts: c.max_pin_attempts,
+            lockout: chrono::Duration::minutes(i64::from(c.lockout_minutes)),
+        }
+    }
+}
+
 /// The answer to one PIN check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]

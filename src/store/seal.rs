@@ -24,7 +24,7 @@ use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 
 /// File name of the default key, inside the data directory.
-pub const KEY_FILE: &str = "store.key";
+pub const KEY_FILE: &str = crate::config::STORE_KEY_FILE;
 
 const KEY_LEN: usize = 32;
 const NONCE_LEN: usize = 24;

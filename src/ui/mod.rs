@@ -46,7 +46,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     let started = std::time::Instant::now();
     let kiosk = Kiosk::start(config)?;
     let pin_store = kiosk.store.connect_again()?;
-    let pin_policy = config.config.clerk.pin_policy();
+    let pin_policy = crate::store::PinPolicy::from(&config.config.clerk);
     let windowed = args.windowed || config.config.ui.windowed;
     let mut viewport = egui::ViewportBuilder::default().with_title("certpoint");
     viewport = if windowed {

@@ -308,7 +308,7 @@ fn clerk_pin_lockout_ranges() {
         );
     }
     let c = ok(&with("clerk", "max_pin_attempts = 3\nlockout_minutes = 60"));
-    let p = c.clerk.pin_policy();
+    let p = crate::store::PinPolicy::from(&c.clerk);
     assert_eq!(
         (p.max_attempts, p.lockout),
         (3, chrono::Duration::minutes(60))
