@@ -91,14 +91,22 @@ fuzz_target!(|data: &[u8]| {
         .or_else(|| std::str::from_utf8(&body).ok())
         .and_then(record_id_of);
     let method = ["POST", "GET", "PUT", "DELETE"][usize::from(flags & 3)];
-    let path = if path.is_empty() { &b"/v1/certifications"[..] } else { path };
+    let path = if path.is_empty() {
+        &b"/v1/certifications"[..]
+    } else {
+        path
+    };
     let auth: Option<&[u8]> = match (flags >> 2) & 3 {
         0 => Some(b"Bearer fuzz-token-kiosk-one-0123456789"),
         1 => None,
         2 => Some(b"Bearer fuzz-token-kiosk-two-0123456789"),
         _ => Some(path),
     };
-    let idempotency = if flags & 0x20 != 0 { record_id.as_deref() } else { None };
+    let idempotency = if flags & 0x20 != 0 {
+        record_id.as_deref()
+    } else {
+        None
+    };
     let times = if flags & 0x80 != 0 { 2 } else { 1 };
     let mut accepted_seq = None;
     for _ in 0..times {
@@ -113,16 +121,29 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if flags & 0x40 != 0 {
-        let req = request("GET", b"/v1/kiosks/K1/gaps", Some(b"Bearer fuzz-token-kiosk-one-0123456789"), None, Vec::new())
-            .expect("a valid request");
+        let req = request(
+            "GET",
+            b"/v1/kiosks/K1/gaps",
+            Some(b"Bearer fuzz-token-kiosk-one-0123456789"),
+            None,
+            Vec::new(),
+        )
+        .expect("a valid request");
         let (status, bytes) = send(s, req);
         check_answer(status, &bytes);
         assert_eq!(status, 200);
         let report: GapReport = serde_json::from_slice(&bytes).expect("a gap report");
         if let Some(seq) = accepted_seq {
-            assert!(report.max_seq >= seq, "accepted seq {seq} but max_seq {}", report.max_seq);
+            assert!(
+                report.max_seq >= seq,
+                "accepted seq {seq} but max_seq {}",
+                report.max_seq
+            );
             for [a, b] in &report.missing {
-                assert!(!(*a..=*b).contains(&seq), "accepted seq {seq} reported missing");
+                assert!(
+                    !(*a..=*b).contains(&seq),
+                    "accepted seq {seq} reported missing"
+                );
             }
         }
     }
@@ -154,13 +175,18 @@ fn pure_parsers(header: &[u8], body: &[u8]) {
     let missing = storage::missing_ranges(&seqs);
     for [a, b] in &missing {
         assert!(a <= b && *a >= 1);
-        assert!(!seqs.iter().any(|s| (*a..=*b).contains(s)), "{seqs:?} -> {missing:?}");
+        assert!(
+            !seqs.iter().any(|s| (*a..=*b).contains(s)),
+            "{seqs:?} -> {missing:?}"
+        );
     }
 }
 
 fn record_id_of(text: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
-    let id = v.get("record_id").or_else(|| v.get("record")?.get("record_id"))?;
+    let id = v
+        .get("record_id")
+        .or_else(|| v.get("record")?.get("record_id"))?;
     id.as_str().map(str::to_owned)
 }
 
@@ -198,10 +224,17 @@ fn send(s: &Server, req: Request<Body>) -> (u16, Vec<u8>) {
 }
 
 fn check_answer(status: u16, bytes: &[u8]) {
-    assert!(status < 500, "status {status}: {}", String::from_utf8_lossy(bytes));
+    assert!(
+        status < 500,
+        "status {status}: {}",
+        String::from_utf8_lossy(bytes)
+    );
     if status >= 400 {
         let err: ErrorBody = serde_json::from_slice(bytes).unwrap_or_else(|e| {
-            panic!("status {status} without the JSON error body ({e}): {:?}", String::from_utf8_lossy(bytes))
+            panic!(
+                "status {status} without the JSON error body ({e}): {:?}",
+                String::from_utf8_lossy(bytes)
+            )
         });
         assert_eq!(err.error.http_status(), status, "{err:?}");
         assert!(!err.message.is_empty());

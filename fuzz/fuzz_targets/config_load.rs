@@ -47,7 +47,11 @@ fuzz_target!(|data: &[u8]| {
             let lines = text.split('\n').count();
             for p in &problems {
                 assert_eq!(&p.file, path);
-                assert!(p.line >= 1 && p.line <= lines, "line {} of {lines}: {p:?}", p.line);
+                assert!(
+                    p.line >= 1 && p.line <= lines,
+                    "line {} of {lines}: {p:?}",
+                    p.line
+                );
                 assert!(p.column >= 1, "column 0: {p:?}");
                 assert!(!p.message.is_empty() && !p.fix.is_empty(), "{p:?}");
                 assert!(p.to_string().contains("kiosk-config.toml"));

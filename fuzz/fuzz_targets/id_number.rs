@@ -24,7 +24,10 @@ fuzz_target!(|data: &[u8]| {
             let typed: String = text.trim().chars().filter(|c| !c.is_whitespace()).collect();
             // Fifteen characters are enough to identify a person (the legacy form).
             if typed.chars().count() >= 15 {
-                assert!(!message.contains(&typed), "the error repeats the number: {e:?}");
+                assert!(
+                    !message.contains(&typed),
+                    "the error repeats the number: {e:?}"
+                );
             }
         }
     }
@@ -35,13 +38,23 @@ fn check_valid(id: &IdNumber, text: &str, today: NaiveDate) {
     assert_eq!(s.len(), 18);
     assert!(s[..17].bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(s.chars().last(), Some(check_char(&s[..17])));
-    assert_eq!(IdNumber::parse_as_of(s, today).as_ref(), Ok(id), "does not re-parse to itself");
+    assert_eq!(
+        IdNumber::parse_as_of(s, today).as_ref(),
+        Ok(id),
+        "does not re-parse to itself"
+    );
 
     let masked = id.masked();
     let expected = format!("{}{}{}", &s[..4], "*".repeat(10), &s[14..]);
-    assert_eq!(masked, expected, "the mask reveals more or less than its layout");
+    assert_eq!(
+        masked, expected,
+        "the mask reveals more or less than its layout"
+    );
     let debug = format!("{id:?}");
-    assert!(!debug.contains(s) && debug.contains(&masked), "Debug: {debug}");
+    assert!(
+        !debug.contains(s) && debug.contains(&masked),
+        "Debug: {debug}"
+    );
 
     // A 15-digit legacy number keeps its digits, with "19" inserted before the year.
     let digits: Vec<char> = text.trim().chars().collect();

@@ -19,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 const SCANS: [&str; 4] = [
     "11010519491231002X",
     "310115196002291236",
-    "110105194912310021",
+    "650102193611118765",
     "110105491231002",
 ];
 
@@ -54,7 +54,9 @@ fuzz_target!(|input: Input| {
             Stroke::Digit(d) => Key::Char(char::from(b'0' + d % 10)),
             Stroke::X => Key::Char('X'),
             Stroke::LowerX => Key::Char('x'),
-            Stroke::FullWidthDigit(d) => Key::Char(char::from_u32(0xFF10 + u32::from(d % 10)).unwrap()),
+            Stroke::FullWidthDigit(d) => {
+                Key::Char(char::from_u32(0xFF10 + u32::from(d % 10)).unwrap())
+            }
             Stroke::Char(c) => Key::Char(c),
             Stroke::Enter => Key::Enter,
             Stroke::Backspace => Key::Backspace,
@@ -93,12 +95,18 @@ fuzz_target!(|input: Input| {
         if i > 0 {
             at += gap;
         }
-        last = p.push(KeyEvent { at_ms: at, key: Key::Char(c) });
+        last = p.push(KeyEvent {
+            at_ms: at,
+            key: Key::Char(c),
+        });
         assert!(last.is_none());
         check_field(&p);
     }
     let _ = last;
-    let out = p.push(KeyEvent { at_ms: at + 5, key: Key::Enter });
+    let out = p.push(KeyEvent {
+        at_ms: at + 5,
+        key: Key::Enter,
+    });
     let expected = IdNumber::parse(number).expect("the scanned numbers are valid");
     assert_eq!(
         out,
@@ -116,7 +124,10 @@ fn check_field(p: &WedgeParser) {
     if n >= 9 {
         let shown = masked.chars().filter(|&c| c != '*').count();
         assert_eq!(shown, 8, "the mask shows {shown} characters: {masked}");
-        assert!(masked.chars().skip(4).take(n - 8).all(|c| c == '*'), "{masked}");
+        assert!(
+            masked.chars().skip(4).take(n - 8).all(|c| c == '*'),
+            "{masked}"
+        );
     }
     let debug = format!("{p:?}");
     assert!(debug.contains(&masked));
