@@ -39,8 +39,9 @@ use std::fmt;
 use crate::id_number::{normalise_char, IdError, IdNumber};
 
 /// Stored characters are capped so a stuck key cannot grow the buffer without bound. 64
-/// leaves room for a full scan on top of any half-typed number; beyond it keys are
-/// dropped, and the result then fails validation rather than producing a wrong number.
+/// leaves room for a full scan on top of any half-typed number; beyond it the oldest keys
+/// before the current run are dropped (then the run's own), and the result fails
+/// validation rather than producing a wrong number.
 const MAX_PENDING: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,12 @@ impl WedgeParser {
             return;
         }
         self.run_len += 1;
+        if self.buf.len() >= MAX_PENDING && self.run_start > 0 {
+            // Room comes out of the input before this run, never out of the run: if the
+            // run is a scan it replaces that input anyway, and must arrive whole.
+            self.buf.remove(0);
+            self.run_start -= 1;
+        }
         if self.buf.len() < MAX_PENDING {
             self.buf.push(c);
         }

@@ -295,6 +295,21 @@ fn the_buffer_is_bounded() {
     assert_eq!(p.pending_len(), MAX_PENDING);
 }
 
+/// Found by the wedge fuzz target: over a full field, the cap dropped the scan's own
+/// characters before the scan could replace the field, so a good scan failed as too short.
+#[test]
+fn a_scan_over_a_full_field_arrives_whole() {
+    let mut p = WedgeParser::default();
+    let flood: String = "7".repeat(100);
+    Script::starting_at(0).typed(&flood).run(&mut p);
+    assert_eq!(p.pending_len(), MAX_PENDING);
+    let out = Script::starting_at(100_000)
+        .scanned(ID)
+        .enter(8)
+        .run(&mut p);
+    assert_eq!(out, vec![WedgeOutput::Scanned(Ok(id(ID)))]);
+}
+
 #[test]
 fn pending_input_is_masked_from_nine_characters() {
     let mut p = WedgeParser::default();

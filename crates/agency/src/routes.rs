@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -29,7 +30,9 @@ pub fn router(storage: AppState) -> Router {
         .route("/v1/persons/{id_number}/reference", get(get_reference))
         .route("/v1/kiosks/{kiosk_id}/gaps", get(get_gaps))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
-        // Found by fuzzing: axum's own 405 has an empty body, not the protocol's error.
+        // Without these, axum answers a wrong method (405) and an undecodable path
+        // segment (400) with an empty or plain-text body; the protocol promises JSON
+        // errors with its own codes (found by the agency_request fuzz target).
         .method_not_allowed_fallback(|method: axum::http::Method| async move {
             ApiError::new(
                 ErrorCode::MethodNotAllowed,
@@ -39,6 +42,16 @@ pub fn router(storage: AppState) -> Router {
         // Bodies are read by hand with our own limit and JSON 413.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(storage)
+}
+
+/// A path segment axum could not decode (bad percent-encoding, not UTF-8).
+fn segment(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(s)| s).map_err(|_| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            "the path is not valid percent-encoded UTF-8",
+        )
+    })
 }
 
 async fn blocking<T: Send + 'static>(
@@ -216,8 +229,9 @@ async fn post_certification(
 async fn get_certification(
     State(storage): State<AppState>,
     headers: HeaderMap,
-    Path(record_id): Path<String>,
+    record_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let record_id = segment(record_id)?;
     let reader = authenticate_reader(&storage, &headers).await?;
     let not_found = || ApiError::new(ErrorCode::NotFound, "no record with this record_id");
     if uuid::Uuid::parse_str(&record_id).is_err() {
@@ -235,8 +249,9 @@ async fn get_certification(
 async fn get_reference(
     State(storage): State<AppState>,
     headers: HeaderMap,
-    Path(id_number): Path<String>,
+    id_number: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let id_number = segment(id_number)?;
     authenticate(&storage, &headers).await?;
     if !parse::is_id_number_shape(&id_number) {
         return Err(ApiError::new(
@@ -262,8 +277,9 @@ async fn get_reference(
 async fn get_gaps(
     State(storage): State<AppState>,
     headers: HeaderMap,
-    Path(kiosk_id): Path<String>,
+    kiosk_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
+    let kiosk_id = segment(kiosk_id)?;
     let reader = authenticate_reader(&storage, &headers).await?;
     if !reader.may_read(&kiosk_id) {
         return Err(ApiError::new(
@@ -273,4 +289,44 @@ async fn get_gaps(
     }
     let report = blocking(move || Ok(storage.gaps(&kiosk_id)?)).await?;
     Ok(Json(report).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use crate::{RunningServer, SqliteStorage, Storage};
+
+    /// Found by the agency_request fuzz target: axum's own answers to a wrong method and
+    /// to an undecodable path segment were not the protocol's JSON error body.
+    #[test]
+    fn axum_rejections_are_json_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_in(dir.path()).unwrap());
+        let server = RunningServer::start("127.0.0.1:0".parse().unwrap(), storage).unwrap();
+        for (request, status, code) in [
+            ("PUT /v1/certifications", 405, "method_not_allowed"),
+            ("DELETE /v1/health", 405, "method_not_allowed"),
+            ("GET /v1/certifications/%ff%fe", 400, "malformed_request"),
+            ("GET /v1/kiosks/%c3/gaps", 400, "malformed_request"),
+        ] {
+            let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+            write!(
+                s,
+                "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{request}: {answer}"
+            );
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+            let err: certpoint_protocol::ErrorBody =
+                serde_json::from_str(body).unwrap_or_else(|e| panic!("{request}: {e}: {answer}"));
+            assert_eq!(err.error.as_str(), code, "{request}");
+        }
+    }
 }

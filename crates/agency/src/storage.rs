@@ -96,7 +96,8 @@ pub fn missing_ranges(seqs: &[u64]) -> Vec<[u64; 2]> {
         if s > expect {
             out.push([expect, s - 1]);
         }
-        expect = expect.max(s + 1);
+        // Saturating: seq u64::MAX is the last possible number, nothing can be missing after it.
+        expect = expect.max(s.saturating_add(1));
     }
     out
 }
@@ -110,5 +111,11 @@ mod tests {
         assert_eq!(missing_ranges(&[]), Vec::<[u64; 2]>::new());
         assert_eq!(missing_ranges(&[1, 2, 3]), Vec::<[u64; 2]>::new());
         assert_eq!(missing_ranges(&[2, 3, 7]), vec![[1, 1], [4, 6]]);
+    }
+
+    /// Found by the agency_request fuzz target: `s + 1` overflowed on seq u64::MAX.
+    #[test]
+    fn the_largest_seq_does_not_overflow() {
+        assert_eq!(missing_ranges(&[1, u64::MAX]), vec![[2, u64::MAX - 1]]);
     }
 }
