@@ -1,7 +1,7 @@
 //! Personal data at rest (issue 7, "Privacy"): on real SQLite files, the full ID number
 //! and the face crop never appear in the store's bytes, the records cannot be read
 //! without the store key, acknowledged records lose their personal data at once and
-//! their rows after `retention.days`, and key-file mistakes stop the store with the fix.
+//! their rows after `retention.days`. Key-file mistakes: tests/store_key.rs.
 
 mod common;
 
@@ -283,82 +283,6 @@ fn retention_deletes_old_acknowledged_rows_and_never_pending_ones() {
     store.purge(t + TimeDelta::days(3650), 1).unwrap();
     assert_eq!(store.status().unwrap().pending, 1);
     assert!(store.get(&old_pending).is_ok());
-}
-
-#[test]
-fn key_file_mistakes_are_refused_with_the_file_and_the_fix() {
-    let dir = tempfile::tempdir().unwrap();
-    let key_path = dir.path().join(KEY_FILE);
-    {
-        let mut store = Store::open_in(dir.path()).unwrap();
-        store.enqueue(synthetic_record("K1", 1), None).unwrap();
-    }
-    let good = std::fs::read(&key_path).unwrap();
-    let open_err = || Store::open_in(dir.path()).err().expect("must be refused");
-
-    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let err = open_err();
-    assert!(
-        matches!(
-            err,
-            StoreError::Key(KeyError::Permissions { mode: 0o644, .. })
-        ),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .contains(&format!("chmod 600 {}", key_path.display())),
-        "{err}"
-    );
-    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-
-    std::fs::write(&key_path, &good[..31]).unwrap();
-    let err = open_err();
-    assert!(
-        matches!(err, StoreError::Key(KeyError::Size { len: 31, .. })),
-        "{err}"
-    );
-
-    std::fs::remove_file(&key_path).unwrap();
-    let err = open_err();
-    assert!(
-        matches!(err, StoreError::Key(KeyError::Missing { .. })),
-        "{err}"
-    );
-    assert!(err.to_string().contains(&key_path.display().to_string()));
-    assert!(!key_path.exists(), "no new key over sealed records");
-
-    std::fs::write(&key_path, &good).unwrap();
-    std::fs::set_permissions(&key_path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let store = Store::open_in(dir.path()).unwrap();
-    assert_eq!(
-        store.next_pending(10).unwrap().len(),
-        1,
-        "the right key reads it"
-    );
-}
-
-#[test]
-fn the_key_can_live_outside_the_data_directory() {
-    let data = tempfile::tempdir().unwrap();
-    let keys = tempfile::tempdir().unwrap();
-    let key = keys.path().join("kiosk-store.key");
-    let db = data.path().join(STORE_FILE);
-    {
-        let mut store = Store::open_with_key(&db, &key).unwrap();
-        store.enqueue(synthetic_record("K1", 1), None).unwrap();
-    }
-    assert!(key.exists());
-    assert!(!data.path().join(KEY_FILE).exists());
-    // Opened with the default key location instead: refused, nothing created.
-    let err = Store::open(&db).err().unwrap();
-    assert!(
-        matches!(err, StoreError::Key(KeyError::Missing { .. })),
-        "{err}"
-    );
-    assert!(!data.path().join(KEY_FILE).exists());
-    let store = Store::open_with_key(&db, &key).unwrap();
-    assert_eq!(store.next_pending(10).unwrap().len(), 1);
 }
 
 #[test]
