@@ -250,40 +250,12 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
         ));
     }
     if let Some(s) = &f.passive_liveness {
-        let color = if s.score >= s.threshold {
-            theme::GOOD
-        } else {
-            theme::BAD
-        };
-        ui.colored_label(
-            color,
-            format!(
-                "{} {:.2} / {} {:.2}",
-                cat.t("clerk.liveness"),
-                s.score,
-                cat.t("clerk.threshold"),
-                s.threshold
-            ),
-        );
+        score_line(ui, cat, "clerk.liveness", s.score, s.threshold);
     }
     match &f.face_match {
         FaceMatch::Scored {
             score, threshold, ..
-        } => {
-            let color = if score >= threshold {
-                theme::GOOD
-            } else {
-                theme::BAD
-            };
-            ui.colored_label(
-                color,
-                format!(
-                    "{} {score:.2} / {} {threshold:.2}",
-                    cat.t("clerk.match"),
-                    cat.t("clerk.threshold")
-                ),
-            );
-        }
+        } => score_line(ui, cat, "clerk.match", *score, *threshold),
         FaceMatch::PendingServerMatch => {
             ui.label(format!(
                 "{}: {}",
@@ -329,4 +301,21 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         ClerkNotice::AssistNeeded { .. } => cat.t("notice.assist_needed").to_owned(),
         ClerkNotice::CameraLost => cat.t("notice.camera_lost").to_owned(),
     }
+}
+
+/// "<what> 0.83 / threshold 0.40", green when the score reaches the threshold.
+fn score_line(ui: &mut Ui, cat: &Catalogue, what: &str, score: f32, threshold: f32) {
+    let color = if score >= threshold {
+        theme::GOOD
+    } else {
+        theme::BAD
+    };
+    ui.colored_label(
+        color,
+        format!(
+            "{} {score:.2} / {} {threshold:.2}",
+            cat.t(what),
+            cat.t("clerk.threshold")
+        ),
+    );
 }
