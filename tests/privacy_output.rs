@@ -5,17 +5,14 @@
 
 mod sync_support;
 
-use std::process::Command;
-
 use sync_support::{Agency, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
 
 /// Everything a command printed, at trace level.
 fn run(kiosk: &Kiosk, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
-        .arg("--config")
-        .arg(&kiosk.config_path)
+    let out = kiosk
+        .command()
         .args(args)
         .env("RUST_LOG", "trace")
         .output()

@@ -4,8 +4,6 @@
 
 mod sync_support;
 
-use std::process::Command;
-
 use certpoint_agency::Storage;
 use serde_json::Value;
 use sync_support::{Agency, Kiosk, TOKEN};
@@ -21,9 +19,8 @@ fn certify_online_matches_against_the_servers_reference_and_syncs() {
     let seed = 11;
     let frames = kiosk.live_replay(seed);
 
-    let out = Command::new(env!("CARGO_BIN_EXE_certpoint"))
-        .arg("--config")
-        .arg(&kiosk.config_path)
+    let out = kiosk
+        .command()
         .args(["certify", "--camera"])
         .arg(format!("file:{}", frames.display()))
         .args(["--id", ID, "--seed", &seed.to_string(), "--json"])
@@ -39,9 +36,8 @@ fn certify_online_matches_against_the_servers_reference_and_syncs() {
     assert_eq!(r["record"]["face_match"]["status"], "scored", "{r:#}");
     assert_eq!(r["record"]["face_match"]["reference_version"], "ref-v1");
 
-    let o = Command::new(env!("CARGO_BIN_EXE_certpoint"))
-        .arg("--config")
-        .arg(&kiosk.config_path)
+    let o = kiosk
+        .command()
         .args(["sync", "now", "--json"])
         .output()
         .unwrap();

@@ -6,15 +6,14 @@ mod sync_support;
 
 use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use sync_support::{Agency, Kiosk, TOKEN};
 
 fn certpoint(kiosk: &Kiosk, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_certpoint"))
-        .arg("--config")
-        .arg(&kiosk.config_path)
+    kiosk
+        .command()
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
@@ -105,9 +104,8 @@ fn kill_9_mid_batch_in_a_loop_loses_and_duplicates_nothing() {
     let mut kills = 0;
     for round in 0..12u64 {
         ids.extend(kiosk.enqueue(40));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_certpoint"))
-            .arg("--config")
-            .arg(&kiosk.config_path)
+        let mut child = kiosk
+            .command()
             .args(["sync", "now"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -122,12 +120,7 @@ fn kill_9_mid_batch_in_a_loop_loses_and_duplicates_nothing() {
         child.wait().unwrap();
     }
     assert!(kills >= 6, "only {kills} runs were killed mid-way");
-    let o = Command::new(env!("CARGO_BIN_EXE_certpoint"))
-        .arg("--config")
-        .arg(&kiosk.config_path)
-        .args(["sync", "now", "--json"])
-        .output()
-        .unwrap();
+    let o = certpoint(&kiosk, &["sync", "now", "--json"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
     let got: Vec<String> = agency.records().into_iter().map(|r| r.record_id).collect();
     assert_eq!(got.len(), ids.len(), "server rows");

@@ -184,6 +184,13 @@ impl Kiosk {
         frames
     }
 
+    /// The `certpoint` binary with this kiosk's `--config`; add the command and run it.
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certpoint"));
+        cmd.arg("--config").arg(&self.config_path);
+        cmd
+    }
+
     pub fn store(&self) -> Store {
         Store::open_in(&self.cfg.data_dir()).unwrap()
     }
