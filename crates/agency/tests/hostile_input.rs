@@ -108,6 +108,23 @@ fn record(kiosk: &str) -> CertificationRecord {
     }
 }
 
+/// Found by the agency_request fuzz target: a seq above i64::MAX went into SQLite as a
+/// negative number.
+#[test]
+fn seq_beyond_what_sqlite_stores_is_refused() {
+    use certpoint_agency::parse::validate_record;
+    let with_seq = |seq: u64| CertificationRecord {
+        seq,
+        ..record("K1")
+    };
+    assert!(validate_record(&with_seq(i64::MAX as u64)).is_ok());
+    for seq in [i64::MAX as u64 + 1, u64::MAX] {
+        let e = validate_record(&with_seq(seq)).unwrap_err();
+        assert_eq!(e.code, certpoint_protocol::ErrorCode::InvalidRecord);
+        assert!(e.message.contains(&seq.to_string()), "{}", e.message);
+    }
+}
+
 fn error_code(body: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
     v["error"].as_str().unwrap().to_owned()
