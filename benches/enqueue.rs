@@ -27,13 +27,9 @@ fn main() {
         micros.push(t.elapsed().as_secs_f64() * 1e6);
     }
     let total = all.elapsed().as_secs_f64();
-    micros.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize] / 1000.0;
+    let (p50, p99, max) = common::p50_p99_max_ms(&mut micros);
     println!(
-        "enqueue (30 KB photo, WAL, synchronous=FULL): n={count} p50={:.2} ms p99={:.2} ms max={:.2} ms, {:.0} records/s",
-        pct(0.50),
-        pct(0.99),
-        pct(1.0),
+        "enqueue (30 KB photo, WAL, synchronous=FULL): n={count} p50={p50:.2} ms p99={p99:.2} ms max={max:.2} ms, {:.0} records/s",
         count as f64 / total
     );
 }

@@ -109,13 +109,9 @@ fn main() {
         micros.push(t.elapsed().as_secs_f64() * 1e6);
     }
     worker.stop();
-    micros.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| micros[((micros.len() - 1) as f64 * p).round() as usize] / 1000.0;
+    let (p50, p99, max) = common::p50_p99_max_ms(&mut micros);
     println!(
-        "enqueue-to-server (30 KB photo, worker idle, fsync on both sides): n={samples} p50={:.2} ms p99={:.2} ms max={:.2} ms",
-        pct(0.5),
-        pct(0.99),
-        pct(1.0)
+        "enqueue-to-server (30 KB photo, worker idle, fsync on both sides): n={samples} p50={p50:.2} ms p99={p99:.2} ms max={max:.2} ms"
     );
     server.stop();
 }
