@@ -302,10 +302,12 @@ pub(super) fn judge(
                 score,
                 threshold: params.face_match_threshold,
                 reference_version,
+                // Until the kiosk cache lands, every scored reference is the server's.
+                source: Some(certpoint_protocol::ReferenceSource::Server),
             },
             (score < params.face_match_threshold).then_some(EndReason::FaceMatchBelowThreshold),
         ),
-        MatchAnswer::PendingServer => (FaceMatch::PendingServerMatch, None),
+        MatchAnswer::PendingServer => (FaceMatch::PendingMatch, None),
         MatchAnswer::Unavailable => (FaceMatch::NotRun, Some(EndReason::MatchUnavailable)),
     };
     let reason = liveness_problem.or(match_problem);

@@ -47,7 +47,7 @@
 //!   match still runs so the record carries both figures.
 //! - **Offline.** Without a reference (not found, server unavailable, lookup timed out)
 //!   the attempt proceeds; the runner answers [`Event::MatchPendingServer`] and a pass
-//!   is recorded with `FaceMatch::PendingServerMatch`. A late reference answer still
+//!   is recorded with `FaceMatch::PendingMatch`. A late reference answer still
 //!   upgrades the session to an online match.
 //! - **Already certified** ends the session before any attempt: no record, the screen
 //!   says so for `result_display_ms`. Learned only mid-attempt, it just notifies the clerk.

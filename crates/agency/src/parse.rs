@@ -5,7 +5,7 @@
 //! answer is a typed value or an [`ApiError`] with a 4xx code, never a panic.
 
 use certpoint_protocol::{
-    b64_decode, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES, RECORD_SCHEMA_VERSION,
+    b64_decode, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -86,12 +86,7 @@ pub fn parse_submission(bytes: &[u8]) -> Result<Submission, ApiError> {
 
 /// Rules serde cannot express.
 pub fn validate_record(r: &CertificationRecord) -> Result<(), ApiError> {
-    if r.schema_version != RECORD_SCHEMA_VERSION {
-        return Err(invalid(format!(
-            "schema_version {} is not supported (this server reads {RECORD_SCHEMA_VERSION})",
-            r.schema_version
-        )));
-    }
+    r.validate().map_err(|e| invalid(e.to_string()))?;
     if r.seq == 0 {
         return Err(invalid("seq starts at 1"));
     }

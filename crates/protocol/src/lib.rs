@@ -10,6 +10,7 @@
 mod canonical;
 mod record;
 mod sign;
+mod status;
 mod wire;
 
 pub use canonical::{canonical_json, CanonicalError};
@@ -17,10 +18,13 @@ pub use record::*;
 pub use sign::{
     ed25519_dalek, parse_public_key, public_key_b64, sign_body, verify_body, SignatureError,
 };
+pub use status::*;
 pub use wire::*;
 
-/// Version of the record schema; bumped on any change a server must know about.
-pub const RECORD_SCHEMA_VERSION: u32 = 1;
+/// Version of the record schema the kiosk writes; bumped on any change a server must
+/// know about. 2: outcome `pending_match`, `face_match.source`, and `passed` only with a
+/// scored match (see docs/protocol.md). Servers still read 1.
+pub const RECORD_SCHEMA_VERSION: u32 = 2;
 
 /// Masks a resident ID number for display and logs: first four and last four characters
 /// kept (`1101**********002X`), the rest replaced. Anything that is not 15 or 18

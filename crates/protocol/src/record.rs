@@ -11,8 +11,14 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
+    /// Live (active and passive liveness passed) *and* matched: a face match scored at
+    /// or above the threshold against a reference whose source is recorded.
     Passed,
     Failed,
+    /// Live, but no reference could be scored (none enrolled, server unreachable and
+    /// nothing in the kiosk's cache): identity is not proven; the agency matches the
+    /// face crop when a reference exists. Never a pass. (schema_version 2)
+    PendingMatch,
     ManualPassed,
     Abandoned,
 }
@@ -22,6 +28,7 @@ impl Outcome {
         match self {
             Outcome::Passed => "passed",
             Outcome::Failed => "failed",
+            Outcome::PendingMatch => "pending_match",
             Outcome::ManualPassed => "manual_passed",
             Outcome::Abandoned => "abandoned",
         }
@@ -100,7 +107,29 @@ pub struct Scored {
     pub threshold: f32,
 }
 
-/// The face comparison with the reference photo.
+/// Where the reference a face was compared with came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReferenceSource {
+    /// The agency's enrolled photo, fetched for this session.
+    Server,
+    /// The kiosk's signed, sealed bundle of reference embeddings (offline).
+    KioskCache,
+    /// The photo on the ID card's chip.
+    IdCardChip,
+}
+
+impl ReferenceSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceSource::Server => "server",
+            ReferenceSource::KioskCache => "kiosk_cache",
+            ReferenceSource::IdCardChip => "id_card_chip",
+        }
+    }
+}
+
+/// The face comparison with the reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaceMatch {
@@ -109,12 +138,24 @@ pub enum FaceMatch {
         score: f32,
         threshold: f32,
         reference_version: String,
+        /// Required from schema_version 2 (`validate`); v1 records did not say (their
+        /// references all came from the server).
+        #[serde(default)]
+        source: Option<ReferenceSource>,
     },
-    /// The kiosk was offline (or the server had no reference at the time): the server
-    /// compares the stored face crop when the record arrives.
-    PendingServerMatch,
+    /// No scorable reference at the kiosk: the agency compares the stored face crop
+    /// when it has a reference. v1 called this `pending_server_match`.
+    #[serde(alias = "pending_server_match")]
+    PendingMatch,
     /// The attempt ended before a comparison could run.
     NotRun,
+}
+
+impl FaceMatch {
+    /// A score at or above its threshold against a known reference.
+    pub fn matched(&self) -> bool {
+        matches!(self, FaceMatch::Scored { score, threshold, .. } if score.is_finite() && score >= threshold)
+    }
 }
 
 /// Image quality figures of the frame the match used.
@@ -171,6 +212,63 @@ pub struct CertificationRecord {
     pub app_version: String,
 }
 
+/// Why a record breaks a rule of its schema version that serde cannot express.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordRuleError {
+    #[error("schema_version {0} is not supported (this side reads 1 and 2)")]
+    UnsupportedVersion(u32),
+    #[error("face_match.source is required from schema_version 2 (server, kiosk_cache or id_card_chip)")]
+    MissingSource,
+    #[error("outcome passed needs a face match scored at or above its threshold (no reference, no pass); a live face without one is pending_match")]
+    PassWithoutMatch,
+    #[error("outcome pending_match needs face_match {{\"status\":\"pending_match\"}} and a reason")]
+    PendingMatchShape,
+    #[error("outcome pending_match does not exist in schema_version 1")]
+    PendingMatchInV1,
+}
+
+impl CertificationRecord {
+    /// The rules of the record's schema version. Version 1 is still read: its
+    /// `passed` without a scored match meant "live, server to match", which the
+    /// agency now treats as [`Outcome::PendingMatch`] ([`Self::effective_outcome`]).
+    pub fn validate(&self) -> Result<(), RecordRuleError> {
+        match self.schema_version {
+            1 => {
+                if self.outcome == Outcome::PendingMatch {
+                    return Err(RecordRuleError::PendingMatchInV1);
+                }
+                Ok(())
+            }
+            2 => {
+                if let FaceMatch::Scored { source: None, .. } = self.face_match {
+                    return Err(RecordRuleError::MissingSource);
+                }
+                match self.outcome {
+                    Outcome::Passed if !self.face_match.matched() => {
+                        Err(RecordRuleError::PassWithoutMatch)
+                    }
+                    Outcome::PendingMatch
+                        if self.face_match != FaceMatch::PendingMatch || self.reason.is_none() =>
+                    {
+                        Err(RecordRuleError::PendingMatchShape)
+                    }
+                    _ => Ok(()),
+                }
+            }
+            v => Err(RecordRuleError::UnsupportedVersion(v)),
+        }
+    }
+
+    /// The outcome as the agency counts it: a v1 `passed` whose face was never scored
+    /// above the threshold proved liveness only, so it is `pending_match`.
+    pub fn effective_outcome(&self) -> Outcome {
+        match self.outcome {
+            Outcome::Passed if !self.face_match.matched() => Outcome::PendingMatch,
+            o => o,
+        }
+    }
+}
+
 impl fmt::Debug for CertificationRecord {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CertificationRecord")
@@ -208,6 +306,71 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn v1_pending_server_match_reads_as_pending_match() {
+        let mut r = sample();
+        r.schema_version = 1;
+        r.outcome = Outcome::Passed;
+        r.method = Method::FaceAuto;
+        let text = crate::canonical_json(&r)
+            .unwrap()
+            .replace(r#"{"status":"pending_match"}"#, r#"{"status":"pending_server_match"}"#);
+        assert!(text.contains("pending_server_match"));
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.face_match, FaceMatch::PendingMatch);
+        assert_eq!(back.validate(), Ok(()));
+        // A v1 "pass" that was never matched is not a pass.
+        assert_eq!(back.effective_outcome(), Outcome::PendingMatch);
+    }
+
+    #[test]
+    fn v2_refuses_a_pass_without_a_scored_match() {
+        let mut r = sample();
+        r.method = Method::FaceAuto;
+        r.outcome = Outcome::Passed;
+        r.reason = None;
+        assert_eq!(r.validate(), Err(RecordRuleError::PassWithoutMatch));
+        r.face_match = FaceMatch::Scored {
+            score: 0.2,
+            threshold: 0.5,
+            reference_version: "v1".into(),
+            source: Some(ReferenceSource::Server),
+        };
+        assert_eq!(r.validate(), Err(RecordRuleError::PassWithoutMatch));
+        r.face_match = FaceMatch::Scored {
+            score: 0.7,
+            threshold: 0.5,
+            reference_version: "v1".into(),
+            source: None,
+        };
+        assert_eq!(r.validate(), Err(RecordRuleError::MissingSource));
+        r.face_match = FaceMatch::Scored {
+            score: 0.7,
+            threshold: 0.5,
+            reference_version: "v1".into(),
+            source: Some(ReferenceSource::KioskCache),
+        };
+        assert_eq!(r.validate(), Ok(()));
+        assert_eq!(r.effective_outcome(), Outcome::Passed);
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(text.contains(r#""source":"kiosk_cache""#), "{text}");
+    }
+
+    #[test]
+    fn v2_pending_match_needs_its_shape() {
+        let mut r = sample();
+        r.method = Method::FaceAuto;
+        r.outcome = Outcome::PendingMatch;
+        r.reason = Some("no_reference".into());
+        assert_eq!(r.validate(), Ok(()));
+        r.reason = None;
+        assert_eq!(r.validate(), Err(RecordRuleError::PendingMatchShape));
+        r.schema_version = 1;
+        assert_eq!(r.validate(), Err(RecordRuleError::PendingMatchInV1));
+        r.schema_version = 3;
+        assert_eq!(r.validate(), Err(RecordRuleError::UnsupportedVersion(3)));
+    }
+
     fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
@@ -236,7 +399,7 @@ mod tests {
                 score: 0.9,
                 threshold: 0.5,
             }),
-            face_match: FaceMatch::PendingServerMatch,
+            face_match: FaceMatch::PendingMatch,
             quality: None,
             photo: None,
             models: BTreeMap::new(),

@@ -157,14 +157,14 @@ fn offline_passes_pending_the_server_match() {
     assert!(matches!(
         d.state,
         State::Passed {
-            face_match: FaceMatch::PendingServerMatch,
+            face_match: FaceMatch::PendingMatch,
             ..
         }
     ));
     let r = d.records()[0];
     assert_eq!(
         (r.outcome, &r.face_match),
-        (Outcome::Passed, &FaceMatch::PendingServerMatch)
+        (Outcome::Passed, &FaceMatch::PendingMatch)
     );
 }
 

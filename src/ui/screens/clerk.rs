@@ -256,7 +256,7 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
         FaceMatch::Scored {
             score, threshold, ..
         } => score_line(ui, cat, "clerk.match", *score, *threshold),
-        FaceMatch::PendingServerMatch => {
+        FaceMatch::PendingMatch => {
             ui.label(format!(
                 "{}: {}",
                 cat.t("clerk.match"),
