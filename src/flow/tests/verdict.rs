@@ -40,7 +40,8 @@ fn a_good_match_passes_and_stores_the_whole_story() {
         FaceMatch::Scored {
             score: 0.8,
             threshold: 0.6,
-            reference_version: "v1".into()
+            reference_version: "v1".into(),
+            source: Some(certpoint_protocol::ReferenceSource::Server),
         }
     );
     assert_eq!(
