@@ -5,6 +5,7 @@ use certpoint_protocol::FaceMatch;
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
 use crate::flow::{ClerkNotice, EndReason, Event, ManualPassError, State, Verdict};
+use certpoint_protocol::Channel;
 use crate::ui::i18n::{Catalogue, LANGUAGES};
 use crate::ui::theme;
 use crate::ui::view::View;
@@ -46,7 +47,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             ui.colored_label(theme::BAD, format!("{}: {e}", cat.t("clerk.id_invalid")));
         }
         let id_now = match &view.state {
-            State::AlreadyCertified { id, .. } => Some(id.masked()),
+            State::AlreadyCertified { id, .. } | State::NotEligible { id, .. } => Some(id.masked()),
             s => s.session().map(|s| s.id.masked()),
         };
         if let Some(id) = id_now {
@@ -66,9 +67,14 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
 
         // Session controls.
         ui.horizontal(|ui| {
+            // Where a scan starts the next person (the flow's rule).
             let idle = matches!(
                 view.state,
-                State::Idle | State::Passed { .. } | State::AlreadyCertified { .. }
+                State::Idle
+                    | State::Passed { .. }
+                    | State::PendingMatch { .. }
+                    | State::AlreadyCertified { .. }
+                    | State::NotEligible { .. }
             );
             let size = vec2(150.0, theme::BUTTON_HEIGHT);
             if ui
@@ -114,11 +120,48 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             st.manual_incomplete = false;
         }
         manual::take_pin_answer(view, st, events);
-        if let State::Failed { failure, .. } | State::ClerkAssist { failure, .. } = &view.state {
-            ui.separator();
-            failure_figures(ui, failure, cat);
-            ui.separator();
-            manual::manual_pass(ui, st);
+        match &view.state {
+            State::Failed { failure, .. } | State::ClerkAssist { failure, .. } => {
+                ui.separator();
+                failure_figures(ui, failure, cat);
+                ui.separator();
+                manual::manual_pass(ui, st);
+            }
+            State::PendingMatch {
+                verdict, reason, ..
+            } => {
+                ui.separator();
+                heading(ui, cat.t("clerk.pending_title"), theme::WARN);
+                ui.label(format!(
+                    "{} [{}]",
+                    cat.t(&format!("clerk.pending.{}", reason.code())),
+                    reason.code()
+                ));
+                ui.label(cat.t("clerk.pending_help"));
+                evidence(ui, verdict, cat);
+                ui.separator();
+                manual::manual_pass(ui, st);
+            }
+            State::NotEligible { why, .. } => {
+                ui.separator();
+                heading(ui, cat.t("clerk.not_eligible_title"), theme::BAD);
+                ui.colored_label(
+                    theme::BAD,
+                    format!(
+                        "{} [{}]",
+                        cat.t(&format!("clerk.ineligible.{}", why.code())),
+                        why.code()
+                    ),
+                );
+                ui.label(cat.t("clerk.not_eligible_help"));
+            }
+            State::AlreadyCertified { at, channel, .. } => {
+                ui.separator();
+                heading(ui, cat.t("clerk.certified_title"), theme::GOOD);
+                ui.label(certified_when(*at, *channel, cat));
+                ui.label(cat.t("clerk.certified_help"));
+            }
+            _ => {}
         }
         if let State::CameraFault { .. } = view.state {
             ui.separator();
@@ -217,6 +260,31 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
     });
 }
 
+fn heading(ui: &mut Ui, text: &str, color: egui::Color32) {
+    ui.label(
+        RichText::new(text)
+            .size(theme::CLERK_HEADING_SIZE)
+            .color(color)
+            .strong(),
+    );
+}
+
+/// "2026-04-02 09:30, in the app" (either part may be unknown).
+fn certified_when(
+    at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    channel: Option<Channel>,
+    cat: &Catalogue,
+) -> String {
+    let at = at
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| cat.t("clerk.unknown").to_owned());
+    let channel = match channel {
+        Some(c) => cat.t(&format!("channel.{}", c.as_str())).to_owned(),
+        None => cat.t("clerk.unknown").to_owned(),
+    };
+    cat.fill("clerk.certified_when", &[("at", &at), ("channel", &channel)])
+}
+
 /// Which check failed, with the figures against their thresholds.
 pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
     ui.label(RichText::new(cat.t("clerk.failure")).strong());
@@ -236,6 +304,11 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
             ),
         );
     }
+    evidence(ui, f, cat);
+}
+
+/// Each challenge with its time, liveness and match figures against their thresholds.
+fn evidence(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
     for c in &f.challenges {
         let verdict = if c.passed {
             cat.t("clerk.challenge_passed")
@@ -283,11 +356,22 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         }
         ClerkNotice::SessionBusy => cat.t("notice.session_busy").to_owned(),
         ClerkNotice::CameraUnavailable => cat.t("notice.camera_unavailable").to_owned(),
-        ClerkNotice::AlreadyCertified { at } => cat.fill(
+        ClerkNotice::AlreadyCertified { at, channel } => cat.fill(
             "notice.already_certified",
-            &[("at", &at.format("%Y-%m-%d %H:%M"))],
+            &[("when", &certified_when(*at, *channel, cat))],
+        ),
+        ClerkNotice::NotEligible(why) => cat.fill(
+            "notice.not_eligible",
+            &[("why", &cat.t(&format!("clerk.ineligible.{}", why.code())))],
         ),
         ClerkNotice::NoReference => cat.t("notice.no_reference").to_owned(),
+        ClerkNotice::ReferenceUnusable(why) => {
+            cat.fill("notice.reference_unusable", &[("why", why)])
+        }
+        ClerkNotice::PendingMatch(reason) => cat.fill(
+            "notice.pending_match",
+            &[("why", &cat.t(&format!("clerk.pending.{}", reason.code())))],
+        ),
         ClerkNotice::Offline => cat.t("notice.offline").to_owned(),
         ClerkNotice::MatchError(why) => cat.fill("notice.match_error", &[("why", why)]),
         ClerkNotice::ManualPassRejected(e) => {

@@ -75,6 +75,30 @@ pub(super) fn retiree(
                     theme::TEXT_DIM,
                 );
             }
+            State::PendingMatch { .. } => {
+                // Neither a tick nor a cross: the visit is on file, the answer comes
+                // from the office. Calm blue, a record sheet with a clock.
+                ui.add_space(30.0);
+                recorded_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.pending_match"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
+            State::NotEligible { .. } => {
+                // The reason (deceased, suspended, not on the roster) is for the clerk
+                // to explain, never for a public screen.
+                ui.add_space(30.0);
+                clerk_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.not_eligible"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
             State::AlreadyCertified { .. } => {
                 ui.add_space(30.0);
                 tick(ui, theme::ACCENT);
@@ -166,6 +190,36 @@ pub(super) fn tick(ui: &mut Ui, color: Color32) {
         ],
         Stroke::new(22.0, color),
     ));
+}
+
+/// A record sheet with a clock: "recorded, the answer comes later".
+pub(super) fn recorded_symbol(ui: &mut Ui) {
+    let (rect, p) = symbol_area(ui, vec2(300.0, 260.0), "recorded");
+    let sheet = Rect::from_center_size(rect.center() - vec2(30.0, 0.0), vec2(170.0, 230.0));
+    p.rect(
+        sheet,
+        14.0,
+        theme::CLERK_BACKGROUND,
+        Stroke::new(10.0, theme::ACCENT),
+        StrokeKind::Inside,
+    );
+    for i in 0..4 {
+        let y = sheet.top() + 50.0 + 38.0 * i as f32;
+        let right = if i == 3 { 70.0 } else { 30.0 };
+        p.line_segment(
+            [
+                pos2(sheet.left() + 30.0, y),
+                pos2(sheet.right() - right, y),
+            ],
+            Stroke::new(9.0, theme::TEXT_DIM),
+        );
+    }
+    let clock = pos2(sheet.right() + 10.0, sheet.bottom() - 40.0);
+    p.circle_filled(clock, 58.0, theme::BACKGROUND);
+    p.circle_stroke(clock, 50.0, Stroke::new(10.0, theme::ACCENT));
+    let hand = Stroke::new(9.0, theme::ACCENT);
+    p.line_segment([clock, clock + vec2(0.0, -30.0)], hand);
+    p.line_segment([clock, clock + vec2(22.0, 8.0)], hand);
 }
 
 pub(super) fn cross(ui: &mut Ui) {
