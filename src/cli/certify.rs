@@ -96,6 +96,8 @@ pub(super) fn run(
     args: CertifyArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    // Warnings to stderr (an unreadable server answer, say); stdout stays the report.
+    let _log = crate::logging::init("warn", None)?;
     let id = IdNumber::parse(&args.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
     let mut source = open_replay(cfg, &args.camera)?;
     let reference = match &args.reference {

@@ -2,7 +2,7 @@
 //! record of every ended attempt.
 
 use certpoint_protocol::{
-    Action, Channel, ChallengeResult, FaceMatch, Method, Outcome, Quality, Scored,
+    Action, ChallengeResult, Channel, FaceMatch, Method, Outcome, Quality, Scored,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 

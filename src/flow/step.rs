@@ -231,7 +231,10 @@ fn on_event(
         ) => {
             match event {
                 Event::AlreadyCertified { at, channel } => {
-                    fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at, channel }));
+                    fx.push(Effect::Notify(ClerkNotice::AlreadyCertified {
+                        at,
+                        channel,
+                    }));
                     fx.push(Effect::Speak(Prompt::AlreadyCertified));
                     return State::AlreadyCertified {
                         id: session.id,
@@ -359,7 +362,10 @@ fn reference_answer(session: &mut Session, event: Event, fx: &mut Vec<Effect>) {
             session.reference = ReferenceStatus::Unavailable;
         }
         Event::AlreadyCertified { at, channel } => {
-            fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at, channel }))
+            fx.push(Effect::Notify(ClerkNotice::AlreadyCertified {
+                at,
+                channel,
+            }))
         }
         _ => {}
     }

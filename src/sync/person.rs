@@ -30,7 +30,9 @@ pub enum StatusError {
     #[error("the server's status answer is not a person status ({0}); it is ignored")]
     Garbage(String),
     /// 200 and well-formed, but for another period than the one asked.
-    #[error("the server answered for period {got:?}, the kiosk asked for {asked:?}; it is ignored")]
+    #[error(
+        "the server answered for period {got:?}, the kiosk asked for {asked:?}; it is ignored"
+    )]
     WrongPeriod { asked: String, got: String },
 }
 

@@ -1,8 +1,11 @@
 //! Shared pieces of the sync tests: the reference agency server in-process on
-//! 127.0.0.1, a kiosk with its own config, store, key and token in a temp dir, and a
-//! fault-injecting TCP proxy between them.
+//! 127.0.0.1, a kiosk with its own config, store, key and token in a temp dir, a
+//! fault-injecting TCP proxy between them, and (`responder`) a fixed person-status
+//! answer on 127.0.0.1.
 
 #![allow(dead_code)]
+
+pub mod responder;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -203,10 +203,7 @@ impl Driver {
     /// One whole attempt (from positioning) ending in a face mismatch.
     pub fn fail_attempt(&mut self) -> &mut Self {
         self.place().perform();
-        self.after(
-            200,
-            scored(0.1),
-        );
+        self.after(200, scored(0.1));
         self
     }
 
@@ -229,10 +226,7 @@ impl Driver {
             }
             "passed" => {
                 d.run_to_matching();
-                d.after(
-                    200,
-                    scored(0.9),
-                );
+                d.after(200, scored(0.9));
             }
             "failed" => {
                 d.scan().online().fail_attempt();

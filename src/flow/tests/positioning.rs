@@ -4,8 +4,7 @@ use certpoint_protocol::{Action, Outcome, ReferenceSource::Server};
 
 use super::harness::{doing, faces, good, placed, spoken, wall_at, Driver};
 use crate::flow::{
-    ClerkNotice, Effect, EndReason, Event, PendingReason, Placement, Prompt, ReferenceStatus,
-    State,
+    ClerkNotice, Effect, EndReason, Event, PendingReason, Placement, Prompt, ReferenceStatus, State,
 };
 
 fn reference(d: &Driver) -> ReferenceStatus {

@@ -171,7 +171,8 @@ fn live_frame() -> Event {
 /// Any input, with live frames weighted up so most scripts reach the comparison, and
 /// comparisons that never reach the threshold (a stranger, or no reference at all).
 fn unmatched_event() -> impl Strategy<Value = Event> {
-    let below = prop_oneof![4 => -0.2f32..0.5999, 1 => Just(f32::NAN), 1 => Just(f32::NEG_INFINITY)];
+    let below =
+        prop_oneof![4 => -0.2f32..0.5999, 1 => Just(f32::NAN), 1 => Just(f32::NEG_INFINITY)];
     prop_oneof![
         2 => (below, source()).prop_map(|(score, source)| Event::MatchScored { score, reference_version: "v1".into(), source }),
         4 => Just(live_frame()),

@@ -164,7 +164,10 @@ fn already_certified_learned_mid_attempt_only_tells_the_clerk() {
     let fx = d.after(100, Event::AlreadyCertified { at, channel });
     assert_eq!(
         fx,
-        vec![Effect::Notify(ClerkNotice::AlreadyCertified { at, channel })]
+        vec![Effect::Notify(ClerkNotice::AlreadyCertified {
+            at,
+            channel
+        })]
     );
     assert_eq!(d.state.name(), "positioning");
 }
@@ -186,10 +189,7 @@ fn a_failure_is_stored_in_the_step_that_shows_it() {
         let mut d = Driver::tests();
         d.params.max_attempts = max_attempts;
         d.scan().online().place().perform();
-        let fx = d.after(
-            200,
-            super::harness::scored(0.1),
-        );
+        let fx = d.after(200, super::harness::scored(0.1));
         assert_eq!(d.state.name(), screen);
         let recs = super::harness::records(&fx);
         assert_eq!(recs.len(), 1, "{screen}");

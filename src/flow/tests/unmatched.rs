@@ -38,7 +38,10 @@ fn pending_reason(state: &State) -> PendingReason {
 fn a_live_face_without_a_reference_is_pending_match_never_passed() {
     for (answer, reason) in [
         (Some(Event::ReferenceNotFound), PendingReason::NoReference),
-        (Some(Event::ServerUnavailable), PendingReason::ServerUnavailable),
+        (
+            Some(Event::ServerUnavailable),
+            PendingReason::ServerUnavailable,
+        ),
         (None, PendingReason::ServerUnavailable),
         (
             Some(Event::ReferenceUnusable("no face".into())),
@@ -131,7 +134,10 @@ fn the_pending_screen_offers_no_retry_and_closes_after_the_decision_time() {
     assert_eq!(d.state.name(), "pending_match");
     let fx = d.after(1, Event::Tick);
     assert_eq!(d.state, State::Idle);
-    assert!(records(&fx).is_empty(), "the pending match was stored already");
+    assert!(
+        records(&fx).is_empty(),
+        "the pending match was stored already"
+    );
 }
 
 #[test]
@@ -246,7 +252,10 @@ fn not_eligible_learned_on_the_pending_screen_closes_the_manual_pass() {
     assert_eq!(d.state.name(), "pending_match");
     let fx = d.after(100, Event::NotEligible(Ineligibility::Deceased));
     assert_eq!(d.state.name(), "not_eligible");
-    assert!(records(&fx).is_empty(), "the pending match is on file already");
+    assert!(
+        records(&fx).is_empty(),
+        "the pending match is on file already"
+    );
     let fx = d.after(
         10,
         Event::ManualPass {

@@ -7,7 +7,6 @@ use crate::flow::{
     ClerkNotice, Effect, EndReason, Event, FrameObservation, PassiveAggregate, Prompt, State,
 };
 
-
 fn failure_reason(state: &State) -> Option<EndReason> {
     match state {
         State::Failed { failure, .. } | State::ClerkAssist { failure, .. } => failure.reason,

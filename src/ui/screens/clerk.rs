@@ -5,11 +5,11 @@ use certpoint_protocol::FaceMatch;
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
 use crate::flow::{ClerkNotice, EndReason, Event, ManualPassError, State, Verdict};
-use certpoint_protocol::Channel;
 use crate::ui::i18n::{Catalogue, LANGUAGES};
 use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
+use certpoint_protocol::Channel;
 
 use super::{manual, submit, UiState};
 
@@ -282,7 +282,10 @@ fn certified_when(
         Some(c) => cat.t(&format!("channel.{}", c.as_str())).to_owned(),
         None => cat.t("clerk.unknown").to_owned(),
     };
-    cat.fill("clerk.certified_when", &[("at", &at), ("channel", &channel)])
+    cat.fill(
+        "clerk.certified_when",
+        &[("at", &at), ("channel", &channel)],
+    )
 }
 
 /// Which check failed, with the figures against their thresholds.

@@ -207,10 +207,7 @@ pub(super) fn recorded_symbol(ui: &mut Ui) {
         let y = sheet.top() + 50.0 + 38.0 * i as f32;
         let right = if i == 3 { 70.0 } else { 30.0 };
         p.line_segment(
-            [
-                pos2(sheet.left() + 30.0, y),
-                pos2(sheet.right() - right, y),
-            ],
+            [pos2(sheet.left() + 30.0, y), pos2(sheet.right() - right, y)],
             Stroke::new(9.0, theme::TEXT_DIM),
         );
     }
