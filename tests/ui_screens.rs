@@ -413,6 +413,8 @@ fn snapshot_all(lang: &str, main_only: bool) {
             channel,
             shown_since_ms: b.now_ms,
         };
+        // The server's answer, not the offline lookup the scripted scan made.
+        b.view.notices.clear();
         b.notice(certpoint::flow::ClerkNotice::AlreadyCertified { at, channel });
         snap(&mut h, "already_certified");
         results.extend_harness(&mut h);

@@ -194,7 +194,7 @@ pub(super) fn tick(ui: &mut Ui, color: Color32) {
 
 /// A record sheet with a clock: "recorded, the answer comes later".
 pub(super) fn recorded_symbol(ui: &mut Ui) {
-    let (rect, p) = symbol_area(ui, vec2(300.0, 260.0), "recorded");
+    let (rect, p) = symbol_area(ui, vec2(300.0, 270.0), "recorded");
     let sheet = Rect::from_center_size(rect.center() - vec2(30.0, 0.0), vec2(170.0, 230.0));
     p.rect(
         sheet,
@@ -211,7 +211,8 @@ pub(super) fn recorded_symbol(ui: &mut Ui) {
             Stroke::new(9.0, theme::TEXT_DIM),
         );
     }
-    let clock = pos2(sheet.right() + 10.0, sheet.bottom() - 40.0);
+    // Inside the area, or the painter clips the clock's rim.
+    let clock = pos2(sheet.right() + 10.0, sheet.bottom() - 60.0);
     p.circle_filled(clock, 58.0, theme::BACKGROUND);
     p.circle_stroke(clock, 50.0, Stroke::new(10.0, theme::ACCENT));
     let hand = Stroke::new(9.0, theme::ACCENT);
