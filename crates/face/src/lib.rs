@@ -48,6 +48,8 @@ use serde::Serialize;
 
 pub use engine::{Engine, EngineSettings};
 pub use geometry::BoxF;
+/// The `image` crate this API speaks (`RgbImage`), so callers need no second copy.
+pub use image;
 use matching::Core;
 pub use matching::{
     cosine, score, CropError, PhotoError, ScoreError, CROP_SIZE, DEFAULT_MATCH_THRESHOLD,
