@@ -1,6 +1,7 @@
 //! One wrapper per ONNX model: preprocessing into a reused buffer, the run, and the
-//! decoding of its outputs. The recipes follow `bench/python_reference.py`, which is
-//! the executable specification (and the speed peer) for this file.
+//! decoding of its outputs. The recipes follow the repository's
+//! `bench/python_reference.py`, which is the executable specification (and the speed
+//! peer) for this file.
 
 use image::RgbImage;
 use ort::session::Session;
