@@ -3,9 +3,9 @@
 //! the aligned face crop a record carries and how it is encoded, and the score.
 //!
 //! The kiosk's [`Vision`](crate::Vision) and the agency's [`Engine`](crate::Engine) both
-//! embed through [`Core`], so a score the server computes for a record is the score the
-//! kiosk would have computed: same models (checked by sha256), same alignment, same
-//! preprocessing, same session options.
+//! embed through one `Core` (these three models), so a score the server computes for a
+//! record is the score the kiosk would have computed: same models (checked by sha256),
+//! same alignment, same preprocessing, same session options.
 
 use std::io::Cursor;
 use std::path::Path;
