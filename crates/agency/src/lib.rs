@@ -12,6 +12,7 @@
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
 
 mod error;
+pub mod faces;
 pub mod parse;
 mod routes;
 pub mod sqlite;
