@@ -1,17 +1,16 @@
-//! The clerk panel: ID entry, session controls, failure figures, manual
-//! verification (drawn by `manual`), camera, queue and sync status.
+//! The clerk panel: ID entry, session controls, how the session ended (drawn by
+//! `result`), manual verification (drawn by `manual`), camera, queue and sync status.
 
-use certpoint_protocol::FaceMatch;
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
-use crate::flow::{ClerkNotice, EndReason, Event, ManualPassError, State, Verdict};
+use crate::flow::{ClerkNotice, Event, ManualPassError, State};
 use crate::ui::i18n::{Catalogue, LANGUAGES};
 use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
-use certpoint_protocol::Channel;
 
-use super::{manual, submit, UiState};
+use super::result::certified_when;
+use super::{manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
@@ -120,49 +119,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             st.manual_incomplete = false;
         }
         manual::take_pin_answer(view, st, events);
-        match &view.state {
-            State::Failed { failure, .. } | State::ClerkAssist { failure, .. } => {
-                ui.separator();
-                failure_figures(ui, failure, cat);
-                ui.separator();
-                manual::manual_pass(ui, st);
-            }
-            State::PendingMatch {
-                verdict, reason, ..
-            } => {
-                ui.separator();
-                heading(ui, cat.t("clerk.pending_title"), theme::WARN);
-                ui.label(format!(
-                    "{} [{}]",
-                    cat.t(&format!("clerk.pending.{}", reason.code())),
-                    reason.code()
-                ));
-                ui.label(cat.t("clerk.pending_help"));
-                evidence(ui, verdict, cat);
-                ui.separator();
-                manual::manual_pass(ui, st);
-            }
-            State::NotEligible { why, .. } => {
-                ui.separator();
-                heading(ui, cat.t("clerk.not_eligible_title"), theme::BAD);
-                ui.colored_label(
-                    theme::BAD,
-                    format!(
-                        "{} [{}]",
-                        cat.t(&format!("clerk.ineligible.{}", why.code())),
-                        why.code()
-                    ),
-                );
-                ui.label(cat.t("clerk.not_eligible_help"));
-            }
-            State::AlreadyCertified { at, channel, .. } => {
-                ui.separator();
-                heading(ui, cat.t("clerk.certified_title"), theme::GOOD);
-                ui.label(certified_when(*at, *channel, cat));
-                ui.label(cat.t("clerk.certified_help"));
-            }
-            _ => {}
-        }
+        result::result(ui, view, st);
         if let State::CameraFault { .. } = view.state {
             ui.separator();
             ui.label(
@@ -260,95 +217,6 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
     });
 }
 
-fn heading(ui: &mut Ui, text: &str, color: egui::Color32) {
-    ui.label(
-        RichText::new(text)
-            .size(theme::CLERK_HEADING_SIZE)
-            .color(color)
-            .strong(),
-    );
-}
-
-/// "2026-04-02 09:30, in the app" (either part may be unknown).
-fn certified_when(
-    at: Option<chrono::DateTime<chrono::FixedOffset>>,
-    channel: Option<Channel>,
-    cat: &Catalogue,
-) -> String {
-    let at = at
-        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_else(|| cat.t("clerk.unknown").to_owned());
-    let channel = match channel {
-        Some(c) => cat.t(&format!("channel.{}", c.as_str())).to_owned(),
-        None => cat.t("clerk.unknown").to_owned(),
-    };
-    cat.fill(
-        "clerk.certified_when",
-        &[("at", &at), ("channel", &channel)],
-    )
-}
-
-/// Which check failed, with the figures against their thresholds.
-pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
-    ui.label(RichText::new(cat.t("clerk.failure")).strong());
-    if let Some(r) = f.reason {
-        let action = match r {
-            EndReason::ChallengeTimeout(a) => {
-                format!(" ({})", cat.t(&format!("challenge.{}", a.as_str())))
-            }
-            _ => String::new(),
-        };
-        ui.colored_label(
-            theme::BAD,
-            format!(
-                "{}{action} [{}]",
-                cat.t(&format!("failed.{}", r.code())),
-                r.code()
-            ),
-        );
-    }
-    evidence(ui, f, cat);
-}
-
-/// Each challenge with its time, liveness and match figures against their thresholds.
-fn evidence(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
-    for c in &f.challenges {
-        let verdict = if c.passed {
-            cat.t("clerk.challenge_passed")
-        } else {
-            cat.t("clerk.challenge_missed")
-        };
-        ui.label(format!(
-            "{} {}: {verdict} ({:.1} s)",
-            cat.t("clerk.challenge"),
-            c.action.as_str(),
-            c.duration_ms as f32 / 1000.0
-        ));
-    }
-    if let Some(s) = &f.passive_liveness {
-        score_line(ui, cat, "clerk.liveness", s.score, s.threshold);
-    }
-    match &f.face_match {
-        FaceMatch::Scored {
-            score, threshold, ..
-        } => score_line(ui, cat, "clerk.match", *score, *threshold),
-        FaceMatch::PendingMatch => {
-            ui.label(format!(
-                "{}: {}",
-                cat.t("clerk.match"),
-                cat.t("clerk.match_pending")
-            ));
-        }
-        FaceMatch::NotRun => {
-            ui.label(format!(
-                "{}: {}",
-                cat.t("clerk.match"),
-                cat.t("clerk.match_not_run")
-            ));
-        }
-    }
-}
-
 pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
     match n {
         ClerkNotice::TooYoung { age, min_age } => {
@@ -388,21 +256,4 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         ClerkNotice::AssistNeeded { .. } => cat.t("notice.assist_needed").to_owned(),
         ClerkNotice::CameraLost => cat.t("notice.camera_lost").to_owned(),
     }
-}
-
-/// "<what> 0.83 / threshold 0.40", green when the score reaches the threshold.
-fn score_line(ui: &mut Ui, cat: &Catalogue, what: &str, score: f32, threshold: f32) {
-    let color = if score >= threshold {
-        theme::GOOD
-    } else {
-        theme::BAD
-    };
-    ui.colored_label(
-        color,
-        format!(
-            "{} {score:.2} / {} {threshold:.2}",
-            cat.t(what),
-            cat.t("clerk.threshold")
-        ),
-    );
 }
