@@ -110,6 +110,8 @@ fn reference_photos_and_the_stored_record_can_be_fetched() {
     let agency = Agency::running();
     let kiosk = Kiosk::new("K-REF", &agency.url(), 5);
     agency.register("K-REF", &kiosk.key, TOKEN);
+    agency.on_roster("11010519491231002X");
+    agency.on_roster("110105194912310039");
     agency
         .storage
         .put_reference(
