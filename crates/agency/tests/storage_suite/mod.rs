@@ -13,7 +13,8 @@
 //! names the rule that broke. The SQLite backend runs it in `tests/storage_sqlite.rs`;
 //! a PostgreSQL backend runs the same cases against a throwaway cluster.
 
-#![allow(dead_code)]
+// Each test binary that includes the suite uses part of it.
+#![allow(dead_code, unused_imports)]
 
 mod matching;
 mod people;
