@@ -32,9 +32,10 @@ use crate::storage::StorageError;
 pub enum ServiceError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    /// Not a valid resident ID number (the message never repeats the number).
+    /// Not a valid resident ID number (the message never repeats the number). Not a
+    /// `#[source]`: the message already says it, and error chains would say it twice.
     #[error("not a valid ID number: {0}")]
-    BadIdNumber(#[from] IdError),
+    BadIdNumber(IdError),
     #[error(transparent)]
     BadPeriod(#[from] PeriodError),
     /// Input a command or request got wrong, with the fix.
@@ -51,6 +52,12 @@ pub enum ServiceError {
     /// Too many requests; ask again after this many seconds.
     #[error("too many reference reads from this kiosk; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+}
+
+impl From<IdError> for ServiceError {
+    fn from(e: IdError) -> Self {
+        ServiceError::BadIdNumber(e)
+    }
 }
 
 /// A resident ID number as a kiosk, a file or an administrator gave it: fully

@@ -40,7 +40,7 @@ pub fn roster_import_upserts(s: &dyn Storage) {
     let moved = person(ID_A, "Zhang San", "110101", RosterStatus::Active);
     assert_eq!(s.import_roster(&[moved.clone()]).unwrap(), counts(0, 1, 0));
     assert_eq!(s.roster_entry(ID_A).unwrap(), Some(moved));
-    assert_eq!(s.roster_entry("110105194912310039").unwrap(), None);
+    assert_eq!(s.roster_entry("110105194912310038").unwrap(), None);
 }
 
 pub fn roster_import_is_all_or_nothing_per_call(s: &dyn Storage) {

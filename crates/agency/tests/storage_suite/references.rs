@@ -109,7 +109,7 @@ pub fn region_embeddings_list_the_active_roster(s: &dyn Storage) {
         person(ID_A, "A", "110105", RosterStatus::Active),
         person(ID_B, "B", "110105", RosterStatus::Deceased),
         person(ID_C, "C", "310115", RosterStatus::Active),
-        person("110105194912310039", "D", "110105", RosterStatus::Active),
+        person("110105194912310038", "D", "110105", RosterStatus::Active),
     ])
     .unwrap();
     for id in [ID_A, ID_B, ID_C] {
@@ -117,7 +117,7 @@ pub fn region_embeddings_list_the_active_roster(s: &dyn Storage) {
             .unwrap();
     }
     // D has a reference without an embedding yet; E has an embedding but is on no roster.
-    s.put_reference("110105194912310039", &photo("v1", b"d"))
+    s.put_reference("110105194912310038", &photo("v1", b"d"))
         .unwrap();
     s.add_reference(
         "110101200002290018",
