@@ -100,10 +100,19 @@ fn report_import(
     match result {
         Ok(r) => {
             if json {
-                let mut v = serde_json::to_value(r)?;
-                v["file"] = json!(shown);
-                v["imported"] = json!(true);
-                println!("{v}");
+                #[derive(serde::Serialize)]
+                struct Summary<'a> {
+                    file: &'a str,
+                    imported: bool,
+                    #[serde(flatten)]
+                    report: ImportReport,
+                }
+                let summary = Summary {
+                    file: &shown,
+                    imported: true,
+                    report: r,
+                };
+                println!("{}", serde_json::to_string(&summary)?);
             } else {
                 println!(
                     "{shown}: {} row(s) imported: {} inserted, {} updated, {} unchanged",
