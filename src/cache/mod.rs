@@ -20,7 +20,8 @@
 //! - **Stale is unusable.** A bundle older than `max_age_days` is not used for a pass;
 //!   [`ReferenceCache::status`] says why, for the clerk panel and `certpoint cache status`.
 //!
-//! The driver calls [`ReferenceCache::lookup`] when the server is unreachable; a
+//! The driver calls [`ReferenceCache::lookup`] (or, as a `ReferenceAnswer`,
+//! [`ReferenceCache::or_cached`]) when the server is unreachable; a
 //! [`Refresher`] thread calls [`refresh`] every `refresh_interval_minutes` when the
 //! kiosk has a server.
 
@@ -40,7 +41,11 @@ use certpoint_protocol::bundle::{BundleExpectations, VerifiedBundle};
 use certpoint_protocol::ed25519_dalek::VerifyingKey;
 use chrono::{DateTime, TimeDelta, Utc};
 
+use certpoint_protocol::ReferenceSource;
+
 use crate::config::LoadedConfig;
+use crate::driver::ReferenceAnswer;
+use crate::id_number::IdNumber;
 use crate::store::Sealer;
 
 pub use file::CACHE_FILE;
@@ -52,7 +57,7 @@ pub use status::{CacheStatus, UnusableReason};
 const SEAL_NAME: &str = "reference-cache";
 
 /// Values per embedding of the kiosk's model (`models/face_embed_mobilefacenet.onnx`).
-pub const EMBEDDING_DIM: usize = 512;
+pub use crate::vision::EMBEDDING_DIM;
 
 /// What the cache needs from the configuration.
 #[derive(Clone)]
@@ -96,7 +101,7 @@ impl CacheSettings {
             max_age: TimeDelta::days(i64::from(rc.max_age_days)),
             refresh_interval: Duration::from_secs(u64::from(rc.refresh_interval_minutes) * 60),
             download_timeout: Duration::from_secs(rc.download_timeout_secs),
-            model_sha256: crate::vision::runtime::EMBEDDER.sha256.to_owned(),
+            model_sha256: crate::vision::EMBEDDING_MODEL_SHA256.to_owned(),
             dimension: EMBEDDING_DIM,
         }
     }
@@ -225,6 +230,29 @@ impl ReferenceCache {
             reference_version: entry.reference_version.to_owned(),
             generated_at: bundle.header().generated_at,
         })
+    }
+
+    /// The driver's answer from the cache for `id`: its cached embedding (source
+    /// `kiosk_cache`), or `Unavailable` when the cache is unusable or does not hold them.
+    pub fn offline_answer(&self, id: &IdNumber) -> ReferenceAnswer {
+        match self.lookup(id.as_str()) {
+            Some(r) => ReferenceAnswer::Embedding {
+                embedding: r.embedding,
+                version: r.reference_version,
+                source: ReferenceSource::KioskCache,
+            },
+            None => ReferenceAnswer::Unavailable,
+        }
+    }
+
+    /// `answer`, or the cache's answer when `answer` is `Unavailable` (the server could
+    /// not be asked). Every other answer stands: a server that says "no reference" or
+    /// "not eligible" is not overruled by an older bundle.
+    pub fn or_cached(&self, answer: ReferenceAnswer, id: &IdNumber) -> ReferenceAnswer {
+        match answer {
+            ReferenceAnswer::Unavailable => self.offline_answer(id),
+            other => other,
+        }
     }
 
     fn is_stale(&self, bundle: &VerifiedBundle, now: DateTime<Utc>) -> bool {

@@ -144,7 +144,9 @@ fn open_reason(column: Column, e: OpenError) -> String {
     match e {
         OpenError::UnknownFormat(v) => format!("{what} is sealed in unknown format {v}"),
         OpenError::TooShort => format!("{what} is too short to be sealed data"),
-        OpenError::Rejected => format!("{what} does not open with the store key: it was altered or belongs to another record"),
+        OpenError::Rejected => format!(
+            "{what} does not open with the store key: it was altered or belongs to another record"
+        ),
     }
 }
 
@@ -216,7 +218,10 @@ mod tests {
         let blob = s.seal_in_place("cache", Column::ReferenceCache, plain.clone());
         assert_eq!(blob.len(), plain.len() + certpoint_seal::OVERHEAD);
         assert!(!blob.windows(8).any(|w| w == b"CPREFBUN"));
-        assert_eq!(s.open("cache", Column::ReferenceCache, &blob).unwrap(), plain);
+        assert_eq!(
+            s.open("cache", Column::ReferenceCache, &blob).unwrap(),
+            plain
+        );
         assert_eq!(
             s.open_in_place("cache", Column::ReferenceCache, blob.clone())
                 .unwrap(),
@@ -224,13 +229,20 @@ mod tests {
         );
         let copy = s.seal("cache", Column::ReferenceCache, &plain);
         assert_eq!(
-            s.open_in_place("cache", Column::ReferenceCache, copy).unwrap(),
+            s.open_in_place("cache", Column::ReferenceCache, copy)
+                .unwrap(),
             plain
         );
-        assert!(s.open_in_place("other", Column::ReferenceCache, blob.clone()).is_err());
-        assert!(s.open_in_place("cache", Column::Body, blob.clone()).is_err());
+        assert!(s
+            .open_in_place("other", Column::ReferenceCache, blob.clone())
+            .is_err());
+        assert!(s
+            .open_in_place("cache", Column::Body, blob.clone())
+            .is_err());
         let other = Sealer::new(&SecretKey::from_bytes([8u8; KEY_LEN]));
-        assert!(other.open_in_place("cache", Column::ReferenceCache, blob).is_err());
+        assert!(other
+            .open_in_place("cache", Column::ReferenceCache, blob)
+            .is_err());
     }
 
     #[test]

@@ -10,6 +10,8 @@
 //! The bundle format is `certpoint_protocol::bundle`; this file only gathers the
 //! references and signs. References whose embedding was computed by another model than
 //! the bundle's are left out and counted: a kiosk would refuse the whole bundle for them.
+//! [`export_region_bundle`] is what a command or endpoint calls: the region's current
+//! references from storage (active roster only), with the kiosks' model.
 
 use std::fmt;
 use std::io::{Read, Write};
@@ -20,6 +22,8 @@ use certpoint_protocol::bundle::{BuildError, BundleBuilder};
 use certpoint_protocol::ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use certpoint_protocol::ed25519_dalek::SigningKey;
 use chrono::{DateTime, Utc};
+
+use crate::storage::{RegionEmbedding, Storage};
 
 /// File name of the bundle-signing key inside the data directory.
 pub const BUNDLE_KEY_FILE: &str = "bundle-signing.key";
@@ -158,6 +162,17 @@ impl fmt::Debug for ReferenceEmbedding {
     }
 }
 
+impl From<RegionEmbedding> for ReferenceEmbedding {
+    fn from(r: RegionEmbedding) -> ReferenceEmbedding {
+        ReferenceEmbedding {
+            id_number: r.id_number,
+            reference_version: r.version,
+            embedding: r.embedding.values,
+            model_sha256: r.embedding.model_sha256,
+        }
+    }
+}
+
 /// What a bundle is for and made of.
 #[derive(Debug, Clone, Copy)]
 pub struct BundleSpec<'a> {
@@ -233,6 +248,30 @@ pub fn build_region_bundle(
         skipped_other_model,
         key_id: key.key_id(),
     })
+}
+
+/// The signed bundle of `region` for the kiosks: the current reference embedding of
+/// everyone *active* on the region's roster ([`Storage::current_embeddings_in_region`]),
+/// made with the kiosks' embedding model (`certpoint_face`), stamped `generated_at`.
+/// References embedded by another model are left out and counted in the result.
+pub fn export_region_bundle(
+    storage: &dyn Storage,
+    key: &BundleKey,
+    region: &str,
+    generated_at: DateTime<Utc>,
+) -> anyhow::Result<RegionBundle> {
+    let references = storage.current_embeddings_in_region(region)?;
+    let spec = BundleSpec {
+        region,
+        model_sha256: certpoint_face::EMBEDDING_MODEL_SHA256,
+        dimension: certpoint_face::EMBEDDING_DIM,
+        generated_at,
+    };
+    Ok(build_region_bundle(
+        key,
+        &spec,
+        references.into_iter().map(ReferenceEmbedding::from),
+    )?)
 }
 
 #[cfg(test)]
@@ -321,6 +360,60 @@ mod tests {
             VerifiedBundle::verify(forged.bytes, &expect),
             Err(BundleError::UnknownKey { .. })
         ));
+    }
+
+    #[test]
+    fn a_region_is_exported_from_storage_with_its_active_roster_only() {
+        use crate::storage::{Embedding, RosterEntry, RosterStatus};
+        use crate::{Reference, SqliteStorage};
+
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open_in(&dir.path().join("agency")).unwrap();
+        let key = BundleKey::init(&dir.path().join("agency")).unwrap();
+        let person = |id: &str, status| RosterEntry {
+            id_number: id.into(),
+            name: "N".into(),
+            region: "110105".into(),
+            status,
+        };
+        let (alive, dead) = ("11010519491231002X", "110105194501010016");
+        storage
+            .import_roster(&[
+                person(alive, RosterStatus::Active),
+                person(dead, RosterStatus::Deceased),
+            ])
+            .unwrap();
+        let model = certpoint_face::EMBEDDING_MODEL_SHA256;
+        for id in [alive, dead] {
+            let reference = Reference {
+                version: "v1".into(),
+                media_type: "image/jpeg".into(),
+                bytes: id.as_bytes().to_vec(),
+            };
+            let embedding = Embedding {
+                values: (0..512).map(|i| (i as f32 * 0.1).cos()).collect(),
+                model_sha256: model.into(),
+            };
+            storage
+                .add_reference(id, &reference, Some(&embedding))
+                .unwrap();
+        }
+        let at = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let bundle = export_region_bundle(&storage, &key, "110105", at).unwrap();
+        assert_eq!((bundle.entries, bundle.skipped_other_model), (1, 0));
+        let pinned = [certpoint_protocol::parse_public_key(&key.public_key_b64()).unwrap()];
+        let v = VerifiedBundle::verify(
+            bundle.bytes,
+            &BundleExpectations {
+                pinned_keys: &pinned,
+                model_sha256: model,
+                dimension: 512,
+                scope: Some("110105"),
+            },
+        )
+        .unwrap();
+        assert_eq!(v.get(alive).unwrap().reference_version, "v1");
+        assert!(v.get(dead).is_none(), "the deceased are not in a bundle");
     }
 
     #[test]

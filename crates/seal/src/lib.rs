@@ -228,13 +228,22 @@ mod tests {
         assert!(!blob.windows(18).any(|w| w == b"11010519491231002X"));
         assert_eq!(s.open(b"cache", &blob).unwrap(), plain);
         assert_eq!(s.open_in_place(b"cache", blob.clone()).unwrap(), plain);
-        assert_eq!(s.open_in_place(b"cache", s.seal(b"cache", &plain)).unwrap(), plain);
-        assert_eq!(s.open_in_place(b"other", blob.clone()), Err(OpenError::Rejected));
+        assert_eq!(
+            s.open_in_place(b"cache", s.seal(b"cache", &plain)).unwrap(),
+            plain
+        );
+        assert_eq!(
+            s.open_in_place(b"other", blob.clone()),
+            Err(OpenError::Rejected)
+        );
         assert_eq!(
             Sealer::new(&key(8)).open_in_place(b"cache", blob.clone()),
             Err(OpenError::Rejected)
         );
-        assert_eq!(s.open_in_place(b"x", blob[..20].to_vec()), Err(OpenError::TooShort));
+        assert_eq!(
+            s.open_in_place(b"x", blob[..20].to_vec()),
+            Err(OpenError::TooShort)
+        );
         assert_eq!(s.open_in_place(b"x", Vec::new()), Err(OpenError::TooShort));
         let mut v2 = blob;
         v2[0] = 2;

@@ -286,6 +286,49 @@ fn a_bundle_imported_by_another_process_is_picked_up() {
 }
 
 #[test]
+fn the_cache_answers_only_when_the_server_could_not_be_asked() {
+    use crate::driver::ReferenceAnswer;
+    use crate::id_number::IdNumber;
+
+    let (dir, store) = kiosk_dir();
+    let key = agency_key();
+    let cache = open(dir.path(), &store, settings(&[&key]));
+    let id = IdNumber::parse(ID).unwrap();
+    let other = IdNumber::parse("110105195001010012").unwrap();
+    assert!(
+        matches!(
+            cache.or_cached(ReferenceAnswer::Unavailable, &id),
+            ReferenceAnswer::Unavailable
+        ),
+        "nothing installed"
+    );
+    cache.install(bundle(now())).unwrap();
+    match cache.or_cached(ReferenceAnswer::Unavailable, &id) {
+        ReferenceAnswer::Embedding {
+            embedding,
+            version,
+            source,
+        } => {
+            assert_eq!(source, certpoint_protocol::ReferenceSource::KioskCache);
+            assert_eq!(embedding.len(), DIM);
+            assert!(version.starts_with('v'));
+        }
+        _ => panic!("the cached reference"),
+    }
+    assert!(
+        matches!(
+            cache.or_cached(ReferenceAnswer::NotFound, &id),
+            ReferenceAnswer::NotFound
+        ),
+        "the server's word stands"
+    );
+    assert!(
+        matches!(cache.offline_answer(&other), ReferenceAnswer::Unavailable),
+        "not in the bundle"
+    );
+}
+
+#[test]
 fn debug_output_carries_no_embedding_or_id() {
     let (dir, store) = kiosk_dir();
     let key = agency_key();
