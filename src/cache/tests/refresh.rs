@@ -150,3 +150,20 @@ fn the_schedule_retries_failures_sooner() {
     );
     assert!(s.is_due(t + Duration::from_secs(60)));
 }
+
+#[test]
+fn the_refresher_thread_installs_a_bundle_at_start() {
+    let (dir, store) = kiosk_dir();
+    let key = agency_key();
+    let cache = ReferenceCache::open(settings(&[&key]), dir.path(), store.sealer());
+    let at = now() - TimeDelta::minutes(10);
+    let (url, seen) = serve(vec![(200, bundle_at(at, &key, MODEL, "110105"))]);
+    let refresher = Refresher::spawn(cache.clone(), client(&url)).unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while cache.current().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(cache.lookup(ID).map(|r| r.generated_at), Some(at));
+    drop(refresher);
+    assert_eq!(seen.lock().unwrap().len(), 1, "one request, then it waits");
+}
