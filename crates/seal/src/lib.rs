@@ -17,8 +17,8 @@
 
 pub mod key_file;
 
-use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{Aead, AeadInOut, Generate, KeyInit, Payload};
+use chacha20poly1305::{Key, Tag, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -150,6 +150,44 @@ impl Sealer {
             )
             .map_err(|_| OpenError::Rejected)
     }
+
+    /// As [`seal`](Self::seal), encrypting `plain` where it lies (the same blob format),
+    /// for data too large to hold twice (the kiosk's ~100 MB reference cache).
+    pub fn seal_in_place(&self, aad: &[u8], mut plain: Vec<u8>) -> Vec<u8> {
+        let nonce = XNonce::generate();
+        let tag = self
+            .cipher
+            .encrypt_inout_detached(&nonce, aad, plain.as_mut_slice().into())
+            // Only fails beyond 256 GiB.
+            .expect("XChaCha20-Poly1305 seals any message below 256 GiB");
+        let len = plain.len();
+        plain.reserve_exact(OVERHEAD);
+        plain.resize(len + HEADER_LEN, 0);
+        plain.copy_within(..len, HEADER_LEN);
+        plain[0] = FORMAT_V1;
+        plain[1..HEADER_LEN].copy_from_slice(&nonce);
+        plain.extend_from_slice(&tag);
+        plain
+    }
+
+    /// As [`open`](Self::open), decrypting `blob` where it lies; the buffer comes back
+    /// holding the plaintext.
+    pub fn open_in_place(&self, aad: &[u8], mut blob: Vec<u8>) -> Result<Vec<u8>, OpenError> {
+        match blob.first() {
+            Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => {}
+            Some(&v) if v != FORMAT_V1 => return Err(OpenError::UnknownFormat(v)),
+            _ => return Err(OpenError::TooShort),
+        }
+        let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
+        let tag_at = blob.len() - TAG_LEN;
+        let tag = Tag::try_from(&blob[tag_at..]).expect("length checked above");
+        self.cipher
+            .decrypt_inout_detached(&nonce, aad, (&mut blob[HEADER_LEN..tag_at]).into(), &tag)
+            .map_err(|_| OpenError::Rejected)?;
+        blob.copy_within(HEADER_LEN..tag_at, 0);
+        blob.truncate(tag_at - HEADER_LEN);
+        Ok(blob)
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +217,37 @@ mod tests {
         let mut v2 = blob;
         v2[0] = 2;
         assert_eq!(s.open(b"x", &v2), Err(OpenError::UnknownFormat(2)));
+    }
+
+    #[test]
+    fn in_place_sealing_is_the_same_format() {
+        let s = Sealer::new(&key(7));
+        let plain = b"11010519491231002X and more".to_vec();
+        let blob = s.seal_in_place(b"cache", plain.clone());
+        assert_eq!(blob.len(), plain.len() + OVERHEAD);
+        assert!(!blob.windows(18).any(|w| w == b"11010519491231002X"));
+        assert_eq!(s.open(b"cache", &blob).unwrap(), plain);
+        assert_eq!(s.open_in_place(b"cache", blob.clone()).unwrap(), plain);
+        assert_eq!(
+            s.open_in_place(b"cache", s.seal(b"cache", &plain)).unwrap(),
+            plain
+        );
+        assert_eq!(
+            s.open_in_place(b"other", blob.clone()),
+            Err(OpenError::Rejected)
+        );
+        assert_eq!(
+            Sealer::new(&key(8)).open_in_place(b"cache", blob.clone()),
+            Err(OpenError::Rejected)
+        );
+        assert_eq!(
+            s.open_in_place(b"x", blob[..20].to_vec()),
+            Err(OpenError::TooShort)
+        );
+        assert_eq!(s.open_in_place(b"x", Vec::new()), Err(OpenError::TooShort));
+        let mut v2 = blob;
+        v2[0] = 2;
+        assert_eq!(s.open_in_place(b"x", v2), Err(OpenError::UnknownFormat(2)));
     }
 
     #[test]
