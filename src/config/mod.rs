@@ -12,6 +12,7 @@
 //! typed result. Relative paths in the file resolve against the file's directory
 //! ([`LoadedConfig::path_of`]), so the kiosk behaves the same from any working directory.
 
+mod card_reader;
 mod install;
 mod load;
 mod locate;
@@ -30,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use card_reader::CardReaderSection;
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
@@ -61,6 +63,8 @@ pub struct Config {
     pub logging: LoggingSection,
     /// Active-liveness detector thresholds (see `crate::liveness::LivenessParams`).
     pub liveness: crate::liveness::LivenessParams,
+    /// The ID card reader (`crate::card_reader`).
+    pub card_reader: CardReaderSection,
 }
 
 /// A validated configuration and where it came from.
