@@ -282,27 +282,23 @@ fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y%m%d").ok()
 }
 
-/// A foreigner's permanent residence number: the 2004 form is three letters (the
-/// nationality) and twelve digits; the 2023 form is eighteen characters starting with 9
-/// with a GB 11643 check character. **Unverified against real cards**; the shape is
-/// checked, nothing more, and no region or birth date is read from it.
+/// A foreigner's permanent residence number in the 2004 form: three letters (the
+/// nationality) and twelve digits, 15 characters, all the `I` layout has room for.
+/// **Unverified against real cards**: the shape is checked, nothing more (the form has
+/// no check character). The 2023 card's 18-character number does not fit this layout;
+/// it presumably comes with another kind flag and is refused as an unknown kind.
 fn check_foreign_number(number: &str) -> Result<(), CardDataError> {
-    let bad = CardDataError::BadField {
-        field: "permanent residence number",
-        expected: "3 letters and 12 digits, or 18 characters starting with 9",
-    };
     let b = number.as_bytes();
-    let old = b.len() == 15
+    let shaped = b.len() == 15
         && b[..3].iter().all(u8::is_ascii_uppercase)
         && b[3..].iter().all(u8::is_ascii_digit);
-    let new = b.len() == 18
-        && b[0] == b'9'
-        && b[..17].iter().all(u8::is_ascii_digit)
-        && id_number::check_char(&number[..17]) == char::from(b[17]);
-    if old || new {
+    if shaped {
         Ok(())
     } else {
-        Err(bad)
+        Err(CardDataError::BadField {
+            field: "permanent residence number",
+            expected: "3 capital letters and 12 digits",
+        })
     }
 }
 

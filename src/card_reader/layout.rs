@@ -206,7 +206,11 @@ impl RawText {
                 got,
             });
         }
-        self.values.insert(field, value.to_owned());
+        if value.is_empty() {
+            self.values.remove(&field);
+        } else {
+            self.values.insert(field, value.to_owned());
+        }
         Ok(())
     }
 
@@ -217,9 +221,12 @@ impl RawText {
         }
         let flag = u16::from_le_bytes([block[KIND_OFFSET], block[KIND_OFFSET + 1]]);
         let kind = CardKind::from_flag(flag).ok_or(LayoutError::UnknownKind(flag))?;
+        // Blank fields are left out, as `set` leaves them out: a block decodes to the
+        // RawText that encodes to it.
         let values = layout(kind)
             .iter()
             .map(|&(field, offset, len)| (field, ucs2(&block[offset..offset + len])))
+            .filter(|(_, v)| !v.is_empty())
             .collect();
         Ok(RawText { kind, values })
     }

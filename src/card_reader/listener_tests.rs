@@ -204,7 +204,11 @@ fn stopping_is_prompt_even_with_a_long_poll_interval() {
         },
         || {},
     );
-    polls(&sim, 1);
+    let deadline = std::time::Instant::now() + WAIT;
+    while l.status() != ReaderStatus::Ready {
+        assert!(std::time::Instant::now() < deadline, "{:?}", l.status());
+        std::thread::sleep(Duration::from_millis(2));
+    }
     let (done, stopped) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         l.stop();

@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn options_reach_the_chip() {
         let spec = CardSpec {
-            id: Some("110105195001010014".into()),
+            id: Some("110105195001010012".into()),
             nation: Some("蒙古".into()),
             valid_to: Some("2020-06-30".into()),
             serial: Some("0102030405060708".into()),
