@@ -54,6 +54,7 @@ impl Sim {
         };
         let ready = sim.next_line();
         assert!(ready.contains("simulator ready"), "{ready}");
+        assert!(sim.next_line().starts_with("SIGUSR1"));
         sim
     }
 
