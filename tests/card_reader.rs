@@ -99,9 +99,8 @@ fn stderr(o: &Output) -> String {
 
 fn json(o: &Output) -> Value {
     assert!(o.status.success(), "card read failed: {}", stderr(o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&o.stdout))
-    })
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
 #[test]
@@ -209,7 +208,10 @@ fn an_expired_card_is_flagged() {
     sim.toggle_card();
     let o = sim.read(&[]);
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("EXPIRED: the card expired on 2020-01-01"), "{text}");
+    assert!(
+        text.contains("EXPIRED: the card expired on 2020-01-01"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -264,7 +266,11 @@ fn no_card_and_no_device_say_what_to_do() {
     let sim = Sim::start(&["--no-card"]);
     let o = sim.read(&["--json"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("no card on the reader. Place the ID card"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no card on the reader. Place the ID card"),
+        "{}",
+        stderr(&o)
+    );
 
     let missing = sim.dir.path().join("ttyUSB9");
     let o = Command::new(BIN)
@@ -276,7 +282,10 @@ fn no_card_and_no_device_say_what_to_do() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let e = stderr(&o);
-    assert!(e.contains("the device does not exist") && e.contains("ttyUSB9"), "{e}");
+    assert!(
+        e.contains("the device does not exist") && e.contains("ttyUSB9"),
+        "{e}"
+    );
     assert!(e.contains("[card_reader] device"), "{e}");
 }
 
@@ -285,7 +294,11 @@ fn a_card_left_on_the_reader_is_not_read_twice_until_put_back() {
     let sim = Sim::start(&[]);
     json(&sim.read(&["--json"]));
     let o = sim.read(&["--json"]);
-    assert!(stderr(&o).contains("lifted and placed again"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("lifted and placed again"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(sim.toggle_card(), "card taken off the reader");
     assert_eq!(sim.toggle_card(), "card placed on the reader");
     json(&sim.read(&["--json"]));
@@ -322,7 +335,12 @@ fn the_chip_photo_goes_through_a_fake_vendor_decoder() {
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let png = dir.join("chip.png");
     let decoder = format!("{} {{in}} {{out}}", script.display());
-    let o = sim.read(&["--photo", png.to_str().unwrap(), "--photo-decoder", &decoder]);
+    let o = sim.read(&[
+        "--photo",
+        png.to_str().unwrap(),
+        "--photo-decoder",
+        &decoder,
+    ]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(text.contains("chip photo:  102×126, saved to"), "{text}");
@@ -353,7 +371,11 @@ fn the_idle_listener_offers_the_card_from_a_real_serial_line() {
     assert_eq!(ev.id.unwrap().masked(), "1101**********002X");
     // While it holds the port, `card read` is told the reader is busy.
     let o = sim.read(&["--json"]);
-    assert!(stderr(&o).contains("in use by another program"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("in use by another program"),
+        "{}",
+        stderr(&o)
+    );
     // The card stays on this re-finding reader: no second offer.
     assert!(listener.wait(Duration::from_millis(800)).is_none());
     listener.stop();
@@ -372,5 +394,8 @@ fn the_link_never_replaces_a_file() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("is not a link"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(Path::new(&file)).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(Path::new(&file)).unwrap(),
+        "keep me"
+    );
 }

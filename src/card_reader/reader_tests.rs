@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 
 use super::*;
 use crate::card_reader::card::CardDataError;
-use crate::card_reader::layout;
 use crate::card_reader::frame::encode_response;
+use crate::card_reader::layout;
 use crate::card_reader::sim::{CardSpec, SimReader};
 use crate::card_reader::testing::{blank_text, sim, sim_with, Line};
 

@@ -312,7 +312,7 @@ pub enum CardCommand {
     Read(CardReadArgs),
     /// Simulate a reader on a pseudo-terminal linked at --link (tests and demos). Runs
     /// until Ctrl-C / SIGTERM; SIGUSR1 takes the card off the reader and puts it back.
-    Simulate(SimulateArgs),
+    Simulate(Box<SimulateArgs>),
 }
 
 #[derive(Debug, Args)]

@@ -182,7 +182,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             args,
             &mut out,
         ),
-        Some(Command::Card(CardCommand::Simulate(args))) => card::simulate(args, &mut out),
+        Some(Command::Card(CardCommand::Simulate(args))) => card::simulate(*args, &mut out),
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
             Ok(ExitCode::SUCCESS)
