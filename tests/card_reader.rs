@@ -13,6 +13,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 use serde_json::Value;
 
+mod common;
+
 const BIN: &str = env!("CARGO_BIN_EXE_certpoint");
 
 /// A running simulator; killed and reaped when dropped.
@@ -106,7 +108,13 @@ fn json(o: &Output) -> Value {
 #[test]
 fn a_resident_card_reads_as_json_with_the_number_masked() {
     let sim = Sim::start(&[]);
-    let v = json(&sim.read(&["--json"]));
+    let o = sim.read(&["--json"]);
+    let raw = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        raw.starts_with(r#"{"type":"resident","name":"张秀英","sex":"female","nation":"汉","birth_date""#),
+        "keys in the documented order: {raw}"
+    );
+    let v = json(&o);
     let mut keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort();
     assert_eq!(
@@ -347,6 +355,30 @@ fn the_chip_photo_goes_through_a_fake_vendor_decoder() {
     let saved = image::open(&png).unwrap().to_rgb8();
     assert_eq!(saved.dimensions(), (102, 126));
     assert_eq!(saved.get_pixel(5, 5), &image::Rgb([255, 255, 0]));
+
+    // The same decoder from [card_reader], its path relative to the configuration file,
+    // with the device and the speed from there too.
+    let (cfg, _) = common::shipped_config_in(dir);
+    let text = std::fs::read_to_string(&cfg).unwrap().replacen(
+        "[card_reader]\n",
+        &format!(
+            "[card_reader]\ndevice = {:?}\nbaud = 9600\nphoto_decoder = \"./wlt2bmp {{in}} {{out}}\"\n",
+            sim.link.to_str().unwrap()
+        ),
+        1,
+    );
+    std::fs::write(&cfg, text).unwrap();
+    sim.toggle_card();
+    sim.toggle_card();
+    let png2 = dir.join("chip2.png");
+    let o = Command::new(BIN)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["card", "read", "--photo", png2.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(image::open(&png2).unwrap().to_rgb8(), saved);
 }
 
 #[test]

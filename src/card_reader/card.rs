@@ -9,7 +9,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::layout::{CardKind, Field, LayoutError, RawText};
 use super::nation;
@@ -249,21 +249,48 @@ impl IdCard {
         }
     }
 
-    /// The `certpoint card read --json` object; the number masked unless `reveal`.
+    /// The `certpoint card read --json` object as a JSON value; the number masked
+    /// unless `reveal`.
     pub fn to_json(&self, reveal: bool) -> Value {
-        json!({
-            "type": self.kind.as_str(),
-            "name": self.name,
-            "sex": self.sex.as_str(),
-            "nation": self.nation_name(),
-            "birth_date": self.birth_date.to_string(),
-            "address": Some(&self.address).filter(|a| !a.is_empty()),
-            "id_number": if reveal { self.number.clone() } else { self.masked_number() },
-            "authority": self.authority,
-            "valid_from": self.valid_from.to_string(),
-            "valid_to": self.valid_to.to_string(),
-        })
+        serde_json::to_value(self.json(reveal)).expect("plain strings serialise")
     }
+
+    /// The same object with its keys in the documented order (a `Value` sorts them),
+    /// for printing.
+    pub fn json(&self, reveal: bool) -> CardJson<'_> {
+        CardJson {
+            kind: self.kind.as_str(),
+            name: &self.name,
+            sex: self.sex.as_str(),
+            nation: self.nation_name(),
+            birth_date: self.birth_date.to_string(),
+            address: Some(self.address.as_str()).filter(|a| !a.is_empty()),
+            id_number: if reveal {
+                self.number.clone()
+            } else {
+                self.masked_number()
+            },
+            authority: &self.authority,
+            valid_from: self.valid_from.to_string(),
+            valid_to: self.valid_to.to_string(),
+        }
+    }
+}
+
+/// `certpoint card read --json`: exactly these keys, in this order.
+#[derive(Debug, serde::Serialize)]
+pub struct CardJson<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub sex: &'static str,
+    pub nation: Option<&'a str>,
+    pub birth_date: String,
+    pub address: Option<&'a str>,
+    pub id_number: String,
+    pub authority: &'a str,
+    pub valid_from: String,
+    pub valid_to: String,
 }
 
 /// `张三丰` → `张**`: enough for a clerk to see the card changed, not enough to log.

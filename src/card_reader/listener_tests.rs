@@ -219,3 +219,38 @@ fn stopping_is_prompt_even_with_a_long_poll_interval() {
         "stop waited for the poll interval"
     );
 }
+
+#[test]
+fn with_a_decoder_the_chip_photo_comes_with_the_card() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let bmp = dir.path().join("decoded.bmp");
+    image::RgbImage::from_pixel(102, 126, image::Rgb([1, 2, 3]))
+        .save_with_format(&bmp, image::ImageFormat::Bmp)
+        .unwrap();
+    let script = dir.path().join("wlt2bmp");
+    std::fs::write(&script, format!("#!/bin/sh\ncp {} \"$2\"\n", bmp.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let decoder = PhotoDecoder::parse(
+        &format!("{} {{in}} {{out}}", script.display()),
+        dir.path(),
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let sim = sim_with(CardSpec::default(), true, false, &[]);
+    let s = sim.clone();
+    let l = CardListener::spawn_with(
+        move || Ok(Line::to_sim(s.clone())),
+        ListenerSettings {
+            photo_decoder: Some(decoder),
+            ..settings()
+        },
+        || {},
+    );
+    let Some(Offered::Card(ev)) = l.wait(WAIT) else {
+        panic!("no card offered")
+    };
+    let photo = ev.photo.expect("a decoder is configured").unwrap();
+    assert_eq!(photo.dimensions(), (102, 126));
+    assert_eq!(photo.get_pixel(0, 0), &image::Rgb([1, 2, 3]));
+}

@@ -68,7 +68,7 @@ pub(super) fn read(
     let card = &read.card;
     let expired = card.expired_on(today);
     if args.json {
-        writeln!(out, "{}", card.to_json(args.reveal))?;
+        writeln!(out, "{}", serde_json::to_string(&card.json(args.reveal))?)?;
         if expired {
             eprintln!("warning: {}", expired_text(&read));
         }
