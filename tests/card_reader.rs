@@ -111,7 +111,9 @@ fn a_resident_card_reads_as_json_with_the_number_masked() {
     let o = sim.read(&["--json"]);
     let raw = String::from_utf8_lossy(&o.stdout);
     assert!(
-        raw.starts_with(r#"{"type":"resident","name":"张秀英","sex":"female","nation":"汉","birth_date""#),
+        raw.starts_with(
+            r#"{"type":"resident","name":"张秀英","sex":"female","nation":"汉","birth_date""#
+        ),
         "keys in the documented order: {raw}"
     );
     let v = json(&o);

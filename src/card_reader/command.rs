@@ -149,6 +149,16 @@ mod tests {
     }
 
     #[test]
+    fn the_configuration_offers_exactly_these_speeds() {
+        let speeds: Vec<u32> = BAUD_RATES.iter().map(|&(b, _)| b).collect();
+        assert_eq!(speeds, crate::config::CARD_READER_BAUDS);
+        assert_eq!(
+            DEFAULT_BAUD,
+            crate::config::CardReaderSection::default().baud
+        );
+    }
+
+    #[test]
     fn find_succeeds_with_9f_and_the_rest_with_90() {
         assert_eq!(Command::FindCard.success().code(), 0x9F);
         assert_eq!(Command::ReadBase.success().code(), 0x90);

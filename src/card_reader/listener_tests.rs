@@ -61,10 +61,23 @@ fn a_card_is_offered_once_with_its_number_and_the_consumer_is_notified() {
     assert!(!ev.expired);
     assert!(ev.photo.is_none(), "no decoder configured");
     assert_eq!(l.status(), ReaderStatus::Ready);
-    assert_eq!(notified.load(Ordering::SeqCst), 1);
+    // The callback runs just after the offer is visible.
+    let deadline = std::time::Instant::now() + WAIT;
+    while notified.load(Ordering::SeqCst) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the consumer was not notified"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
     // The card stays (and this reader finds it again): nothing more is offered.
     polls(&sim, 30);
     assert!(l.take().is_none());
+    assert_eq!(
+        notified.load(Ordering::SeqCst),
+        1,
+        "one card, one notification"
+    );
     l.stop();
 }
 

@@ -11,13 +11,15 @@
 
 use std::fs::DirBuilder;
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
+
+use crate::config::{parse_decoder, DecoderCommand};
 
 /// Size of the decoded chip photo (102 × 126, 24-bit).
 pub const PHOTO_SIZE: (u32, u32) = (102, 126);
@@ -56,32 +58,19 @@ pub struct PhotoDecoder {
 }
 
 impl PhotoDecoder {
-    /// Parses `template` ("PROGRAM ARG… {in} … {out}"); a relative program path
-    /// resolves against `base_dir` (the configuration's directory), a bare name is
-    /// looked up in PATH when run.
+    /// Parses `template` ("PROGRAM ARG… {in} … {out}", see
+    /// [`crate::config::parse_decoder`]); a relative program path resolves against
+    /// `base_dir` (the configuration's directory), a bare name is looked up in PATH.
     pub fn parse(
         template: &str,
         base_dir: &Path,
         timeout: Duration,
     ) -> Result<PhotoDecoder, PhotoError> {
-        let problem = |problem| PhotoError::Template {
-            template: template.to_owned(),
-            problem,
-        };
-        let mut words = template.split_whitespace().map(str::to_owned);
-        let program = words.next().ok_or(problem("is empty"))?;
-        let args: Vec<String> = words.collect();
-        if !args.iter().any(|a| a.contains("{in}")) {
-            return Err(problem("has no {in} (the WLT file)"));
-        }
-        if !args.iter().any(|a| a.contains("{out}")) {
-            return Err(problem("has no {out} (the picture to write)"));
-        }
-        let program = if program.contains('/') {
-            base_dir.join(program)
-        } else {
-            PathBuf::from(program)
-        };
+        let DecoderCommand { program, args } =
+            parse_decoder(template, base_dir).map_err(|problem| PhotoError::Template {
+                template: template.to_owned(),
+                problem,
+            })?;
         Ok(PhotoDecoder {
             program,
             args,
@@ -93,20 +82,14 @@ impl PhotoDecoder {
         &self.program
     }
 
-    /// Whether the program is there and executable (for the configuration check);
-    /// `None` for a bare name, which is found only when run.
+    /// Whether the program is there and executable; `None` for a bare name, which is
+    /// found only when run.
     pub fn check_program(&self) -> Option<Result<(), String>> {
-        if self.program.components().count() == 1 && self.program.is_relative() {
-            return None;
+        DecoderCommand {
+            program: self.program.clone(),
+            args: Vec::new(),
         }
-        Some(match std::fs::metadata(&self.program) {
-            Err(e) => Err(format!("{}: {e}", self.program.display())),
-            Ok(m) if !m.is_file() => Err(format!("{} is not a file", self.program.display())),
-            Ok(m) if m.permissions().mode() & 0o111 == 0 => {
-                Err(format!("{} is not executable", self.program.display()))
-            }
-            Ok(_) => Ok(()),
-        })
+        .check_program()
     }
 
     /// Decodes `wlt` into a picture by running the vendor's program.

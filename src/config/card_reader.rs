@@ -1,17 +1,71 @@
 //! `[card_reader]`: the ID card reader (see `crate::card_reader`) and the vendor's
-//! decoder for its chip photo. Its rules run with the others in `validate`; the photo
-//! decoder is checked with the card reader's own parser, so the check and the kiosk
-//! never read the template differently.
+//! decoder for its chip photo. Its rules run with the others in `validate`.
+//!
+//! The photo decoder's template is parsed here ([`parse_decoder`]) and the card reader
+//! runs what this parser gives, so the check and the kiosk never read it differently.
+//! Nothing here uses `crate::card_reader`: the configuration stands on its own (the
+//! fuzz targets compile `src/config` without the rest of the kiosk).
 
 use std::borrow::Cow;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::rules::{bound_fix, Number, BOUNDS};
 use super::validate::Finding;
-use crate::card_reader::{PhotoDecoder, PhotoError, BAUD_RATES, DEFAULT_BAUD};
+
+/// Line speeds GA 467 readers offer (`crate::card_reader::BAUD_RATES` maps them to the
+/// SET BAUD parameter; a test there keeps the two lists equal).
+pub const CARD_READER_BAUDS: [u32; 5] = [115_200, 57_600, 38_400, 19_200, 9_600];
+
+/// `photo_decoder` taken apart: the program and its arguments, `{in}` and `{out}` still
+/// in them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecoderCommand {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+}
+
+/// Splits "PROGRAM ARGS… {in} … {out}" on whitespace (no shell, no quoting). A program
+/// path with a `/` resolves against `base_dir`; a bare name is looked up in PATH when
+/// run. The error says what is missing.
+pub fn parse_decoder(template: &str, base_dir: &Path) -> Result<DecoderCommand, &'static str> {
+    let mut words = template.split_whitespace().map(str::to_owned);
+    let program = words.next().ok_or("is empty")?;
+    let args: Vec<String> = words.collect();
+    if !args.iter().any(|a| a.contains("{in}")) {
+        return Err("has no {in} (the WLT file)");
+    }
+    if !args.iter().any(|a| a.contains("{out}")) {
+        return Err("has no {out} (the picture to write)");
+    }
+    let program = if program.contains('/') {
+        base_dir.join(program)
+    } else {
+        PathBuf::from(program)
+    };
+    Ok(DecoderCommand { program, args })
+}
+
+impl DecoderCommand {
+    /// Whether the program is there and executable; `None` for a bare name (found in
+    /// PATH only when run).
+    pub fn check_program(&self) -> Option<Result<(), String>> {
+        if self.program.components().count() == 1 && self.program.is_relative() {
+            return None;
+        }
+        let shown = self.program.display();
+        Some(match std::fs::metadata(&self.program) {
+            Err(e) => Err(format!("{shown}: {e}")),
+            Ok(m) if !m.is_file() => Err(format!("{shown} is not a file")),
+            Ok(m) if m.permissions().mode() & 0o111 == 0 => {
+                Err(format!("{shown} is not executable"))
+            }
+            Ok(_) => Ok(()),
+        })
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -38,7 +92,7 @@ impl Default for CardReaderSection {
         CardReaderSection {
             enabled: false,
             device: "/dev/ttyUSB0".into(),
-            baud: DEFAULT_BAUD,
+            baud: CARD_READER_BAUDS[0],
             poll_interval_ms: 500,
             retries: 2,
             removal_polls: 2,
@@ -59,8 +113,8 @@ pub(super) fn check(c: &CardReaderSection, base_dir: &Path) -> Vec<Finding> {
             fix,
         })
     };
-    if !BAUD_RATES.iter().any(|&(b, _)| b == c.baud) {
-        let speeds: Vec<String> = BAUD_RATES.iter().map(|(b, _)| b.to_string()).collect();
+    if !CARD_READER_BAUDS.contains(&c.baud) {
+        let speeds: Vec<String> = CARD_READER_BAUDS.iter().map(u32::to_string).collect();
         fail(
             "card_reader.baud",
             format!("{} is not a speed ID card readers use", c.baud),
@@ -111,18 +165,12 @@ pub(super) fn check(c: &CardReaderSection, base_dir: &Path) -> Vec<Finding> {
     }
 
     if !c.photo_decoder.trim().is_empty() {
-        let timeout = Duration::from_secs(c.photo_decoder_timeout_secs);
         let example = "e.g. photo_decoder = \"/opt/vendor/wlt2bmp {in} {out}\", or \"\" for none";
-        match PhotoDecoder::parse(&c.photo_decoder, base_dir, timeout) {
-            Err(PhotoError::Template { problem, .. }) => fail(
+        match parse_decoder(&c.photo_decoder, base_dir) {
+            Err(problem) => fail(
                 "card_reader.photo_decoder",
                 format!("\"{}\" {problem}", c.photo_decoder),
                 format!("write the program, then its arguments with {{in}} and {{out}}; {example}"),
-            ),
-            Err(other) => fail(
-                "card_reader.photo_decoder",
-                other.to_string(),
-                example.into(),
             ),
             Ok(decoder) => {
                 if let Some(Err(why)) = decoder.check_program() {
@@ -160,8 +208,6 @@ fn range<T: Number>(
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::super::{parse_str, ConfigError};
     use super::*;
 
