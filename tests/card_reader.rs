@@ -300,6 +300,45 @@ fn no_card_and_no_device_say_what_to_do() {
 }
 
 #[test]
+fn permission_denied_says_which_group_to_join() {
+    use std::os::unix::fs::MetadataExt;
+    let sim = Sim::start(&[]);
+    let pts = std::fs::canonicalize(&sim.link).unwrap();
+    std::fs::set_permissions(&pts, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // root opens anything, so as root the read runs as nobody (setpriv, util-linux).
+    let root = std::fs::metadata(sim.dir.path()).unwrap().uid() == 0;
+    let mut cmd = if root {
+        // nobody must be able to reach the binary (every directory above it o+x).
+        let reachable = Path::new(BIN)
+            .ancestors()
+            .skip(1)
+            .all(|d| d.metadata().is_ok_and(|m| m.mode() & 0o001 != 0));
+        if !reachable {
+            eprintln!("skipped: {BIN} is not reachable for nobody");
+            return;
+        }
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    let o = cmd
+        .args(["card", "read", "--json", "--device"])
+        .arg(&sim.link)
+        .current_dir("/")
+        .env_remove("CERTPOINT_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("may not open the card reader") && e.contains("usermod -aG dialout"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_card_left_on_the_reader_is_not_read_twice_until_put_back() {
     let sim = Sim::start(&[]);
     json(&sim.read(&["--json"]));

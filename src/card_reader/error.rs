@@ -50,6 +50,11 @@ pub enum ReaderError {
         reason: String,
     },
 
+    #[error(
+        "{0} baud is not a speed ID card readers offer; use 115200, 57600, 38400, 19200 or 9600"
+    )]
+    UnsupportedBaud(u32),
+
     #[error(transparent)]
     Card(#[from] CardDataError),
 }

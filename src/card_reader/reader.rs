@@ -276,10 +276,7 @@ impl<T: Transport> Reader<T> {
 
     /// Switches reader and line to `baud` (a speed from [`super::BAUD_RATES`]).
     pub fn set_baud(&mut self, baud: u32) -> Result<(), ReaderError> {
-        let command = Command::set_baud(baud).ok_or_else(|| ReaderError::Open {
-            path: Default::default(),
-            reason: format!("{baud} baud is not a speed GA 467 readers offer"),
-        })?;
+        let command = Command::set_baud(baud).ok_or(ReaderError::UnsupportedBaud(baud))?;
         self.expect(command)?;
         self.transport.set_baud(baud).map_err(|e| ReaderError::Io {
             reason: e.to_string(),

@@ -332,5 +332,8 @@ fn set_baud_switches_reader_then_line() {
     r.set_baud(9_600).unwrap();
     assert_eq!(r.transport_mut().baud, Some(9_600));
     assert_eq!(sent(&mut r), [Command::SetBaud(4)]);
-    assert!(r.set_baud(12_345).is_err());
+    assert_eq!(
+        r.set_baud(12_345),
+        Err(ReaderError::UnsupportedBaud(12_345))
+    );
 }
