@@ -42,6 +42,7 @@ fn main() {
         "BENCH",
         &certpoint_protocol::public_key_b64(&key),
         TOKEN,
+        "110105",
     )
     .expect("register");
     let dyn_storage: Arc<dyn Storage> = storage.clone();

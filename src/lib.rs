@@ -19,7 +19,6 @@ pub mod cli;
 pub mod config;
 pub mod driver;
 pub mod flow;
-pub mod id_number;
 pub mod kiosk;
 pub mod liveness;
 pub mod logging;
@@ -33,3 +32,7 @@ pub mod ui;
 pub use certpoint_face as vision;
 pub mod watchdog;
 pub mod wedge;
+
+/// Resident ID numbers live in `certpoint-protocol`, shared with the agency (which
+/// validates roster files with them); `crate::id_number` keeps naming them here.
+pub use certpoint_protocol::id_number;

@@ -1,7 +1,8 @@
 //! The whole flow, headless, on replays synthesised from real photos (warped head turns,
 //! painted blinks: see src/synth.rs — synthetic, documented as such): `certpoint
-//! certify` must pass a replay that performs the asked challenges, and fail a still photo
-//! and a different person.
+//! certify` must pass a replay that performs the asked challenges against a reference of
+//! the same man, record a live but unmatched face as `pending_match` (no reference, no
+//! pass), and fail a still photo and a different person.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -111,6 +112,8 @@ fn a_replay_performing_the_challenges_passes_and_matches_another_photo_of_the_sa
         rec["face_match"]["score"].as_f64().unwrap() >= 0.4,
         "{rec:#}"
     );
+    assert_eq!(rec["face_match"]["source"], "server");
+    assert_eq!(rec["schema_version"], 2);
     assert!(rec["passive_liveness"]["score"].as_f64().unwrap() >= 0.5);
     assert_eq!(rec["photo"]["media_type"], "image/jpeg");
     assert_eq!(rec["id_number"], "1101**********002X");
@@ -126,15 +129,55 @@ fn a_replay_performing_the_challenges_passes_and_matches_another_photo_of_the_sa
     assert_eq!(s["pending"], 1);
 }
 
+/// The hole issue 11 closes: a live face with no reference to compare with (this kiosk
+/// has no server) proves liveness only. It is `pending_match`, never `passed`.
 #[test]
-fn offline_the_pass_is_left_for_the_server_to_match() {
+fn offline_a_live_unenrolled_face_is_pending_match_never_passed() {
     let k = kiosk();
     let seed = 11;
     let frames = k.dir.path().join("live");
     synth_replay("obama_portrait.jpg", &plan(seed), &frames);
     let r = certify(&k, &format!("file:{}", frames.display()), None, seed);
-    assert_eq!(r["outcome"], "passed", "{r:#}");
-    assert_eq!(r["record"]["face_match"]["status"], "pending_server_match");
+    assert_eq!(r["outcome"], "pending_match", "{r:#}");
+    assert_eq!(r["reason"], "server_unavailable", "{r:#}");
+    let rec = &r["record"];
+    assert_eq!(rec["schema_version"], 2);
+    assert_eq!(rec["outcome"], "pending_match");
+    assert_eq!(rec["face_match"]["status"], "pending_match");
+    // Liveness was proven: every challenge done, passive score above its threshold.
+    assert!(rec["challenges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["passed"] == true));
+    let passive = &rec["passive_liveness"];
+    assert!(passive["score"].as_f64().unwrap() >= passive["threshold"].as_f64().unwrap());
+    // The face crop is kept for the agency to match later.
+    assert_eq!(rec["photo"]["media_type"], "image/jpeg");
+    assert!(r["prompts"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("pending_match")));
+    assert!(!r["prompts"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("passed")));
+
+    // Nothing of this run is on file as passed.
+    let list = Command::new(env!("CARGO_BIN_EXE_certpoint"))
+        .arg("--config")
+        .arg(&k.config)
+        .args(["queue", "list", "--json"])
+        .output()
+        .unwrap();
+    let entries: Value = serde_json::from_slice(&list.stdout).unwrap();
+    let outcomes: Vec<&str> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["pending_match"]);
 }
 
 #[test]

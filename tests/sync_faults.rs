@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use certpoint::store::{OutboxState, Store};
 use certpoint::sync::{drain_once, DrainStop, SendOutcome, StatusHandle, SyncState};
-use certpoint_agency::storage::NewCertification;
+use certpoint_agency::storage::{NewCertification, RecordIndex};
 use certpoint_agency::Storage;
 use sync_support::{wait_until, Agency, Fault, FaultProxy, Kiosk, TOKEN};
 
@@ -183,6 +183,14 @@ fn conflicting_and_invalid_records_are_parked_and_the_rest_continue() {
             body: "{\"something\":\"else\"}",
             signature: "x",
             photo: None,
+            index: RecordIndex {
+                id_number: "11010519491231002X",
+                period: "2026",
+                site_code: "110105",
+                outcome: certpoint_protocol::Outcome::Failed,
+                ended_at: chrono::DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00")
+                    .unwrap(),
+            },
         })
         .unwrap();
     let good_b = kiosk.enqueue(1).remove(0);

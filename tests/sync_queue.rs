@@ -110,6 +110,8 @@ fn reference_photos_and_the_stored_record_can_be_fetched() {
     let agency = Agency::running();
     let kiosk = Kiosk::new("K-REF", &agency.url(), 5);
     agency.register("K-REF", &kiosk.key, TOKEN);
+    agency.on_roster("11010519491231002X");
+    agency.on_roster("110105194912310038");
     agency
         .storage
         .put_reference(
@@ -131,6 +133,6 @@ fn reference_photos_and_the_stored_record_can_be_fetched() {
         certpoint_protocol::b64_decode(&r.photo).unwrap(),
         vec![1, 2, 3]
     );
-    assert_eq!(client.fetch_reference("110105194912310039").unwrap(), None);
+    assert_eq!(client.fetch_reference("110105194912310038").unwrap(), None);
     assert!(client.health());
 }

@@ -47,7 +47,8 @@ fn a_kiosk_trusting_the_agency_ca_delivers_over_https() {
     assert_eq!(report.sent, 6);
     let got: Vec<String> = agency.records().into_iter().map(|r| r.record_id).collect();
     assert_eq!(got, ids);
-    // The reference lookup goes over the same client: unknown person → 404 → None.
+    // The reference lookup goes over the same client: no photo enrolled → 404 → None.
+    agency.on_roster("11010519491231002X");
     assert_eq!(client.fetch_reference("11010519491231002X"), Ok(None));
 }
 

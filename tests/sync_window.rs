@@ -17,7 +17,7 @@ use certpoint::ui::view::Backend;
 use certpoint::ui::voice::LogSpeaker;
 use certpoint::vision::Vision;
 use certpoint_agency::Storage;
-use certpoint_protocol::CertificationRecord;
+use certpoint_protocol::{CertificationRecord, ReferenceSource};
 use sync_support::{face, wait_until, Agency, Fault, FaultProxy, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
@@ -82,6 +82,8 @@ fn the_window_matches_on_the_kiosk_against_the_servers_reference() {
     let face_match = &stored.record["face_match"];
     assert_eq!(face_match["status"], "scored", "{face_match}");
     assert_eq!(face_match["reference_version"], "ref-v1");
+    assert_eq!(face_match["source"], "server");
+    assert_eq!(stored.record["outcome"], "passed");
     let (score, threshold) = (
         face_match["score"].as_f64().unwrap(),
         face_match["threshold"].as_f64().unwrap(),
@@ -134,7 +136,7 @@ struct LaterHost {
 }
 
 impl Host for LaterHost {
-    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer {
+    fn look_up(&mut self, id: &IdNumber, _period: &str) -> ReferenceAnswer {
         self.asked.push(id.clone());
         ReferenceAnswer::Pending
     }
@@ -165,9 +167,10 @@ fn an_answer_for_the_previous_person_is_dropped() {
         IdNumber::parse(OTHER).unwrap(),
         IdNumber::parse(ID).unwrap(),
     );
-    let photo = || ReferenceAnswer::Found {
+    let photo = || ReferenceAnswer::Photo {
         photo: image::open(face("obama_podium.jpg")).unwrap().to_rgb8(),
         version: "ref-v1".into(),
+        source: ReferenceSource::Server,
     };
     let reference = |d: &Driver| d.state.session().map(|s| s.reference.clone());
 
@@ -213,6 +216,7 @@ fn an_answer_for_the_previous_person_is_dropped() {
     assert_eq!(driver.state.name(), "positioning");
     let found = Some(ReferenceStatus::Found {
         version: "ref-v1".into(),
+        source: ReferenceSource::Server,
     });
     assert_eq!(reference(&driver), found);
     driver

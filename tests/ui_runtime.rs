@@ -73,8 +73,10 @@ fn wait_for(rt: &mut Runtime, state: &str, within: Duration) {
     }
 }
 
+/// No server is configured, so there is no reference: the live attempt is recorded as
+/// pending_match (never passed) and the screen says the office will confirm.
 #[test]
-fn a_scanned_session_passes_on_the_threaded_runtime_and_the_ui_is_told() {
+fn a_scanned_session_ends_pending_match_offline_on_the_threaded_runtime_and_the_ui_is_told() {
     let dir = tempfile::tempdir().unwrap();
     let frames = dir.path().join("frames");
     let seed = 7;
@@ -105,9 +107,17 @@ fn a_scanned_session_passes_on_the_threaded_runtime_and_the_ui_is_told() {
     let v = rt.view();
     assert!(v.preview.is_some(), "the live picture is published");
     assert!(v.camera.connected);
-    wait_for(&mut rt, "passed", Duration::from_secs(120));
+    wait_for(&mut rt, "pending_match", Duration::from_secs(120));
     let v = rt.view();
     assert!(v.analysis_ms.is_some());
+    assert!(
+        v.notices
+            .contains(&certpoint::flow::ClerkNotice::PendingMatch(
+                certpoint::flow::PendingReason::ServerUnavailable
+            )),
+        "{:?}",
+        v.notices
+    );
     assert!(
         repaints.load(Ordering::Relaxed) > 10,
         "the window is asked to repaint"

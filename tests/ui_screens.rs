@@ -62,8 +62,16 @@ fn harness(backend: FlowBackend, lang: &str) -> Harness<'static, App<FlowBackend
         .build_ui_state(|ui, app: &mut App<FlowBackend>| app.show(ui), app)
 }
 
+/// An offline kiosk: no server, so no reference; a live attempt ends pending_match.
 fn backend() -> FlowBackend {
     let mut b = FlowBackend::new(params());
+    b.view.preview = Some(fake_camera());
+    b
+}
+
+/// An online kiosk whose server holds the person's reference, matched at 0.9.
+fn online_backend() -> FlowBackend {
+    let mut b = FlowBackend::online(params(), 0.9);
     b.view.preview = Some(fake_camera());
     b
 }
@@ -115,7 +123,7 @@ fn state_name(h: &Harness<'_, App<FlowBackend>>) -> &'static str {
 
 #[test]
 fn pass_path_through_the_ui_with_a_scanned_id() {
-    let mut h = harness(backend(), "zh-CN");
+    let mut h = harness(online_backend(), "zh-CN");
     h.run();
     // The retiree's instruction is at least 48 px tall at 1080p (issue 5).
     let prompt = h.get_by_label("请把身份证交给工作人员").rect();
@@ -125,7 +133,7 @@ fn pass_path_through_the_ui_with_a_scanned_id() {
         prompt.height()
     );
     scan(&mut h, ID);
-    // Offline: the lookup answers "unavailable" at once and positioning starts.
+    // The server answers at once with the reference and positioning starts.
     assert_eq!(state_name(&h), "positioning");
     h.get_by_label_contains("1101**********002X");
     // After the scan no screen, the clerk's panel included, shows the whole number.
@@ -154,6 +162,74 @@ fn pass_path_through_the_ui_with_a_scanned_id() {
     let records = h.state().backend.records();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].outcome.as_str(), "passed");
+}
+
+/// Runs a live attempt to its end (every challenge performed).
+fn live_attempt(h: &mut Harness<'_, App<FlowBackend>>) {
+    position_well(h);
+    while state_name(h) == "challenges" {
+        do_challenge(h);
+    }
+}
+
+#[test]
+fn offline_a_live_face_is_recorded_pending_never_shown_as_passed() {
+    let mut h = harness(backend(), "zh-CN");
+    h.run();
+    scan(&mut h, ID);
+    live_attempt(&mut h);
+    assert_eq!(state_name(&h), "pending_match");
+    // Calm: "recorded, the office will confirm"; no tick, no cross, no retry button.
+    h.get_by_label("已为您记录，经办机构会再确认");
+    h.get_by_label("recorded");
+    assert!(h.query_by_label("认证成功").is_none());
+    assert!(h.query_by_label("tick").is_none());
+    assert!(h.query_by_label("cross").is_none());
+    assert!(h.query_by_label("再试一次").is_none());
+    // The clerk sees why and can check the card by hand.
+    h.get_by_label("身份尚未比对");
+    h.get_by_label_contains("[server_unavailable]");
+    h.get_by_label("人工通过");
+    assert!(h.query_by_label_contains(ID).is_none());
+    let records = h.state().backend.records();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].outcome.as_str(), "pending_match");
+    assert_eq!(records[0].reason.as_deref(), Some("server_unavailable"));
+}
+
+#[test]
+fn not_eligible_sends_the_person_to_the_clerk_without_saying_why_on_their_side() {
+    let mut b = backend();
+    b.lookup = certpoint::flow::Event::NotEligible(certpoint::flow::Ineligibility::Deceased);
+    let mut h = harness(b, "en");
+    h.run();
+    scan(&mut h, ID);
+    assert_eq!(state_name(&h), "not_eligible");
+    h.get_by_label("Please ask the clerk for help");
+    h.get_by_label("The clerk will look at your record with you");
+    // The reason is on the clerk's panel only, and there is no manual pass.
+    h.get_by_label("The roster records this person as deceased. [deceased]");
+    h.get_by_label_contains("Not eligible: The roster records");
+    assert!(h.query_by_label("Manual pass").is_none());
+    assert!(h.query_by_label_contains(ID).is_none());
+    assert!(h.state().backend.records().is_empty());
+}
+
+#[test]
+fn already_certified_shows_the_clerk_when_and_how() {
+    let mut b = backend();
+    let at = b.start - chrono::Duration::days(20);
+    b.lookup = certpoint::flow::Event::AlreadyCertified {
+        at: Some(at),
+        channel: Some(certpoint_protocol::Channel::App),
+    };
+    let mut h = harness(b, "en");
+    h.run();
+    scan(&mut h, ID);
+    assert_eq!(state_name(&h), "already_certified");
+    h.get_by_label("You are already certified for this period");
+    h.get_by_label("Certified 2026-04-20 09:30, in the app");
+    assert!(h.state().backend.records().is_empty());
 }
 
 #[test]
@@ -272,18 +348,36 @@ fn snapshot_all(lang: &str, main_only: bool) {
 
     results.extend_harness(&mut h);
 
-    // Pass.
-    let mut h = harness(backend(), lang);
+    // Pass: online, matched against the server's reference.
+    let mut h = harness(online_backend(), lang);
     h.run();
     scan(&mut h, ID);
     if !main_only {
         snap(&mut h, "positioning_start");
     }
-    position_well(&mut h);
-    while state_name(&h) == "challenges" {
-        do_challenge(&mut h);
-    }
+    live_attempt(&mut h);
     snap(&mut h, "passed");
+    results.extend_harness(&mut h);
+
+    // Live but no reference (server has none): recorded, the office will confirm.
+    let mut b = backend();
+    b.lookup = certpoint::flow::Event::ReferenceNotFound;
+    let mut h = harness(b, lang);
+    h.run();
+    scan(&mut h, ID);
+    live_attempt(&mut h);
+    assert_eq!(state_name(&h), "pending_match");
+    snap(&mut h, "pending_match");
+    results.extend_harness(&mut h);
+
+    // The roster says the person may not certify here.
+    let mut b = backend();
+    b.lookup = certpoint::flow::Event::NotEligible(certpoint::flow::Ineligibility::Suspended);
+    let mut h = harness(b, lang);
+    h.run();
+    scan(&mut h, ID);
+    assert_eq!(state_name(&h), "not_eligible");
+    snap(&mut h, "not_eligible");
     results.extend_harness(&mut h);
 
     if !main_only {
@@ -309,12 +403,19 @@ fn snapshot_all(lang: &str, main_only: bool) {
         });
         snap(&mut h, "matching");
         let b = &mut h.state_mut().backend;
+        let (at, channel) = (
+            Some(b.start - chrono::Duration::days(12)),
+            Some(certpoint_protocol::Channel::App),
+        );
         b.view.state = State::AlreadyCertified {
             id: session.id.clone(),
-            at: b.start,
+            at,
+            channel,
             shown_since_ms: b.now_ms,
         };
-        b.notice(certpoint::flow::ClerkNotice::AlreadyCertified { at: b.start });
+        // The server's answer, not the offline lookup the scripted scan made.
+        b.view.notices.clear();
+        b.notice(certpoint::flow::ClerkNotice::AlreadyCertified { at, channel });
         snap(&mut h, "already_certified");
         results.extend_harness(&mut h);
     }

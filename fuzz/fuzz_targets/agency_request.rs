@@ -55,7 +55,8 @@ fn server() -> &'static Server {
         let other = SigningKey::from_bytes(&[8; 32]);
         for (id, k, token) in [("K1", &key, TOKEN_K1), ("K2", &other, TOKEN_K2)] {
             let public = certpoint_protocol::public_key_b64(k);
-            certpoint_agency::add_kiosk(storage.as_ref(), id, &public, token).expect("kiosk added");
+            certpoint_agency::add_kiosk(storage.as_ref(), id, &public, token, "110105")
+                .expect("kiosk added");
         }
         let storage: Arc<dyn Storage> = storage;
         let rt = tokio::runtime::Builder::new_current_thread()

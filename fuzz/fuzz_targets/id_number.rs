@@ -1,4 +1,5 @@
-//! Arbitrary text through the kiosk's ID number parser (`src/id_number`).
+//! Arbitrary text through the ID number parser (`crates/protocol/src/id_number`, used by
+//! the kiosk and the agency).
 //!
 //! Invariants: no panic; a parsed number is 18 ASCII characters and parses back to
 //! itself; its mask shows the first and last four characters and stars in between;

@@ -2,6 +2,11 @@
 //! whole flow (positioning, challenges, passive liveness, match) on recorded frames,
 //! ending in a stored record that is printed.
 //!
+//! When the agency says the person is already certified this period, or may not
+//! certify (deceased, suspended, not on the roster), the command prints that outcome
+//! (`already_certified`, `not_eligible` with the `state`) and stores nothing. It exits
+//! 0 whenever it prints an outcome, whichever; non-zero only when no outcome came.
+//!
 //! Time is the replay's own clock (frame number / fps), not the wall clock, so a replay
 //! gives the same result however fast the machine analyses it. When the replay ends
 //! (played once) the clock keeps ticking until the flow's timeouts end the attempt.
@@ -18,7 +23,7 @@ use serde_json::json;
 use crate::camera::{FrameSource, ReplayOptions, ReplaySource};
 use crate::config::{CameraSource, LoadedConfig};
 use crate::driver::{Driver, Host, ReferenceAnswer};
-use crate::flow::{ClerkNotice, Event, Now, Prompt};
+use crate::flow::{ClerkNotice, Event, Now, Prompt, State};
 use crate::id_number::IdNumber;
 use crate::record::KioskIdentity;
 use crate::store::{Enqueued, Store};
@@ -49,16 +54,24 @@ struct CliHost {
 }
 
 impl Host for CliHost {
-    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer {
+    fn look_up(&mut self, id: &IdNumber, period: &str) -> ReferenceAnswer {
         if let Some((photo, version)) = self.reference.take() {
-            return ReferenceAnswer::Found { photo, version };
+            // A photo file named on the command line (tests, demos). The protocol has
+            // no source for "an operator's file", and `server` is the closest: the
+            // record's reference_version ("sha256:…") tells it apart.
+            return ReferenceAnswer::Photo {
+                photo,
+                version,
+                source: certpoint_protocol::ReferenceSource::Server,
+            };
         }
-        // Offline (no server.url): the record is matched by the server later.
+        // Offline (no server.url): a live attempt ends pending_match; the agency
+        // matches the record's face crop later.
         let Some(server) = &self.server else {
             return ReferenceAnswer::Unavailable;
         };
-        // Nothing else waits here, so the request runs inline.
-        crate::sync::reference::ask(server, id)
+        // Nothing else waits here, so the requests run inline.
+        crate::sync::reference::ask(server, id, period)
     }
 
     fn store(
@@ -83,6 +96,8 @@ pub(super) fn run(
     args: CertifyArgs,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
+    // Warnings to stderr (an unreadable server answer, say); stdout stays the report.
+    let _log = crate::logging::init("warn", None)?;
     let id = IdNumber::parse(&args.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
     let mut source = open_replay(cfg, &args.camera)?;
     let reference = match &args.reference {
@@ -123,13 +138,40 @@ pub(super) fn run(
     };
     let seed = args.seed.unwrap_or_else(rand::random);
     driver.event(&mut host, &mut vision, at(0), Event::IdScanned { id, seed })?;
+    if let Some(settled) = settled_at_scan(&driver.state, driver.period()) {
+        // The server's word ended the session before any attempt: nothing was stored,
+        // and the replay is not played.
+        let mut report = json!({
+            "outcome": settled.outcome,
+            "reason": null,
+            "record_id": null,
+            "seq": null,
+            "seed": seed,
+            "frames_analysed": 0,
+            "replay_ms": 0,
+            "ended_at_ms": 0,
+            "prompts": host.prompts,
+            "clerk_notices": host.notices,
+            "record": null,
+        });
+        report
+            .as_object_mut()
+            .expect("an object")
+            .extend(settled.status.clone());
+        if args.json {
+            writeln!(out, "{report}")?;
+        } else {
+            writeln!(out, "{} — {}", settled.outcome, settled.summary)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
 
     // Frames start just after the scan, as they would at the kiosk.
     let offset = TICK_MS;
     let mut clock = offset;
     let mut frames = 0u64;
     let mut track = crate::vision::Track::default();
-    while driver.stored.is_empty() && !matches!(driver.state, crate::flow::State::Idle) {
+    while driver.stored.is_empty() && !matches!(driver.state, State::Idle) {
         let Some(frame) = source.next_frame()? else {
             break;
         };
@@ -144,7 +186,7 @@ pub(super) fn run(
     }
     let replay_end = clock;
     while driver.stored.is_empty()
-        && !matches!(driver.state, crate::flow::State::Idle)
+        && !matches!(driver.state, State::Idle)
         && clock - replay_end < MAX_TAIL_MS
     {
         clock += TICK_MS;
@@ -190,6 +232,49 @@ pub(super) fn run(
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A session the server's answer ended at the scan, as the command reports it.
+struct Settled {
+    outcome: &'static str,
+    /// `period`, `state`, `channel`, `at`: the status as the kiosk understood it.
+    status: serde_json::Map<String, serde_json::Value>,
+    summary: String,
+}
+
+fn settled_at_scan(state: &State, period: &str) -> Option<Settled> {
+    let mut status = serde_json::Map::new();
+    status.insert("period".into(), json!(period));
+    match state {
+        State::AlreadyCertified { at, channel, .. } => {
+            status.insert("state".into(), json!("certified"));
+            status.insert("channel".into(), json!(channel.map(|c| c.as_str())));
+            status.insert("at".into(), json!(at));
+            let when = at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into());
+            let how = channel.map(|c| c.as_str()).unwrap_or("-");
+            Some(Settled {
+                outcome: "already_certified",
+                status,
+                summary: format!(
+                    "certified for {period} ({how}, {when}); no attempt, nothing stored"
+                ),
+            })
+        }
+        State::NotEligible { why, .. } => {
+            status.insert("state".into(), json!(why.code()));
+            status.insert("channel".into(), json!(null));
+            status.insert("at".into(), json!(null));
+            Some(Settled {
+                outcome: "not_eligible",
+                status,
+                summary: format!(
+                    "the agency says {}; no attempt, nothing stored: the person must see the clerk",
+                    why.code()
+                ),
+            })
+        }
+        _ => None,
+    }
 }
 
 fn wall(start: DateTime<FixedOffset>, ms: u64) -> DateTime<FixedOffset> {

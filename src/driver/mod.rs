@@ -14,11 +14,12 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use certpoint_protocol::{CertificationRecord, PhotoRef};
+use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource};
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Input, Now, Prompt, State,
+    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Ineligibility, Input, Now,
+    Prompt, State,
 };
 use crate::id_number::IdNumber;
 use crate::liveness::{ActiveLiveness, LivenessParams};
@@ -28,25 +29,45 @@ use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
 
 pub use period::{flow_params, period_for};
 
-/// What the server (or the offline fallback) said about a person.
+/// What the kiosk learned about a person at the scan: their status this period, and
+/// their reference when they may certify.
 pub enum ReferenceAnswer {
-    Found {
+    /// A reference photo (the server's enrolled photo: source `server`); the driver
+    /// embeds it with the kiosk's own model.
+    Photo {
         photo: RgbImage,
         version: String,
+        source: ReferenceSource,
     },
+    /// A reference already embedded by the same model (the kiosk's signed cache of
+    /// reference embeddings answers this way, source `kiosk_cache`): used as is.
+    Embedding {
+        embedding: Vec<f32>,
+        version: String,
+        source: ReferenceSource,
+    },
+    /// The server answered: no reference enrolled.
     NotFound,
+    /// The server could not be asked, and nothing cached.
     Unavailable,
     /// Asked on another thread; the answer comes later through
     /// [`Driver::reference_arrived`]. The flow waits for it until its deadline.
     Pending,
+    /// Certified this period already (when and by which channel, if the server said).
     AlreadyCertified {
-        at: chrono::DateTime<chrono::FixedOffset>,
+        at: Option<chrono::DateTime<chrono::FixedOffset>>,
+        channel: Option<Channel>,
     },
+    /// The person may not certify here at all.
+    NotEligible(Ineligibility),
 }
 
 /// The world outside the driver.
 pub trait Host {
-    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer;
+    /// Asks about the person for certification period `period` (status first, then
+    /// the reference): answered now, or [`ReferenceAnswer::Pending`] and later through
+    /// [`Driver::reference_arrived`].
+    fn look_up(&mut self, id: &IdNumber, period: &str) -> ReferenceAnswer;
     /// Stores the record durably (the store fills in `seq` and the photo reference).
     fn store(
         &mut self,
@@ -55,6 +76,14 @@ pub trait Host {
     ) -> anyhow::Result<Enqueued>;
     fn speak(&mut self, prompt: &Prompt);
     fn notify(&mut self, notice: &ClerkNotice);
+}
+
+/// The reference of the session at the kiosk: an embedding, which version it is and
+/// where it came from (all three go into the record of a scored match).
+struct SessionReference {
+    embedding: Vec<f32>,
+    version: String,
+    source: ReferenceSource,
 }
 
 /// The frame kept for matching: the sharpest well-placed single-face frame of the attempt.
@@ -81,7 +110,9 @@ pub struct Driver {
     window: crate::config::WindowSection,
     best: Option<BestFrame>,
     /// The session's reference embedding: dropped when the session ends.
-    reference: Option<(Vec<f32>, String)>,
+    reference: Option<SessionReference>,
+    /// The certification period of the session being scanned (asked of the server).
+    period: String,
     /// Whose reference photo is being fetched elsewhere, to take only that answer.
     awaiting_reference: Option<IdNumber>,
     /// JPEG of the aligned face the match used, for the record.
@@ -100,6 +131,7 @@ impl Driver {
             window: cfg.config.certification_window.clone(),
             best: None,
             reference: None,
+            period: String::new(),
             awaiting_reference: None,
             last_crop: None,
             stored: Vec::new(),
@@ -108,6 +140,11 @@ impl Driver {
 
     pub fn params(&self) -> &FlowParams {
         &self.params
+    }
+
+    /// The certification period of the latest scan ("" before the first).
+    pub fn period(&self) -> &str {
+        &self.period
     }
 
     /// Feeds one event (not a frame: use [`Driver::frame`]) and performs the effects.
@@ -121,6 +158,7 @@ impl Driver {
         if matches!(event, Event::IdScanned { .. }) {
             let today = now.wall.date_naive();
             self.params.certification_window = Some(period::window_dates(&self.window, today));
+            self.period = period_for(&self.window, today);
         }
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
@@ -174,21 +212,45 @@ impl Driver {
         vision: &mut Vision,
         answer: ReferenceAnswer,
     ) -> Option<Event> {
+        let mut keep = |embedding: Vec<f32>, version: String, source: ReferenceSource| {
+            self.reference = Some(SessionReference {
+                embedding,
+                version: version.clone(),
+                source,
+            });
+            Event::ReferenceFound { version, source }
+        };
         Some(match answer {
-            ReferenceAnswer::Found { photo, version } => match vision.embed_reference(&photo) {
-                Ok(e) => {
-                    self.reference = Some((e, version.clone()));
-                    Event::ReferenceFound { version }
-                }
+            ReferenceAnswer::Photo {
+                photo,
+                version,
+                source,
+            } => match vision.embed_reference(&photo) {
+                Ok(e) => keep(e, version, source),
                 Err(why) => {
-                    host.notify(&ClerkNotice::MatchError(format!("reference photo: {why}")));
-                    Event::ReferenceNotFound
+                    tracing::warn!(%version, "the reference is unusable: {why}");
+                    Event::ReferenceUnusable(why.to_string())
                 }
             },
+            ReferenceAnswer::Embedding {
+                embedding,
+                version,
+                source,
+            } if !embedding.is_empty() && embedding.iter().all(|x| x.is_finite()) => {
+                keep(embedding, version, source)
+            }
+            ReferenceAnswer::Embedding { version, .. } => {
+                let why = format!("the cached embedding {version} is empty or not finite");
+                host.notify(&ClerkNotice::MatchError(why.clone()));
+                Event::ReferenceUnusable(why)
+            }
             ReferenceAnswer::NotFound => Event::ReferenceNotFound,
             ReferenceAnswer::Unavailable => Event::ServerUnavailable,
             ReferenceAnswer::Pending => return None,
-            ReferenceAnswer::AlreadyCertified { at } => Event::AlreadyCertified { at },
+            ReferenceAnswer::AlreadyCertified { at, channel } => {
+                Event::AlreadyCertified { at, channel }
+            }
+            ReferenceAnswer::NotEligible(why) => Event::NotEligible(why),
         })
     }
 
@@ -258,7 +320,7 @@ impl Driver {
             Effect::FetchReference(id) => {
                 // A new session: nothing of the last person's reference may carry over.
                 self.reference = None;
-                let answer = host.fetch_reference(&id);
+                let answer = host.look_up(&id, &self.period);
                 self.awaiting_reference = matches!(answer, ReferenceAnswer::Pending).then_some(id);
                 self.reference_event(host, vision, answer)
             }
@@ -266,6 +328,13 @@ impl Driver {
             Effect::StoreRecord(attempt) => {
                 let period = period_for(&self.window, attempt.started_at.date_naive());
                 let record = record::build(*attempt, &self.identity, &period);
+                if let Err(e) = record.validate() {
+                    // The flow never builds such a record (its tests say so); should it
+                    // ever, the agency would refuse it, so the kiosk says so loudly and
+                    // still keeps the evidence.
+                    tracing::error!(record = ?record, "the kiosk built an invalid record: {e}");
+                    debug_assert!(false, "invalid record: {e}");
+                }
                 let photo = self.face_crop_jpeg(vision);
                 let enqueued = host.store(record.clone(), photo.as_deref())?;
                 let mut record = record;
@@ -289,11 +358,12 @@ impl Driver {
             Ok((live, _)) => {
                 self.last_crop = vision.last_crop_jpeg().ok();
                 match &self.reference {
-                    Some((reference, version)) => Event::MatchScored {
-                        score: cosine(&live, reference),
-                        reference_version: version.clone(),
+                    Some(r) => Event::MatchScored {
+                        score: cosine(&live, &r.embedding),
+                        reference_version: r.version.clone(),
+                        source: r.source,
                     },
-                    None => Event::MatchPendingServer,
+                    None => Event::MatchNoReference,
                 }
             }
             Err(e) => Event::MatchError(e.to_string()),

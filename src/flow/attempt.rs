@@ -1,10 +1,11 @@
 //! The running attempt: positioning, challenges, matching, and how an attempt ends.
 
-use certpoint_protocol::{ChallengeResult, FaceMatch, Method, Outcome};
+use certpoint_protocol::{ChallengeResult, FaceMatch, Outcome};
 
-use super::effect::{ClerkNotice, Effect, EndReason, Prompt, Verdict};
+use super::effect::{Effect, EndReason, Prompt, Verdict};
 use super::event::{FrameObservation, Now, Placement};
 use super::evidence::Evidence;
+use super::judge::conclude;
 use super::params::FlowParams;
 use super::plan::challenge_plan;
 use super::state::{Challenges, Matching, Positioning, Session, State};
@@ -231,7 +232,7 @@ fn end_challenges(
 
 /// The verdict of an attempt stopped during the challenges; the action being asked is
 /// recorded as not passed so the record shows how far the person got.
-fn challenges_verdict(
+pub(super) fn challenges_verdict(
     mut c: Challenges,
     outcome: Outcome,
     reason: EndReason,
@@ -259,138 +260,4 @@ fn start_matching(session: Session, evidence: Evidence, now: Now, fx: &mut Vec<E
         evidence,
         started_ms: now.mono_ms,
     })
-}
-
-/// What the runner said about the face comparison.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum MatchAnswer {
-    Scored {
-        score: f32,
-        reference_version: String,
-    },
-    PendingServer,
-    /// Error or no answer in time.
-    Unavailable,
-}
-
-/// Decides the attempt once the comparison is in (or given up on). The comparison runs
-/// even when passive liveness already failed, so an auditor looking at a suspected spoof
-/// also sees whose face it resembled.
-pub(super) fn judge(
-    m: Matching,
-    answer: MatchAnswer,
-    now: Now,
-    params: &FlowParams,
-    fx: &mut Vec<Effect>,
-) -> State {
-    let answer = match answer {
-        MatchAnswer::Scored { score, .. } if !score.is_finite() => MatchAnswer::Unavailable,
-        other => other,
-    };
-    let passive = m.evidence.passive_scored(params);
-    let liveness_problem = match passive {
-        None => Some(EndReason::PassiveLivenessUnavailable),
-        Some(p) if p.score < p.threshold => Some(EndReason::PassiveLiveness),
-        Some(_) => None,
-    };
-    let (face_match, match_problem) = match answer {
-        MatchAnswer::Scored {
-            score,
-            reference_version,
-        } => (
-            FaceMatch::Scored {
-                score,
-                threshold: params.face_match_threshold,
-                reference_version,
-                // Until the kiosk cache lands, every scored reference is the server's.
-                source: Some(certpoint_protocol::ReferenceSource::Server),
-            },
-            (score < params.face_match_threshold).then_some(EndReason::FaceMatchBelowThreshold),
-        ),
-        MatchAnswer::PendingServer => (FaceMatch::PendingMatch, None),
-        MatchAnswer::Unavailable => (FaceMatch::NotRun, Some(EndReason::MatchUnavailable)),
-    };
-    let reason = liveness_problem.or(match_problem);
-    let outcome = if reason.is_some() {
-        Outcome::Failed
-    } else {
-        Outcome::Passed
-    };
-    let verdict = m
-        .evidence
-        .verdict(outcome, reason, now.wall, face_match, params);
-    conclude(m.session, verdict, now, params, fx)
-}
-
-/// The abandoned verdict of an attempt interrupted from outside (clerk, camera).
-pub(super) fn abandon(
-    state: State,
-    reason: EndReason,
-    now: Now,
-    params: &FlowParams,
-) -> Option<(Session, Verdict)> {
-    let abandoned = |evidence: Evidence| {
-        evidence.verdict(
-            Outcome::Abandoned,
-            Some(reason),
-            now.wall,
-            FaceMatch::NotRun,
-            params,
-        )
-    };
-    match state {
-        State::Positioning(p) => Some((p.session, abandoned(p.evidence))),
-        State::Matching(m) => Some((m.session, abandoned(m.evidence))),
-        State::Challenges(c) => Some(challenges_verdict(
-            c,
-            Outcome::Abandoned,
-            reason,
-            now,
-            params,
-        )),
-        _ => None,
-    }
-}
-
-/// Where an ended attempt goes. Its record is stored in this very step, whatever the
-/// outcome, before any screen shows it: a result acknowledged on screen must survive a
-/// power cut, and a failure is evidence too. A non-pass then waits on the fail screen
-/// (attempts left) or the clerk-assist screen (none left) for a retry or a manual pass,
-/// neither of which rewrites this record.
-pub(super) fn conclude(
-    session: Session,
-    verdict: Verdict,
-    now: Now,
-    params: &FlowParams,
-    fx: &mut Vec<Effect>,
-) -> State {
-    fx.push(verdict.clone().store(&session, Method::FaceAuto));
-    if verdict.outcome == Outcome::Passed {
-        let face_match = verdict.face_match;
-        fx.push(Effect::Speak(Prompt::Passed));
-        return State::Passed {
-            session,
-            manual: false,
-            face_match,
-            shown_since_ms: now.mono_ms,
-        };
-    }
-    // Every non-pass verdict carries a reason; the fallback only keeps this total.
-    let reason = verdict.reason.unwrap_or(EndReason::MatchUnavailable);
-    if session.attempt >= params.attempts_allowed() {
-        fx.push(Effect::Speak(Prompt::SeeClerk));
-        fx.push(Effect::Notify(ClerkNotice::AssistNeeded { reason }));
-        State::ClerkAssist {
-            session,
-            failure: verdict,
-            since_ms: now.mono_ms,
-        }
-    } else {
-        fx.push(Effect::Speak(Prompt::Failed(reason)));
-        State::Failed {
-            session,
-            failure: verdict,
-            shown_since_ms: now.mono_ms,
-        }
-    }
 }

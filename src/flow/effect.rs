@@ -1,7 +1,9 @@
 //! What comes out of the flow: requests to the runner, prompts, clerk notices and the
 //! record of every ended attempt.
 
-use certpoint_protocol::{Action, ChallengeResult, FaceMatch, Method, Outcome, Quality, Scored};
+use certpoint_protocol::{
+    Action, ChallengeResult, Channel, FaceMatch, Method, Outcome, Quality, Scored,
+};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::event::Placement;
@@ -14,7 +16,8 @@ use crate::id_number::IdNumber;
 pub enum Effect {
     /// Say (and show) this prompt to the retiree.
     Speak(Prompt),
-    /// Ask the server for the person's reference photo and certification status.
+    /// Ask the server for the person's certification status and, when they may
+    /// certify, their reference (offline: the kiosk's cache).
     FetchReference(IdNumber),
     /// Reset the liveness detectors; they learn their baselines from the positioning
     /// frames that follow.
@@ -51,9 +54,12 @@ pub enum Prompt {
     /// Comparing with the reference photo.
     Checking,
     Passed,
+    /// Live, but not matched to a reference: the attempt is recorded and the office
+    /// will confirm it (outcome `pending_match`).
+    PendingMatch,
     /// The attempt ended without a pass, and why.
     Failed(EndReason),
-    /// No attempts left (or the camera failed): please wait for the clerk.
+    /// No attempts left, or the person may not certify here: please see the clerk.
     SeeClerk,
     /// Already certified this period; nothing more to do.
     AlreadyCertified,
@@ -75,6 +81,7 @@ impl Prompt {
             Prompt::Challenge(a) => format!("challenge.{}", a.as_str()),
             Prompt::Checking => "checking".into(),
             Prompt::Passed => "passed".into(),
+            Prompt::PendingMatch => "pending_match".into(),
             Prompt::Failed(r) => format!("failed.{}", r.code()),
             Prompt::SeeClerk => "see_clerk".into(),
             Prompt::AlreadyCertified => "already_certified".into(),
@@ -103,6 +110,13 @@ pub enum EndReason {
     FaceMatchBelowThreshold,
     /// The comparison failed or did not answer in time.
     MatchUnavailable,
+    /// Live, but no reference could be scored: the attempt is `pending_match`, not a
+    /// failure. Only ever the reason of a `pending_match` verdict (and of the manual
+    /// pass that resolves one).
+    Unmatched(PendingReason),
+    /// The server's answer, arriving while an attempt ran, says the person may not
+    /// certify (deceased, suspended, not on the roster): the attempt is abandoned.
+    NotEligible,
 }
 
 impl EndReason {
@@ -118,6 +132,65 @@ impl EndReason {
             EndReason::PassiveLivenessUnavailable => "passive_liveness_unavailable",
             EndReason::FaceMatchBelowThreshold => "face_match_below_threshold",
             EndReason::MatchUnavailable => "match_unavailable",
+            EndReason::Unmatched(p) => p.code(),
+            EndReason::NotEligible => "not_eligible",
+        }
+    }
+}
+
+/// Why a live attempt could not be matched: the record's `reason` when the outcome
+/// is `pending_match` (docs/protocol.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PendingReason {
+    /// The server answered: no reference is enrolled for this person.
+    NoReference,
+    /// The server could not be asked, or did not answer in time, and no cached
+    /// reference was at hand.
+    ServerUnavailable,
+    /// A reference arrived but no single face could be embedded from it.
+    ReferenceUnusable,
+}
+
+impl PendingReason {
+    pub const ALL: [PendingReason; 3] = [
+        PendingReason::NoReference,
+        PendingReason::ServerUnavailable,
+        PendingReason::ReferenceUnusable,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PendingReason::NoReference => "no_reference",
+            PendingReason::ServerUnavailable => "server_unavailable",
+            PendingReason::ReferenceUnusable => "reference_unusable",
+        }
+    }
+}
+
+/// Why the server says a person may not certify at a kiosk at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ineligibility {
+    /// The ID number is not on the agency's roster of pensioners.
+    NotInRoster,
+    /// The pension is suspended.
+    Suspended,
+    /// The roster records the person as deceased.
+    Deceased,
+}
+
+impl Ineligibility {
+    pub const ALL: [Ineligibility; 3] = [
+        Ineligibility::NotInRoster,
+        Ineligibility::Suspended,
+        Ineligibility::Deceased,
+    ];
+
+    /// The agency's state name (`PersonState`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Ineligibility::NotInRoster => "not_in_roster",
+            Ineligibility::Suspended => "suspended",
+            Ineligibility::Deceased => "deceased",
         }
     }
 }
@@ -133,10 +206,22 @@ pub enum ClerkNotice {
     SessionBusy,
     /// A scan arrived while the camera is down.
     CameraUnavailable,
-    /// The person is already certified for this period.
-    AlreadyCertified { at: DateTime<FixedOffset> },
-    /// The server had no reference photo: the result will be confirmed by the server.
+    /// The person is already certified for this period (when and how, if the server
+    /// said).
+    AlreadyCertified {
+        at: Option<DateTime<FixedOffset>>,
+        channel: Option<Channel>,
+    },
+    /// The server says the person may not certify here; no attempt, no automatic pass.
+    NotEligible(Ineligibility),
+    /// The server had no reference photo: a live attempt will be `pending_match`.
     NoReference,
+    /// The reference photo could not be used (no single face in it); the why is the
+    /// kiosk's own text, without personal data.
+    ReferenceUnusable(String),
+    /// A live attempt was recorded as `pending_match`, for this reason; the clerk may
+    /// check the physical ID card and record a manual pass.
+    PendingMatch(PendingReason),
     /// The server could not be reached (or was too slow): continuing offline.
     Offline,
     /// The comparison reported an error (shown to the clerk, kept out of the record).
@@ -154,11 +239,11 @@ pub enum ClerkNotice {
 pub enum ManualPassError {
     MissingClerkId,
     MissingReason,
-    /// Only a failed attempt can be overridden.
+    /// Only a failed or unmatched (`pending_match`) attempt can be overridden.
     NotAvailable,
 }
 
-/// One ended attempt (`FaceAuto`), or a clerk's manual pass resolving a failed one
+/// One ended attempt (`FaceAuto`), or a clerk's manual pass resolving a failed or unmatched one
 /// (`ClerkManual`, same attempt number), as the flow knows it. The runner adds record
 /// id, sequence number, kiosk and site, period, face crop, model hashes and app version
 /// to make a `CertificationRecord`.

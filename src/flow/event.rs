@@ -1,8 +1,9 @@
 //! What goes into the flow: the time of the input and what happened.
 
-use certpoint_protocol::{Action, Quality};
+use certpoint_protocol::{Action, Channel, Quality, ReferenceSource};
 use chrono::{DateTime, FixedOffset};
 
+use super::effect::Ineligibility;
 use crate::id_number::IdNumber;
 
 /// The time of an input, from both clocks.
@@ -32,23 +33,39 @@ pub enum Event {
     /// the OS RNG; it fixes every challenge order of the session, so a replay with the
     /// same seed asks the same actions.
     IdScanned { id: IdNumber, seed: u64 },
-    /// The server has a reference photo for the person.
-    ReferenceFound { version: String },
-    /// The server knows no reference photo; the server will match the stored crop later.
+    /// The runner holds a usable reference for the person (its embedding is ready).
+    ReferenceFound {
+        version: String,
+        source: ReferenceSource,
+    },
+    /// The server knows no reference photo: a live attempt ends `pending_match`
+    /// (`no_reference`) and the agency matches the stored crop if one is enrolled later.
     ReferenceNotFound,
-    /// The server could not be asked (offline, 5xx, TLS…); continue offline.
+    /// A reference arrived but cannot be used (no single face in the photo).
+    ReferenceUnusable(String),
+    /// The server could not be asked (offline, 5xx, TLS, timeout) and no cached
+    /// reference was at hand; continue offline.
     ServerUnavailable,
-    /// The person is already certified for the current period.
-    AlreadyCertified { at: DateTime<FixedOffset> },
+    /// The person is already certified for the current period (when and how, if the
+    /// server said).
+    AlreadyCertified {
+        at: Option<DateTime<FixedOffset>>,
+        channel: Option<Channel>,
+    },
+    /// The server says the person may not certify at a kiosk (deceased, suspended, not
+    /// on the roster).
+    NotEligible(Ineligibility),
     /// One analysed camera frame.
     Frame(FrameObservation),
-    /// The runner compared the best frame with the reference photo.
+    /// The runner compared the best frame with the reference, which came from `source`.
     MatchScored {
         score: f32,
         reference_version: String,
+        source: ReferenceSource,
     },
-    /// No local comparison possible; the server will compare the stored crop.
-    MatchPendingServer,
+    /// The runner has no reference to compare with; the flow knows why (the
+    /// session's [`ReferenceStatus`](super::ReferenceStatus)).
+    MatchNoReference,
     /// The comparison could not run (model error, reference photo undecodable…).
     MatchError(String),
     /// The retiree touched "try again", or the clerk pressed retry, on a fail screen.

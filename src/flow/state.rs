@@ -1,9 +1,9 @@
 //! The states of the flow and the data each one carries. The UI renders these directly.
 
-use certpoint_protocol::{Action, FaceMatch};
+use certpoint_protocol::{Action, Channel, FaceMatch, ReferenceSource};
 use chrono::{DateTime, FixedOffset};
 
-use super::effect::{Prompt, Verdict};
+use super::effect::{Ineligibility, PendingReason, Prompt, Verdict};
 use super::event::Placement;
 use super::evidence::Evidence;
 use super::params::FlowParams;
@@ -29,7 +29,8 @@ pub enum State {
     Challenges(Challenges),
     /// Waiting for the runner's comparison with the reference photo.
     Matching(Matching),
-    /// Pass screen; the record is already stored.
+    /// Pass screen; the record is already stored. Reached only through a face match
+    /// scored at or above the threshold, or a clerk's manual pass.
     Passed {
         session: Session,
         manual: bool,
@@ -50,11 +51,32 @@ pub enum State {
         failure: Verdict,
         since_ms: u64,
     },
+    /// Live, but no reference could be scored: the attempt is already stored as
+    /// `pending_match` with `reason`. The retiree is told it is recorded and the office
+    /// will confirm; the clerk sees why and may check the physical ID card and record a
+    /// manual pass (which copies `verdict`). A retry cannot produce a reference, so
+    /// there is none; a new scan starts the next person.
+    PendingMatch {
+        session: Session,
+        verdict: Verdict,
+        reason: PendingReason,
+        since_ms: u64,
+    },
     /// The server says the person is already certified; no attempt, no record.
     AlreadyCertified {
         id: IdNumber,
-        at: DateTime<FixedOffset>,
+        at: Option<DateTime<FixedOffset>>,
+        channel: Option<Channel>,
         shown_since_ms: u64,
+    },
+    /// The server says the person may not certify here (deceased, suspended, not on
+    /// the roster). No attempt was made and nothing is stored; the retiree is asked to
+    /// see the clerk, who reads `why`. No manual pass from here: this is for the
+    /// pension office, not for a check of the ID card.
+    NotEligible {
+        id: IdNumber,
+        why: Ineligibility,
+        since_ms: u64,
     },
     /// The camera is gone; only the clerk can leave this (cancel), or its return.
     CameraFault { since_ms: u64 },
@@ -125,17 +147,31 @@ pub enum ReferenceStatus {
     Pending,
     Found {
         version: String,
+        source: ReferenceSource,
     },
+    /// The server has none enrolled.
     NotFound,
+    /// One arrived, but no single face could be embedded from it.
+    Unusable,
+    /// The server could not be asked (and no cached reference was at hand).
     Unavailable,
     /// No answer in time; a late answer is still taken.
     TimedOut,
 }
 
 impl ReferenceStatus {
-    /// Whether the server will have to do the face comparison.
-    pub fn pending_server_match(&self) -> bool {
-        !matches!(self, ReferenceStatus::Found { .. })
+    /// Why an attempt judged with this status could not be matched. `Found` with no
+    /// comparison from the runner means the runner could not use what it announced.
+    pub fn pending_reason(&self) -> PendingReason {
+        match self {
+            ReferenceStatus::NotFound => PendingReason::NoReference,
+            ReferenceStatus::Unusable | ReferenceStatus::Found { .. } => {
+                PendingReason::ReferenceUnusable
+            }
+            ReferenceStatus::Pending | ReferenceStatus::Unavailable | ReferenceStatus::TimedOut => {
+                PendingReason::ServerUnavailable
+            }
+        }
     }
 
     /// Whether an answer from the server would still be news.
@@ -153,8 +189,12 @@ impl State {
             State::IdentityEntered { session, .. }
             | State::Passed { session, .. }
             | State::Failed { session, .. }
-            | State::ClerkAssist { session, .. } => Some(session),
-            State::Idle | State::AlreadyCertified { .. } | State::CameraFault { .. } => None,
+            | State::ClerkAssist { session, .. }
+            | State::PendingMatch { session, .. } => Some(session),
+            State::Idle
+            | State::AlreadyCertified { .. }
+            | State::NotEligible { .. }
+            | State::CameraFault { .. } => None,
         }
     }
 
@@ -169,7 +209,9 @@ impl State {
             State::Passed { .. } => "passed",
             State::Failed { .. } => "failed",
             State::ClerkAssist { .. } => "clerk_assist",
+            State::PendingMatch { .. } => "pending_match",
             State::AlreadyCertified { .. } => "already_certified",
+            State::NotEligible { .. } => "not_eligible",
             State::CameraFault { .. } => "camera_fault",
         }
     }
@@ -182,10 +224,23 @@ impl State {
         )
     }
 
-    /// An attempt failed (and is stored); the session waits for a retry or a clerk's
-    /// decision, the only states where a manual pass is accepted.
+    /// An attempt failed or could not be matched (and is stored); the session waits
+    /// for a retry or a clerk's decision. The only states where a manual pass is
+    /// accepted.
     pub fn awaiting_decision(&self) -> bool {
-        matches!(self, State::Failed { .. } | State::ClerkAssist { .. })
+        matches!(
+            self,
+            State::Failed { .. } | State::ClerkAssist { .. } | State::PendingMatch { .. }
+        )
+    }
+
+    /// The verdict a manual pass here would copy.
+    pub fn decision_verdict(&self) -> Option<&Verdict> {
+        match self {
+            State::Failed { failure, .. } | State::ClerkAssist { failure, .. } => Some(failure),
+            State::PendingMatch { verdict, .. } => Some(verdict),
+            _ => None,
+        }
     }
 
     /// The action being asked right now.
@@ -230,6 +285,12 @@ impl State {
             }
             | State::ClerkAssist {
                 since_ms: since, ..
+            }
+            | State::PendingMatch {
+                since_ms: since, ..
+            }
+            | State::NotEligible {
+                since_ms: since, ..
             } => (*since, params.decision_timeout_ms),
         };
         Some(since.saturating_add(len))
@@ -260,7 +321,8 @@ impl State {
                 Some(r) => Prompt::Failed(r),
                 None => Prompt::SeeClerk,
             },
-            State::ClerkAssist { .. } => Prompt::SeeClerk,
+            State::ClerkAssist { .. } | State::NotEligible { .. } => Prompt::SeeClerk,
+            State::PendingMatch { .. } => Prompt::PendingMatch,
             State::AlreadyCertified { .. } => Prompt::AlreadyCertified,
             State::CameraFault { .. } => Prompt::CameraProblem,
         }

@@ -2,9 +2,12 @@
 
 use certpoint_protocol::{Method, Outcome};
 
-use super::attempt::{self, MatchAnswer};
-use super::effect::{ClerkNotice, Effect, EndReason, ManualPassError, Prompt, Verdict};
+use super::attempt;
+use super::effect::{
+    ClerkNotice, Effect, EndReason, Ineligibility, ManualPassError, Prompt, Verdict,
+};
 use super::event::{Event, Input, Now};
+use super::judge::{self, MatchAnswer};
 use super::params::FlowParams;
 use super::state::{ReferenceStatus, Session, State};
 use crate::id_number::IdNumber;
@@ -45,11 +48,15 @@ fn expire(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> 
         }
         State::Positioning(p) => attempt::positioning_timeout(p, now, params, fx),
         State::Challenges(c) => attempt::challenge_timeout(c, now, params, fx),
-        State::Matching(m) => attempt::judge(m, MatchAnswer::Unavailable, now, params, fx),
-        State::Passed { .. } | State::AlreadyCertified { .. } => State::Idle,
-        // Nobody decided: the failure was stored when it happened, so the screen just
-        // closes.
-        State::Failed { .. } | State::ClerkAssist { .. } => State::Idle,
+        State::Matching(m) => judge::judge(m, MatchAnswer::Unavailable, now, params, fx),
+        State::Passed { .. } | State::AlreadyCertified { .. } | State::NotEligible { .. } => {
+            State::Idle
+        }
+        // Nobody decided: the failure (or the pending match) was stored when it
+        // happened, so the screen just closes.
+        State::Failed { .. } | State::ClerkAssist { .. } | State::PendingMatch { .. } => {
+            State::Idle
+        }
         State::Idle | State::CameraFault { .. } => state,
     }
 }
@@ -63,7 +70,7 @@ fn end_running(
     params: &FlowParams,
     fx: &mut Vec<Effect>,
 ) {
-    if let Some((session, verdict)) = attempt::abandon(state, reason, now, params) {
+    if let Some((session, verdict)) = judge::abandon(state, reason, now, params) {
         fx.push(verdict.store(&session, Method::FaceAuto));
     }
 }
@@ -82,8 +89,10 @@ fn camera_lost(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>
     }
 }
 
-/// A scan starts a session only when none is running or awaiting a decision; a scan
-/// during the pass screen starts the next person straight away.
+/// A scan starts a session only when none is running or awaiting a retry; a scan on a
+/// result screen (passed, pending match, already certified, not eligible) starts the
+/// next person straight away. A pending match's record is stored already and its
+/// manual check is optional, so the queue need not wait for it.
 fn scanned(
     state: State,
     id: IdNumber,
@@ -93,7 +102,11 @@ fn scanned(
     fx: &mut Vec<Effect>,
 ) -> State {
     match state {
-        State::Idle | State::Passed { .. } | State::AlreadyCertified { .. } => {}
+        State::Idle
+        | State::Passed { .. }
+        | State::PendingMatch { .. }
+        | State::AlreadyCertified { .. }
+        | State::NotEligible { .. } => {}
         State::CameraFault { .. } => {
             fx.push(Effect::Notify(ClerkNotice::CameraUnavailable));
             return state;
@@ -138,11 +151,12 @@ fn scanned(
     }
 }
 
-/// The clerk vouches for the person after a failed attempt. The failure is already
-/// stored as the machine saw it and stays so (a false reject and a fraud attempt both
-/// need that evidence); the override is a second record for the same attempt, carrying
-/// the failure's evidence and reason (why the clerk had to step in) next to who decided
-/// and why, so an auditor reads both without joining records.
+/// The clerk vouches for the person after checking the physical ID card, following a
+/// failed or unmatched (`pending_match`) attempt. That attempt is already stored as the
+/// machine saw it and stays so (a false reject and a fraud attempt both need that
+/// evidence); the override is a second record for the same attempt, carrying its
+/// evidence and reason (why the clerk had to step in) next to who decided and why, so
+/// an auditor reads both without joining records.
 fn manual_pass(
     state: State,
     clerk_id: String,
@@ -171,6 +185,11 @@ fn manual_pass(
         }
         | State::ClerkAssist {
             session, failure, ..
+        }
+        | State::PendingMatch {
+            session,
+            verdict: failure,
+            ..
         } => (session, failure),
         other => return other,
     };
@@ -211,17 +230,23 @@ fn on_event(
             event,
         ) => {
             match event {
-                Event::AlreadyCertified { at } => {
-                    fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at }));
+                Event::AlreadyCertified { at, channel } => {
+                    fx.push(Effect::Notify(ClerkNotice::AlreadyCertified {
+                        at,
+                        channel,
+                    }));
                     fx.push(Effect::Speak(Prompt::AlreadyCertified));
                     return State::AlreadyCertified {
                         id: session.id,
                         at,
+                        channel,
                         shown_since_ms: now.mono_ms,
                     };
                 }
+                Event::NotEligible(why) => return not_eligible(session, why, now, fx),
                 Event::ReferenceFound { .. }
                 | Event::ReferenceNotFound
+                | Event::ReferenceUnusable(_)
                 | Event::ServerUnavailable => {
                     reference_answer(&mut session, event, fx);
                     return attempt::begin_attempt(session, Prompt::LookAtScreen, now, fx);
@@ -232,6 +257,18 @@ fn on_event(
                 session,
                 lookup_started_ms,
             }
+        }
+        // The server's late word that the person may not certify ends whatever runs
+        // (a running attempt is stored as abandoned) and closes a pending decision, so
+        // neither an automatic nor a manual pass can follow.
+        (state, Event::NotEligible(why))
+            if state
+                .session()
+                .is_some_and(|s| s.reference.awaiting_answer()) =>
+        {
+            let session = state.session().expect("checked above").clone();
+            end_running(state, EndReason::NotEligible, now, params, fx);
+            not_eligible(session, why, now, fx)
         }
         (State::Positioning(mut p), event) => match event {
             Event::Frame(frame) => attempt::positioning(p, Some(&frame), now, params, fx),
@@ -253,28 +290,30 @@ fn on_event(
             Event::MatchScored {
                 score,
                 reference_version,
-            } => attempt::judge(
+                source,
+            } => judge::judge(
                 m,
                 MatchAnswer::Scored {
                     score,
                     reference_version,
+                    source,
                 },
                 now,
                 params,
                 fx,
             ),
-            Event::MatchPendingServer => {
-                attempt::judge(m, MatchAnswer::PendingServer, now, params, fx)
-            }
+            Event::MatchNoReference => judge::judge(m, MatchAnswer::NoReference, now, params, fx),
             Event::MatchError(message) => {
                 fx.push(Effect::Notify(ClerkNotice::MatchError(message)));
-                attempt::judge(m, MatchAnswer::Unavailable, now, params, fx)
+                judge::judge(m, MatchAnswer::Unavailable, now, params, fx)
             }
             other => {
                 reference_answer(&mut m.session, other, fx);
                 State::Matching(m)
             }
         },
+        // No retry from `PendingMatch`: another attempt would meet the same missing
+        // reference. To ask the server again, the clerk scans again.
         (State::Failed { mut session, .. }, Event::Retry) => {
             // Nothing to store: the failure was stored when it ended.
             session.attempt += 1;
@@ -282,6 +321,18 @@ fn on_event(
         }
         (State::CameraFault { .. }, Event::CameraRestored) => State::Idle,
         (state, _) => state,
+    }
+}
+
+/// The server says the person may not certify: no attempt (or no more), no record of
+/// its own, the retiree is sent to the clerk.
+fn not_eligible(session: Session, why: Ineligibility, now: Now, fx: &mut Vec<Effect>) -> State {
+    fx.push(Effect::Notify(ClerkNotice::NotEligible(why)));
+    fx.push(Effect::Speak(Prompt::SeeClerk));
+    State::NotEligible {
+        id: session.id,
+        why,
+        since_ms: now.mono_ms,
     }
 }
 
@@ -293,10 +344,16 @@ fn reference_answer(session: &mut Session, event: Event, fx: &mut Vec<Effect>) {
         return;
     }
     match event {
-        Event::ReferenceFound { version } => session.reference = ReferenceStatus::Found { version },
+        Event::ReferenceFound { version, source } => {
+            session.reference = ReferenceStatus::Found { version, source }
+        }
         Event::ReferenceNotFound => {
             session.reference = ReferenceStatus::NotFound;
             fx.push(Effect::Notify(ClerkNotice::NoReference));
+        }
+        Event::ReferenceUnusable(why) => {
+            session.reference = ReferenceStatus::Unusable;
+            fx.push(Effect::Notify(ClerkNotice::ReferenceUnusable(why)));
         }
         Event::ServerUnavailable => {
             if session.reference == ReferenceStatus::Pending {
@@ -304,8 +361,11 @@ fn reference_answer(session: &mut Session, event: Event, fx: &mut Vec<Effect>) {
             }
             session.reference = ReferenceStatus::Unavailable;
         }
-        Event::AlreadyCertified { at } => {
-            fx.push(Effect::Notify(ClerkNotice::AlreadyCertified { at }))
+        Event::AlreadyCertified { at, channel } => {
+            fx.push(Effect::Notify(ClerkNotice::AlreadyCertified {
+                at,
+                channel,
+            }))
         }
         _ => {}
     }

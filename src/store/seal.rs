@@ -9,29 +9,20 @@
 //! (state, seq, masked ID) readable for `certpoint queue list` and for an administrator
 //! with the plain `sqlite3` tool.
 //!
-//! A sealed blob is `[version 1][24-byte random nonce][ciphertext and tag]`. The
-//! associated data binds it to its record id and column, so a blob copied onto another
+//! A sealed blob is `[version 1][24-byte random nonce][ciphertext and tag]`; the cipher,
+//! the format and the key file's checks are `certpoint-seal`'s, shared with the agency,
+//! while the key's place, the wording of its errors and the associated data stay here.
+//! The associated data binds it to its record id and column, so a blob copied onto another
 //! record, or a body swapped with a photo, fails to open instead of being sent as the
 //! wrong person's evidence.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use sha2::{Digest, Sha256};
+use certpoint_seal::key_file::{self, KeyFileError};
+use certpoint_seal::{OpenError, SecretKey, KEY_LEN};
 
 /// File name of the default key, inside the data directory.
 pub const KEY_FILE: &str = crate::config::STORE_KEY_FILE;
-
-const KEY_LEN: usize = 32;
-const NONCE_LEN: usize = 24;
-const FORMAT_V1: u8 = 1;
-/// Version byte and nonce, before the ciphertext.
-const HEADER_LEN: usize = 1 + NONCE_LEN;
-const TAG_LEN: usize = 16;
 
 /// Why the store key could not be used. Every message names the file and the fix.
 #[derive(Debug, thiserror::Error)]
@@ -72,18 +63,19 @@ impl Column {
     }
 }
 
-/// The loaded key, ready to seal and open.
+/// The loaded key, ready to seal and open (the cipher and blob format are
+/// `certpoint-seal`'s, shared with the agency; the associated data is the store's).
 #[derive(Clone)]
 pub(super) struct Sealer {
-    cipher: XChaCha20Poly1305,
+    cipher: certpoint_seal::Sealer,
     fingerprint: String,
 }
 
 impl Sealer {
-    fn new(key: &[u8; KEY_LEN]) -> Sealer {
+    fn new(key: &SecretKey) -> Sealer {
         Sealer {
-            cipher: XChaCha20Poly1305::new(&Key::from(*key)),
-            fingerprint: fingerprint(key),
+            cipher: certpoint_seal::Sealer::new(key),
+            fingerprint: key.fingerprint(b"certpoint-store-key-fingerprint-v1\0"),
         }
     }
 
@@ -94,24 +86,7 @@ impl Sealer {
     }
 
     pub(super) fn seal(&self, record_id: &str, column: Column, plain: &[u8]) -> Vec<u8> {
-        let nonce = XNonce::generate();
-        let aad = aad(record_id, column);
-        let sealed = self
-            .cipher
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
-            // Only fails for messages beyond 256 GiB; a record is a few KB.
-            .expect("XChaCha20-Poly1305 seals any record-sized message");
-        let mut out = Vec::with_capacity(HEADER_LEN + sealed.len());
-        out.push(FORMAT_V1);
-        out.extend_from_slice(&nonce);
-        out.extend_from_slice(&sealed);
-        out
+        self.cipher.seal(&aad(record_id, column), plain)
     }
 
     /// Opens a sealed blob; `Err` carries a reason fit for `BadStoredRecord`.
@@ -122,24 +97,13 @@ impl Sealer {
         blob: &[u8],
     ) -> Result<Vec<u8>, String> {
         let what = String::from_utf8_lossy(column.name()).into_owned();
-        match blob.first() {
-            Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => {}
-            Some(&v) if v != FORMAT_V1 => {
-                return Err(format!("{what} is sealed in unknown format {v}"))
-            }
-            _ => return Err(format!("{what} is too short to be sealed data")),
-        }
-        let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
-        let aad = aad(record_id, column);
         self.cipher
-            .decrypt(
-                &nonce,
-                Payload {
-                    msg: &blob[HEADER_LEN..],
-                    aad: &aad,
-                },
-            )
-            .map_err(|_| format!("{what} does not open with the store key: it was altered or belongs to another record"))
+            .open(&aad(record_id, column), blob)
+            .map_err(|e| match e {
+                OpenError::UnknownFormat(v) => format!("{what} is sealed in unknown format {v}"),
+                OpenError::TooShort => format!("{what} is too short to be sealed data"),
+                OpenError::Rejected => format!("{what} does not open with the store key: it was altered or belongs to another record"),
+            })
     }
 }
 
@@ -151,108 +115,28 @@ fn aad(record_id: &str, column: Column) -> Vec<u8> {
     aad
 }
 
-fn fingerprint(key: &[u8; KEY_LEN]) -> String {
-    let digest = Sha256::new()
-        .chain_update(b"certpoint-store-key-fingerprint-v1\0")
-        .chain_update(key)
-        .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+/// The kiosk's wording of a key-file problem: which key it is and what to do.
+fn key_error(e: KeyFileError) -> KeyError {
+    match e {
+        KeyFileError::Read { path, source } => KeyError::Read { path, source },
+        KeyFileError::Create { path, source } => KeyError::Create { path, source },
+        KeyFileError::Permissions { path, mode } => KeyError::Permissions { path, mode },
+        KeyFileError::Size { path, len } => KeyError::Size { path, len },
+    }
 }
 
 /// Loads the key at `path`, checking its size and that only its owner can read it.
 pub(super) fn load(path: &Path) -> Result<Option<Sealer>, KeyError> {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(KeyError::Read {
-                path: path.to_owned(),
-                source,
-            })
-        }
-    };
-    let read_err = |source| KeyError::Read {
-        path: path.to_owned(),
-        source,
-    };
-    let meta = file.metadata().map_err(read_err)?;
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(KeyError::Permissions {
-            path: path.to_owned(),
-            mode,
-        });
-    }
-    if meta.len() != KEY_LEN as u64 {
-        return Err(KeyError::Size {
-            path: path.to_owned(),
-            len: meta.len(),
-        });
-    }
-    let mut key = [0u8; KEY_LEN];
-    file.read_exact(&mut key).map_err(read_err)?;
-    let sealer = Sealer::new(&key);
-    key.fill(0);
-    Ok(Some(sealer))
+    Ok(key_file::load(path)
+        .map_err(key_error)?
+        .map(|k| Sealer::new(&k)))
 }
 
-/// Makes a new random key at `path`, durably, and never over an existing file.
-///
-/// The key is written to a private temporary file and hard-linked into place: the link
-/// fails if `path` already exists (another process got there first, whose key is then
-/// used), and the key file is never seen half-written. The file and its directory are
-/// synced before returning, because records sealed with a key that a power cut then
-/// loses would be lost with it.
+/// Makes a new random key at `path`, durably, and never over an existing file
+/// (`certpoint_seal::key_file::create`: another process's key, if it got there
+/// first, is the one used).
 pub(super) fn create(path: &Path) -> Result<Sealer, KeyError> {
-    let create_err = |source| KeyError::Create {
-        path: path.to_owned(),
-        source,
-    };
-    let mut key = [0u8; KEY_LEN];
-    getrandom_key(&mut key).map_err(create_err)?;
-    let tmp = path.with_extension(format!("new-{}", std::process::id()));
-    let written = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&key)?;
-        f.sync_all()
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(create_err(e));
-    }
-    let linked = fs::hard_link(&tmp, path);
-    let _ = fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            key.fill(0);
-            return load(path)?.ok_or_else(|| KeyError::Read {
-                path: path.to_owned(),
-                source: std::io::Error::other("it vanished while being created"),
-            });
-        }
-        Err(e) => return Err(create_err(e)),
-    }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(create_err)?;
-    let sealer = Sealer::new(&key);
-    key.fill(0);
-    Ok(sealer)
-}
-
-fn getrandom_key(key: &mut [u8; KEY_LEN]) -> std::io::Result<()> {
-    let fresh = Key::try_generate().map_err(std::io::Error::other)?;
-    key.copy_from_slice(&fresh);
-    Ok(())
+    Ok(Sealer::new(&key_file::create(path).map_err(key_error)?))
 }
 
 #[cfg(test)]
@@ -260,7 +144,7 @@ mod tests {
     use super::*;
 
     fn sealer() -> Sealer {
-        Sealer::new(&[7u8; KEY_LEN])
+        Sealer::new(&SecretKey::from_bytes([7u8; KEY_LEN]))
     }
 
     #[test]
@@ -279,7 +163,7 @@ mod tests {
         let mut edited = blob.clone();
         *edited.last_mut().unwrap() ^= 1;
         assert!(s.open("rec-1", Column::Body, &edited).is_err());
-        let other = Sealer::new(&[8u8; KEY_LEN]);
+        let other = Sealer::new(&SecretKey::from_bytes([8u8; KEY_LEN]));
         assert!(other.open("rec-1", Column::Body, &blob).is_err());
         assert_ne!(other.fingerprint(), s.fingerprint());
     }

@@ -11,10 +11,12 @@ use std::io::Read;
 use std::time::Duration;
 
 use certpoint_protocol::{
-    encode_submission, sign_body, Accepted, ErrorBody, ReferencePhoto, IDEMPOTENCY_KEY_HEADER,
+    encode_submission, sign_body, Accepted, ErrorBody, PersonStatus, ReferencePhoto,
+    IDEMPOTENCY_KEY_HEADER,
 };
 use ed25519_dalek::SigningKey;
 
+use super::person::{decode_status, StatusError, MAX_STATUS_BODY};
 use crate::config::{LoadedConfig, Secret};
 use crate::store::PendingRecord;
 
@@ -218,6 +220,27 @@ impl AgencyClient {
                 reason_of(&read_small(resp.body_mut()))
             )),
         }
+    }
+
+    /// `GET /v1/persons/{id}/status?period=YYYY`: the person's status for `period`
+    /// (decoded and checked by [`decode_status`]).
+    pub fn fetch_status(&self, id_number: &str, period: &str) -> Result<PersonStatus, StatusError> {
+        let mut resp = self
+            .agent
+            .get(format!("{}/v1/persons/{id_number}/status", self.base_url))
+            .query("period", period)
+            .header("authorization", self.auth_header.expose())
+            .call()
+            .map_err(|e| StatusError::Unreachable(transport_reason(&e)))?;
+        let status = resp.status().as_u16();
+        // One byte over the limit is enough for decode_status to say "too long".
+        let mut buf = Vec::new();
+        resp.body_mut()
+            .as_reader()
+            .take(MAX_STATUS_BODY as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| StatusError::Unreachable(format!("the answer broke off: {e}")))?;
+        decode_status(status, &String::from_utf8_lossy(&buf), period)
     }
 
     /// `GET /v1/health`: `true` when the server answers 200.

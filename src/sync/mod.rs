@@ -9,7 +9,9 @@
 //! - [`backoff`]: capped exponential backoff with full jitter, `Retry-After` honoured.
 //! - [`client`]: one HTTP request → one classified [`SendOutcome`]; rustls TLS.
 //! - [`keys`]: the kiosk's ed25519 signing key file (`certpoint keys init`).
-//! - [`reference`]: the reference photo request, inline or on its own thread.
+//! - [`person`]: what a person-status answer means (decoded apart from the I/O).
+//! - [`reference`]: the lookup at the scan (status, then reference), inline or on its
+//!   own thread.
 //! - [`drain`]: send pending records oldest first until empty or a failure says stop.
 //! - [`status`]: what the worker publishes for the UI and `certpoint sync now`.
 //! - [`worker`]: the sync thread and its wake/stop [`Signal`].
@@ -18,6 +20,7 @@ pub mod backoff;
 pub mod client;
 pub mod drain;
 pub mod keys;
+pub mod person;
 pub mod reference;
 pub mod status;
 pub mod worker;

@@ -72,11 +72,13 @@ fn measure(cfg: &LoadedConfig, secs: f64) -> anyhow::Result<serde_json::Value> {
     while started.elapsed().as_secs_f64() < secs {
         let t = Instant::now();
         let view = app.backend.view();
-        // Keep a session going so every screen with a live preview gets drawn.
+        // Keep a session going so every screen with a live preview gets drawn (offline,
+        // a live session ends pending_match; a scan there starts the next at once).
         if matches!(
             view.state,
             crate::flow::State::Idle
                 | crate::flow::State::Passed { .. }
+                | crate::flow::State::PendingMatch { .. }
                 | crate::flow::State::Failed { .. }
         ) && scanned_at.is_none_or(|s| s.elapsed() > Duration::from_secs(1))
         {

@@ -86,6 +86,7 @@ pub fn every_prompt() -> Vec<Prompt> {
         Prompt::HoldStill,
         Prompt::Checking,
         Prompt::Passed,
+        Prompt::PendingMatch,
         Prompt::SeeClerk,
         Prompt::AlreadyCertified,
         Prompt::CameraProblem,

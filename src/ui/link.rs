@@ -72,12 +72,13 @@ pub(super) struct KioskHost<'a> {
 }
 
 impl Host for KioskHost<'_> {
-    fn fetch_reference(&mut self, id: &IdNumber) -> ReferenceAnswer {
+    fn look_up(&mut self, id: &IdNumber, period: &str) -> ReferenceAnswer {
         // Asked on its own thread: a slow server must not freeze the analysis. Offline
-        // (no server), the server matches the stored crop when the record syncs.
+        // (no server), a live attempt ends pending_match and the agency matches the
+        // stored crop when the record syncs.
         match self.reference {
             Some(lookup) => {
-                lookup.request(id);
+                lookup.request(id, period);
                 ReferenceAnswer::Pending
             }
             None => ReferenceAnswer::Unavailable,

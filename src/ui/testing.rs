@@ -13,6 +13,12 @@ use crate::flow::{
 
 pub struct FlowBackend {
     pub view: View,
+    /// How the scripted runner answers [`Effect::FetchReference`]; offline by default
+    /// ([`Event::ServerUnavailable`]).
+    pub lookup: Event,
+    /// How it answers [`Effect::RunMatch`]; no reference by default
+    /// ([`Event::MatchNoReference`], so a live attempt ends `pending_match`).
+    pub match_answer: Event,
     pub now_ms: u64,
     /// Wall clock at `now_ms == 0`.
     pub start: DateTime<FixedOffset>,
@@ -24,6 +30,8 @@ impl FlowBackend {
     pub fn new(params: FlowParams) -> FlowBackend {
         FlowBackend {
             view: View::idle(params),
+            lookup: Event::ServerUnavailable,
+            match_answer: Event::MatchNoReference,
             now_ms: 1_000,
             start: FixedOffset::east_opt(8 * 3600)
                 .unwrap()
@@ -40,9 +48,26 @@ impl FlowBackend {
         }
     }
 
-    /// Feeds one event to the flow now, answering the runner's requests the way an
-    /// offline kiosk does (no server: `ServerUnavailable`; no reference: the server
-    /// will match).
+    /// An online kiosk whose server holds the person's reference and whose match
+    /// scores `score`.
+    pub fn online(params: FlowParams, score: f32) -> FlowBackend {
+        let source = certpoint_protocol::ReferenceSource::Server;
+        FlowBackend {
+            lookup: Event::ReferenceFound {
+                version: "ref-v1".into(),
+                source,
+            },
+            match_answer: Event::MatchScored {
+                score,
+                reference_version: "ref-v1".into(),
+                source,
+            },
+            ..FlowBackend::new(params)
+        }
+    }
+
+    /// Feeds one event to the flow now, answering the runner's requests with
+    /// [`lookup`](Self::lookup) and [`match_answer`](Self::match_answer).
     pub fn apply(&mut self, event: Event) {
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
@@ -58,8 +83,8 @@ impl FlowBackend {
             self.view.state = next;
             for e in effects {
                 match &e {
-                    Effect::FetchReference(_) => queue.insert(0, Event::ServerUnavailable),
-                    Effect::RunMatch => queue.insert(0, Event::MatchPendingServer),
+                    Effect::FetchReference(_) => queue.insert(0, self.lookup.clone()),
+                    Effect::RunMatch => queue.insert(0, self.match_answer.clone()),
                     Effect::Notify(n) => self.notice(n.clone()),
                     _ => {}
                 }

@@ -1,8 +1,11 @@
 //! Shared pieces of the sync tests: the reference agency server in-process on
-//! 127.0.0.1, a kiosk with its own config, store, key and token in a temp dir, and a
-//! fault-injecting TCP proxy between them.
+//! 127.0.0.1, a kiosk with its own config, store, key and token in a temp dir, a
+//! fault-injecting TCP proxy between them, and (`responder`) a fixed person-status
+//! answer on 127.0.0.1.
 
 #![allow(dead_code)]
+
+pub mod responder;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -22,6 +25,8 @@ use certpoint_agency::{RunningServer, SqliteStorage, Storage};
 use certpoint_protocol::ed25519_dalek::SigningKey;
 
 pub const TOKEN: &str = "test-token-0123456789abcdef";
+/// The roster region every test kiosk serves and every enrolled person lives in.
+pub const REGION: &str = "110105";
 
 /// A port that was free a moment ago, for a server that starts later.
 pub fn free_addr() -> SocketAddr {
@@ -99,16 +104,32 @@ impl Agency {
             kiosk_id,
             &certpoint_protocol::public_key_b64(key),
             token,
+            REGION,
         )
         .unwrap();
+    }
+
+    /// Puts `id` on the roster, active, in the kiosks' region (the agency answers
+    /// kiosks only about people of their own region).
+    pub fn on_roster(&self, id: &str) {
+        self.storage
+            .import_roster(&[certpoint_agency::storage::RosterEntry {
+                id_number: id.into(),
+                name: "Test Person".into(),
+                region: REGION.into(),
+                status: certpoint_agency::storage::RosterStatus::Active,
+            }])
+            .unwrap();
     }
 
     pub fn records(&self) -> Vec<RecordSummary> {
         self.storage.records(None).unwrap()
     }
 
-    /// Enrols `photo` (from tests/data/faces) as `id`'s reference, version "ref-v1".
+    /// Enrols `photo` (from tests/data/faces) as `id`'s reference, version "ref-v1",
+    /// and puts `id` on the roster.
     pub fn enrol(&self, id: &str, photo: &str) {
+        self.on_roster(id);
         self.storage
             .put_reference(
                 id,

@@ -88,6 +88,35 @@ fn a_locked_out_clerk_is_refused_even_with_the_right_pin() {
         .all(|r| r.outcome.as_str() != "manual_passed"));
 }
 
+#[test]
+fn pending_match_then_clerk_manual_pass_after_checking_the_card() {
+    let mut b = backend();
+    b.lookup = certpoint::flow::Event::ReferenceNotFound;
+    let mut h = harness(b, "en");
+    h.run();
+    scan(&mut h, ID);
+    live_attempt(&mut h);
+    assert_eq!(state_name(&h), "pending_match");
+    h.get_by_label("Recorded. The office will confirm it");
+    h.get_by_label("The server has no reference photo for this person. [no_reference]");
+    // No retry here: another attempt would meet the same missing reference.
+    assert!(h.query_by_label("Try again").is_none());
+    let (_dir, gate) = pin_gate("C0042", 5);
+    h.state_mut().ui.pin_gate = Some(gate);
+    h.run();
+    type_into(&mut h, "Clerk ID", "C0042");
+    type_into(&mut h, "Reason", "ID card checked by eye");
+    manual_pass_with_pin(&mut h, CLERK_PIN);
+    assert_eq!(state_name(&h), "passed");
+    let records = h.state().backend.records();
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0].outcome.as_str(), "pending_match");
+    let manual = &records[1];
+    assert_eq!(manual.outcome.as_str(), "manual_passed");
+    assert_eq!(manual.reason.as_deref(), Some("no_reference"));
+    assert_eq!(manual.attempt, 1);
+}
+
 const CLERK_PIN: &str = "246810";
 
 /// A PIN checker on a throw-away store with one registered clerk.

@@ -28,6 +28,7 @@ fn fixture() -> Fixture {
         "K1",
         &certpoint_protocol::public_key_b64(&key),
         TOKEN,
+        "110105",
     )
     .unwrap();
     let storage: Arc<dyn Storage> = storage;
@@ -174,6 +175,7 @@ fn an_auditor_reads_every_kiosks_records_and_submits_nothing() {
             id,
             &certpoint_protocol::public_key_b64(key),
             token,
+            "110105",
         )
         .unwrap();
     }
@@ -272,7 +274,7 @@ fn hostile_requests_get_4xx_json_and_the_server_lives_on() {
             format!("GET /v1/certifications/not-a-uuid HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),
         ("bad person id", 400, "malformed_request", raw(addr,
             format!("GET /v1/persons/..%2f..%2fetc/reference HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),
-        ("no reference", 404, "not_found", raw(addr,
+        ("a person on no roster", 403, "forbidden", raw(addr,
             format!("GET /v1/persons/11010519491231002X/reference HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),
         ("another kiosk's gaps", 403, "kiosk_mismatch", raw(addr,
             format!("GET /v1/kiosks/K2/gaps HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {TOKEN}\r\n\r\n").as_bytes())),

@@ -6,8 +6,12 @@
 //! serialisation of it ([`canonical_json`]), over which the kiosk signs ([`sign_body`]).
 //! The sync protocol's envelope, answers and error codes live here too (`wire`), so
 //! the kiosk's client and the reference server share one definition.
+//! Resident ID numbers ([`id_number`]) are validated the same way on both sides: the
+//! kiosk when a clerk scans one, the agency when a roster or self-certification file is
+//! imported.
 
 mod canonical;
+pub mod id_number;
 mod record;
 mod sign;
 mod status;

@@ -71,9 +71,57 @@ pub struct PersonStatus {
     pub at: Option<DateTime<FixedOffset>>,
 }
 
+/// Why a string is not a certification period.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the period must be a four-digit year from {FIRST_PERIOD} to {LAST_PERIOD} (the year the certification window opened, e.g. 2026), not {shown}")]
+pub struct PeriodError {
+    /// What was given, quoted and cut to 16 characters (it may be anything).
+    shown: String,
+}
+
+/// The earliest and latest periods accepted: anything outside is a typo, not a year of
+/// pension certification.
+pub const FIRST_PERIOD: u16 = 2000;
+pub const LAST_PERIOD: u16 = 2999;
+
+/// Checks a certification period (`"2026"`): exactly four ASCII digits, a year from
+/// [`FIRST_PERIOD`] to [`LAST_PERIOD`]. The kiosk writes the year its certification
+/// window opened; the agency refuses anything else in status queries and imports.
+pub fn parse_period(s: &str) -> Result<u16, PeriodError> {
+    let year = (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse::<u16>().ok())
+        .flatten()
+        .filter(|y| (FIRST_PERIOD..=LAST_PERIOD).contains(y));
+    year.ok_or_else(|| PeriodError {
+        shown: format!("{:?}", s.chars().take(16).collect::<String>()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn periods_are_four_digit_years() {
+        assert_eq!(parse_period("2026"), Ok(2026));
+        assert_eq!(parse_period("2000"), Ok(2000));
+        for bad in [
+            "",
+            "26",
+            "20266",
+            "1999",
+            "３０２６",
+            "+202",
+            "202a",
+            " 2026",
+            "0226",
+        ] {
+            let e = parse_period(bad).unwrap_err();
+            assert!(e.to_string().contains("four-digit year"), "{bad}: {e}");
+        }
+        let long = "2".repeat(100);
+        assert!(parse_period(&long).unwrap_err().to_string().len() < 200);
+    }
 
     #[test]
     fn wire_shape() {

@@ -143,6 +143,9 @@ pub enum ErrorCode {
     KioskMismatch,
     /// 403: the signature does not verify with the kiosk's registered public key.
     BadSignature,
+    /// 403: the kiosk may not read this person: not on the roster, on another region's
+    /// roster, or the kiosk has no region (status and reference reads).
+    Forbidden,
     /// 404.
     NotFound,
     /// 405: a known path asked with a method it does not serve.
@@ -153,6 +156,8 @@ pub enum ErrorCode {
     TooLarge,
     /// 422: well-formed JSON that is not a valid record (types, schema, photo hash).
     InvalidRecord,
+    /// 429: too many reference reads from this kiosk; `Retry-After` says when to ask again.
+    RateLimited,
     /// 500.
     Internal,
 }
@@ -162,12 +167,13 @@ impl ErrorCode {
         match self {
             ErrorCode::MalformedRequest | ErrorCode::IdempotencyKeyMismatch => 400,
             ErrorCode::Unauthorized => 401,
-            ErrorCode::KioskMismatch | ErrorCode::BadSignature => 403,
+            ErrorCode::KioskMismatch | ErrorCode::BadSignature | ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::Conflict => 409,
             ErrorCode::TooLarge => 413,
             ErrorCode::InvalidRecord => 422,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,
         }
     }
@@ -179,11 +185,13 @@ impl ErrorCode {
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::KioskMismatch => "kiosk_mismatch",
             ErrorCode::BadSignature => "bad_signature",
+            ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
             ErrorCode::TooLarge => "too_large",
             ErrorCode::InvalidRecord => "invalid_record",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Internal => "internal",
         }
     }
@@ -218,6 +226,8 @@ mod tests {
             ErrorCode::BadSignature,
             ErrorCode::TooLarge,
             ErrorCode::Conflict,
+            ErrorCode::Forbidden,
+            ErrorCode::RateLimited,
         ] {
             assert_eq!(
                 serde_json::to_string(&code).unwrap(),

@@ -2,11 +2,12 @@
 //! reach each state through real events (never by hand-built states, so every state a
 //! test starts from is one the flow can actually be in).
 
-use certpoint_protocol::Action;
+use certpoint_protocol::{Action, ReferenceSource};
 use chrono::{DateTime, Duration, FixedOffset};
 
 use crate::flow::{
-    step, AttemptRecord, Effect, Event, FlowParams, FrameObservation, Input, Now, Placement, State,
+    step, AttemptRecord, Effect, Event, FlowParams, FrameObservation, Ineligibility, Input, Now,
+    Placement, State,
 };
 use crate::id_number::IdNumber;
 
@@ -77,6 +78,15 @@ pub fn spoken(fx: &[Effect]) -> Vec<crate::flow::Prompt> {
             _ => None,
         })
         .collect()
+}
+
+/// The runner's comparison with the server's reference "v1".
+pub fn scored(score: f32) -> Event {
+    Event::MatchScored {
+        score,
+        reference_version: "v1".into(),
+        source: ReferenceSource::Server,
+    }
 }
 
 pub fn good() -> Event {
@@ -161,6 +171,7 @@ impl Driver {
             100,
             Event::ReferenceFound {
                 version: "v1".into(),
+                source: ReferenceSource::Server,
             },
         );
         assert_eq!(self.state.name(), "positioning");
@@ -192,13 +203,7 @@ impl Driver {
     /// One whole attempt (from positioning) ending in a face mismatch.
     pub fn fail_attempt(&mut self) -> &mut Self {
         self.place().perform();
-        self.after(
-            200,
-            Event::MatchScored {
-                score: 0.1,
-                reference_version: "v1".into(),
-            },
-        );
+        self.after(200, scored(0.1));
         self
     }
 
@@ -221,13 +226,7 @@ impl Driver {
             }
             "passed" => {
                 d.run_to_matching();
-                d.after(
-                    200,
-                    Event::MatchScored {
-                        score: 0.9,
-                        reference_version: "v1".into(),
-                    },
-                );
+                d.after(200, scored(0.9));
             }
             "failed" => {
                 d.scan().online().fail_attempt();
@@ -241,9 +240,20 @@ impl Driver {
                 d.after(
                     100,
                     Event::AlreadyCertified {
-                        at: wall_at(0) - Duration::days(30),
+                        at: Some(wall_at(0) - Duration::days(30)),
+                        channel: Some(certpoint_protocol::Channel::Onsite),
                     },
                 );
+            }
+            "pending_match" => {
+                d.scan();
+                d.after(100, Event::ReferenceNotFound);
+                d.place().perform();
+                d.after(200, Event::MatchNoReference);
+            }
+            "not_eligible" => {
+                d.scan();
+                d.after(100, Event::NotEligible(Ineligibility::Deceased));
             }
             "camera_fault" => {
                 d.after(0, Event::CameraLost);
@@ -257,7 +267,7 @@ impl Driver {
 }
 
 /// Every state name, in flow order.
-pub const STATES: [&str; 10] = [
+pub const STATES: [&str; 12] = [
     "idle",
     "identity_entered",
     "positioning",
@@ -266,6 +276,8 @@ pub const STATES: [&str; 10] = [
     "passed",
     "failed",
     "clerk_assist",
+    "pending_match",
     "already_certified",
+    "not_eligible",
     "camera_fault",
 ];

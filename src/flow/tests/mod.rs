@@ -6,4 +6,5 @@ mod plan;
 mod positioning;
 mod props;
 mod session;
+mod unmatched;
 mod verdict;

@@ -73,13 +73,7 @@ fn the_flow_asks_the_plan_of_the_session_seed_and_attempt() {
     );
 
     d.perform();
-    d.after(
-        100,
-        Event::MatchScored {
-            score: 0.1,
-            reference_version: "v1".into(),
-        },
-    );
+    d.after(100, super::harness::scored(0.1));
     d.after(100, Event::Retry);
     d.place();
     let again = d.state.remaining_challenges().to_vec();

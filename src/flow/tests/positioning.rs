@@ -1,10 +1,10 @@
 //! From the server's answer through positioning and the challenges.
 
-use certpoint_protocol::{Action, Outcome};
+use certpoint_protocol::{Action, Outcome, ReferenceSource::Server};
 
 use super::harness::{doing, faces, good, placed, spoken, wall_at, Driver};
 use crate::flow::{
-    ClerkNotice, Effect, EndReason, Event, Placement, Prompt, ReferenceStatus, State,
+    ClerkNotice, Effect, EndReason, Event, PendingReason, Placement, Prompt, ReferenceStatus, State,
 };
 
 fn reference(d: &Driver) -> ReferenceStatus {
@@ -18,13 +18,15 @@ fn reference_found_starts_an_online_attempt() {
         100,
         Event::ReferenceFound {
             version: "v7".into(),
+            source: Server,
         },
     );
     assert_eq!(d.state.name(), "positioning");
     assert_eq!(
         reference(&d),
         ReferenceStatus::Found {
-            version: "v7".into()
+            version: "v7".into(),
+            source: Server,
         }
     );
     assert_eq!(
@@ -39,24 +41,32 @@ fn reference_found_starts_an_online_attempt() {
 }
 
 #[test]
-fn no_reference_or_no_server_continues_towards_a_server_match() {
-    for (event, status, notice) in [
+fn no_usable_reference_still_runs_the_attempt_towards_a_pending_match() {
+    for (event, status, notice, pending) in [
         (
             Event::ReferenceNotFound,
             ReferenceStatus::NotFound,
             ClerkNotice::NoReference,
+            PendingReason::NoReference,
         ),
         (
             Event::ServerUnavailable,
             ReferenceStatus::Unavailable,
             ClerkNotice::Offline,
+            PendingReason::ServerUnavailable,
+        ),
+        (
+            Event::ReferenceUnusable("2 faces".into()),
+            ReferenceStatus::Unusable,
+            ClerkNotice::ReferenceUnusable("2 faces".into()),
+            PendingReason::ReferenceUnusable,
         ),
     ] {
         let mut d = Driver::reach("identity_entered");
         let fx = d.after(100, event);
         assert_eq!(d.state.name(), "positioning");
         assert_eq!(reference(&d), status);
-        assert!(reference(&d).pending_server_match());
+        assert_eq!(reference(&d).pending_reason(), pending);
         assert!(fx.contains(&Effect::Notify(notice)));
     }
 }
@@ -72,26 +82,25 @@ fn a_slow_server_times_out_into_offline_and_a_late_answer_is_still_taken() {
     assert_eq!(reference(&d), ReferenceStatus::TimedOut);
     assert!(fx.contains(&Effect::Notify(ClerkNotice::Offline)));
 
+    assert_eq!(
+        reference(&d).pending_reason(),
+        PendingReason::ServerUnavailable
+    );
     d.after(
         500,
         Event::ReferenceFound {
             version: "v2".into(),
+            source: Server,
         },
     );
-    assert_eq!(
-        reference(&d),
-        ReferenceStatus::Found {
-            version: "v2".into()
-        }
-    );
+    let found = ReferenceStatus::Found {
+        version: "v2".into(),
+        source: Server,
+    };
+    assert_eq!(reference(&d), found);
     // Once known, later answers do not flip it back.
     d.after(500, Event::ServerUnavailable);
-    assert_eq!(
-        reference(&d),
-        ReferenceStatus::Found {
-            version: "v2".into()
-        }
-    );
+    assert_eq!(reference(&d), found);
 }
 
 #[test]

@@ -2,12 +2,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use certpoint_protocol::{Action, Method, Outcome};
+use certpoint_protocol::{Action, FaceMatch, Method, Outcome, ReferenceSource};
 use proptest::prelude::*;
 use proptest::sample::select;
 
 use super::harness::{elder, now, records, wall_at};
-use crate::flow::{step, Event, FlowParams, FrameObservation, Input, Placement, State};
+use crate::flow::{
+    step, Event, FlowParams, FrameObservation, Ineligibility, Input, Placement, State,
+};
 
 fn frame() -> impl Strategy<Value = Event> {
     let faces = prop_oneof![1 => Just(0usize), 6 => Just(1usize), 1 => 2usize..4];
@@ -27,17 +29,28 @@ fn frame() -> impl Strategy<Value = Event> {
     })
 }
 
+fn source() -> impl Strategy<Value = ReferenceSource> {
+    select(vec![
+        ReferenceSource::Server,
+        ReferenceSource::KioskCache,
+        ReferenceSource::IdCardChip,
+    ])
+}
+
 fn event() -> impl Strategy<Value = Event> {
     let text = || select(vec!["", " ", "C01", "card checked"]).prop_map(String::from);
+    let score = prop_oneof![8 => -0.2f32..1.2, 1 => Just(f32::NAN), 1 => Just(f32::INFINITY)];
     prop_oneof![
         2 => any::<u64>().prop_map(|seed| Event::IdScanned { id: elder(), seed }),
-        1 => Just(Event::ReferenceFound { version: "v1".into() }),
+        1 => source().prop_map(|source| Event::ReferenceFound { version: "v1".into(), source }),
         1 => Just(Event::ReferenceNotFound),
+        1 => Just(Event::ReferenceUnusable("no face".into())),
         1 => Just(Event::ServerUnavailable),
-        1 => Just(Event::AlreadyCertified { at: wall_at(0) }),
+        1 => Just(Event::AlreadyCertified { at: Some(wall_at(0)), channel: None }),
+        1 => select(Ineligibility::ALL.to_vec()).prop_map(Event::NotEligible),
         30 => frame(),
-        2 => (-0.2f32..1.2).prop_map(|score| Event::MatchScored { score, reference_version: "v1".into() }),
-        1 => Just(Event::MatchPendingServer),
+        2 => (score, source()).prop_map(|(score, source)| Event::MatchScored { score, reference_version: "v1".into(), source }),
+        2 => Just(Event::MatchNoReference),
         1 => Just(Event::MatchError("boom".into())),
         2 => Just(Event::Retry),
         2 => (text(), text()).prop_map(|(clerk_id, reason)| Event::ManualPass { clerk_id, reason }),
@@ -88,6 +101,24 @@ proptest! {
             // An attempt can start and end within one input (a deadline starts it, the
             // event ends it), so a recorded attempt also counts as started.
             for r in records(&fx) {
+                // No reference, no pass: an automatic pass always carries a finite score
+                // at or above the threshold, with the reference's source recorded.
+                if r.outcome == Outcome::Passed {
+                    prop_assert_eq!(&r.method, &Method::FaceAuto);
+                    let ok = matches!(
+                        &r.face_match,
+                        FaceMatch::Scored { score, threshold, source: Some(_), .. }
+                            if score.is_finite() && score >= threshold && *threshold == params.face_match_threshold
+                    );
+                    prop_assert!(ok, "passed without a scored match: {:?}", r.face_match);
+                }
+                if r.outcome == Outcome::PendingMatch {
+                    prop_assert_eq!(&r.face_match, &FaceMatch::PendingMatch);
+                    prop_assert!(
+                        matches!(r.reason.as_deref(), Some("no_reference" | "server_unavailable" | "reference_unusable")),
+                        "pending_match reason {:?}", r.reason
+                    );
+                }
                 prop_assert!(r.attempt >= 1 && r.attempt <= max_attempts, "attempt {} of {}", r.attempt, max_attempts);
                 prop_assert!(r.started_at <= r.ended_at);
                 let key = (session_no, r.attempt);
@@ -99,8 +130,8 @@ proptest! {
                     Method::ClerkManual { .. } => {
                         prop_assert!(manual.insert(session_no), "second manual pass in a session");
                         prop_assert!(
-                            matches!(auto.get(&key), Some(Outcome::Failed | Outcome::Abandoned)),
-                            "manual pass of attempt {} without a stored failure", r.attempt
+                            matches!(auto.get(&key), Some(Outcome::Failed | Outcome::Abandoned | Outcome::PendingMatch)),
+                            "manual pass of attempt {} without a stored failure or pending match", r.attempt
                         );
                     }
                 }
@@ -116,11 +147,65 @@ proptest! {
                 prop_assert!(auto.contains_key(&key), "a failure on screen is not stored yet");
             }
             prop_assert!(next.countdown_ms(ms, &params).is_none_or(|c| c <= 200_000));
+            if let State::Passed { manual: false, face_match, .. } = &next {
+                prop_assert!(face_match.matched(), "pass screen without a match: {:?}", face_match);
+            }
             state = next;
         }
 
         prop_assert_eq!(state, State::Idle);
         let stored: BTreeSet<(u32, u32)> = auto.keys().copied().collect();
         prop_assert_eq!(started, stored, "every started attempt has exactly one FaceAuto record");
+    }
+}
+
+/// A live, well-placed face that performs whatever is asked (the stranger at the kiosk
+/// is a real, cooperative person).
+fn live_frame() -> Event {
+    Event::Frame(FrameObservation {
+        completed: Action::ALL.to_vec(),
+        ..FrameObservation::good(0.95)
+    })
+}
+
+/// Any input, with live frames weighted up so most scripts reach the comparison, and
+/// comparisons that never reach the threshold (a stranger, or no reference at all).
+fn unmatched_event() -> impl Strategy<Value = Event> {
+    let below =
+        prop_oneof![4 => -0.2f32..0.5999, 1 => Just(f32::NAN), 1 => Just(f32::NEG_INFINITY)];
+    prop_oneof![
+        2 => (below, source()).prop_map(|(score, source)| Event::MatchScored { score, reference_version: "v1".into(), source }),
+        4 => Just(live_frame()),
+        6 => event(),
+    ]
+    .prop_filter("no comparison at or above the threshold", |e| {
+        !matches!(e, Event::MatchScored { score, .. } if *score >= 0.6)
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// No reference, no pass: whatever else happens (live frames, every challenge done,
+    /// any server answer, retries, timeouts), without a comparison scored at or above
+    /// the threshold nothing is ever `passed` automatically.
+    #[test]
+    fn nothing_passes_automatically_without_a_match_at_the_threshold(
+        script in proptest::collection::vec((delay(), unmatched_event()), 1..300),
+    ) {
+        let params = FlowParams::for_tests();
+        prop_assert_eq!(params.face_match_threshold, 0.6);
+        let mut state = State::Idle;
+        let mut ms = 0u64;
+        for (dt, event) in script {
+            ms += dt;
+            let (next, fx) = step(state, Input { now: now(ms), event }, &params);
+            for r in records(&fx) {
+                prop_assert_ne!(r.outcome, Outcome::Passed, "{:?}", r);
+            }
+            let auto_pass = matches!(next, State::Passed { manual: false, .. });
+            prop_assert!(!auto_pass, "an automatic pass screen");
+            state = next;
+        }
     }
 }

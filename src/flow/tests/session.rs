@@ -1,6 +1,6 @@
 //! Sessions: scans, retries up to the limit, the clerk-assisted path, screens that time out.
 
-use certpoint_protocol::{FaceMatch, Method, Outcome};
+use certpoint_protocol::{Channel, FaceMatch, Method, Outcome};
 use chrono::{Datelike, NaiveDate};
 
 use super::harness::{elder, id_born, replay, spoken, wall_at, Driver};
@@ -133,15 +133,21 @@ fn scans_outside_the_certification_window_warn_the_clerk_and_go_ahead() {
 fn already_certified_ends_the_session_before_any_attempt() {
     let mut d = Driver::reach("identity_entered");
     let at = wall_at(0) - chrono::Duration::days(10);
-    let fx = d.after(100, Event::AlreadyCertified { at });
+    let (at, channel) = (Some(at), Some(Channel::App));
+    let fx = d.after(100, Event::AlreadyCertified { at, channel });
     assert_eq!(
         fx,
         vec![
-            Effect::Notify(ClerkNotice::AlreadyCertified { at }),
+            Effect::Notify(ClerkNotice::AlreadyCertified { at, channel }),
             Effect::Speak(Prompt::AlreadyCertified)
         ]
     );
     assert!(d.state.session().is_none());
+    assert!(
+        matches!(&d.state, State::AlreadyCertified { at: a, channel: c, .. } if *a == at && *c == channel),
+        "the clerk sees when and how: {:?}",
+        d.state
+    );
     d.after(4_999, Event::Tick);
     assert_eq!(d.state.name(), "already_certified");
     d.after(1, Event::Tick);
@@ -154,11 +160,14 @@ fn already_certified_learned_mid_attempt_only_tells_the_clerk() {
     let mut d = Driver::tests();
     d.scan();
     d.after(3_000, Event::Tick); // lookup timed out
-    let at = wall_at(0);
-    let fx = d.after(100, Event::AlreadyCertified { at });
+    let (at, channel) = (Some(wall_at(0)), None);
+    let fx = d.after(100, Event::AlreadyCertified { at, channel });
     assert_eq!(
         fx,
-        vec![Effect::Notify(ClerkNotice::AlreadyCertified { at })]
+        vec![Effect::Notify(ClerkNotice::AlreadyCertified {
+            at,
+            channel
+        })]
     );
     assert_eq!(d.state.name(), "positioning");
 }
@@ -180,13 +189,7 @@ fn a_failure_is_stored_in_the_step_that_shows_it() {
         let mut d = Driver::tests();
         d.params.max_attempts = max_attempts;
         d.scan().online().place().perform();
-        let fx = d.after(
-            200,
-            Event::MatchScored {
-                score: 0.1,
-                reference_version: "v1".into(),
-            },
-        );
+        let fx = d.after(200, super::harness::scored(0.1));
         assert_eq!(d.state.name(), screen);
         let recs = super::harness::records(&fx);
         assert_eq!(recs.len(), 1, "{screen}");

@@ -2,17 +2,10 @@
 
 use certpoint_protocol::{FaceMatch, Method, Outcome, Quality, Scored};
 
-use super::harness::{wall_at, Driver};
+use super::harness::{scored, wall_at, Driver};
 use crate::flow::{
     ClerkNotice, Effect, EndReason, Event, FrameObservation, PassiveAggregate, Prompt, State,
 };
-
-fn scored(score: f32) -> Event {
-    Event::MatchScored {
-        score,
-        reference_version: "v1".into(),
-    }
-}
 
 fn failure_reason(state: &State) -> Option<EndReason> {
     match state {
@@ -149,27 +142,6 @@ fn the_passive_aggregate_is_a_median_that_ignores_glitches() {
 }
 
 #[test]
-fn offline_passes_pending_the_server_match() {
-    let mut d = Driver::tests();
-    d.scan();
-    d.after(100, Event::ServerUnavailable);
-    d.place().perform();
-    d.after(200, Event::MatchPendingServer);
-    assert!(matches!(
-        d.state,
-        State::Passed {
-            face_match: FaceMatch::PendingMatch,
-            ..
-        }
-    ));
-    let r = d.records()[0];
-    assert_eq!(
-        (r.outcome, &r.face_match),
-        (Outcome::Passed, &FaceMatch::PendingMatch)
-    );
-}
-
-#[test]
 fn offline_still_fails_on_passive_liveness() {
     let mut d = Driver::tests();
     d.scan();
@@ -185,8 +157,14 @@ fn offline_still_fails_on_passive_liveness() {
     while let Some(a) = d.state.current_challenge() {
         d.after(300, spoof(vec![a]));
     }
-    d.after(200, Event::MatchPendingServer);
+    d.after(200, Event::MatchNoReference);
     assert_eq!(failure_reason(&d.state), Some(EndReason::PassiveLiveness));
+    // Failed, not pending: a spoof is not "identity to be confirmed".
+    let r = d.records()[0];
+    assert_eq!(
+        (r.outcome, &r.face_match),
+        (Outcome::Failed, &FaceMatch::PendingMatch)
+    );
 }
 
 #[test]

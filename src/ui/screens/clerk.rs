@@ -1,16 +1,16 @@
-//! The clerk panel: ID entry, session controls, failure figures, manual
-//! verification (drawn by `manual`), camera, queue and sync status.
+//! The clerk panel: ID entry, session controls, how the session ended (drawn by
+//! `result`), manual verification (drawn by `manual`), camera, queue and sync status.
 
-use certpoint_protocol::FaceMatch;
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
-use crate::flow::{ClerkNotice, EndReason, Event, ManualPassError, State, Verdict};
+use crate::flow::{ClerkNotice, Event, ManualPassError, State};
 use crate::ui::i18n::{Catalogue, LANGUAGES};
 use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
 
-use super::{manual, submit, UiState};
+use super::result::certified_when;
+use super::{manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
@@ -46,7 +46,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             ui.colored_label(theme::BAD, format!("{}: {e}", cat.t("clerk.id_invalid")));
         }
         let id_now = match &view.state {
-            State::AlreadyCertified { id, .. } => Some(id.masked()),
+            State::AlreadyCertified { id, .. } | State::NotEligible { id, .. } => Some(id.masked()),
             s => s.session().map(|s| s.id.masked()),
         };
         if let Some(id) = id_now {
@@ -66,9 +66,14 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
 
         // Session controls.
         ui.horizontal(|ui| {
+            // Where a scan starts the next person (the flow's rule).
             let idle = matches!(
                 view.state,
-                State::Idle | State::Passed { .. } | State::AlreadyCertified { .. }
+                State::Idle
+                    | State::Passed { .. }
+                    | State::PendingMatch { .. }
+                    | State::AlreadyCertified { .. }
+                    | State::NotEligible { .. }
             );
             let size = vec2(150.0, theme::BUTTON_HEIGHT);
             if ui
@@ -114,12 +119,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             st.manual_incomplete = false;
         }
         manual::take_pin_answer(view, st, events);
-        if let State::Failed { failure, .. } | State::ClerkAssist { failure, .. } = &view.state {
-            ui.separator();
-            failure_figures(ui, failure, cat);
-            ui.separator();
-            manual::manual_pass(ui, st);
-        }
+        result::result(ui, view, st);
         if let State::CameraFault { .. } = view.state {
             ui.separator();
             ui.label(
@@ -217,62 +217,6 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
     });
 }
 
-/// Which check failed, with the figures against their thresholds.
-pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
-    ui.label(RichText::new(cat.t("clerk.failure")).strong());
-    if let Some(r) = f.reason {
-        let action = match r {
-            EndReason::ChallengeTimeout(a) => {
-                format!(" ({})", cat.t(&format!("challenge.{}", a.as_str())))
-            }
-            _ => String::new(),
-        };
-        ui.colored_label(
-            theme::BAD,
-            format!(
-                "{}{action} [{}]",
-                cat.t(&format!("failed.{}", r.code())),
-                r.code()
-            ),
-        );
-    }
-    for c in &f.challenges {
-        let verdict = if c.passed {
-            cat.t("clerk.challenge_passed")
-        } else {
-            cat.t("clerk.challenge_missed")
-        };
-        ui.label(format!(
-            "{} {}: {verdict} ({:.1} s)",
-            cat.t("clerk.challenge"),
-            c.action.as_str(),
-            c.duration_ms as f32 / 1000.0
-        ));
-    }
-    if let Some(s) = &f.passive_liveness {
-        score_line(ui, cat, "clerk.liveness", s.score, s.threshold);
-    }
-    match &f.face_match {
-        FaceMatch::Scored {
-            score, threshold, ..
-        } => score_line(ui, cat, "clerk.match", *score, *threshold),
-        FaceMatch::PendingMatch => {
-            ui.label(format!(
-                "{}: {}",
-                cat.t("clerk.match"),
-                cat.t("clerk.match_pending")
-            ));
-        }
-        FaceMatch::NotRun => {
-            ui.label(format!(
-                "{}: {}",
-                cat.t("clerk.match"),
-                cat.t("clerk.match_not_run")
-            ));
-        }
-    }
-}
-
 pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
     match n {
         ClerkNotice::TooYoung { age, min_age } => {
@@ -283,11 +227,22 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         }
         ClerkNotice::SessionBusy => cat.t("notice.session_busy").to_owned(),
         ClerkNotice::CameraUnavailable => cat.t("notice.camera_unavailable").to_owned(),
-        ClerkNotice::AlreadyCertified { at } => cat.fill(
+        ClerkNotice::AlreadyCertified { at, channel } => cat.fill(
             "notice.already_certified",
-            &[("at", &at.format("%Y-%m-%d %H:%M"))],
+            &[("when", &certified_when(*at, *channel, cat))],
+        ),
+        ClerkNotice::NotEligible(why) => cat.fill(
+            "notice.not_eligible",
+            &[("why", &cat.t(&format!("clerk.ineligible.{}", why.code())))],
         ),
         ClerkNotice::NoReference => cat.t("notice.no_reference").to_owned(),
+        ClerkNotice::ReferenceUnusable(why) => {
+            cat.fill("notice.reference_unusable", &[("why", why)])
+        }
+        ClerkNotice::PendingMatch(reason) => cat.fill(
+            "notice.pending_match",
+            &[("why", &cat.t(&format!("clerk.pending.{}", reason.code())))],
+        ),
         ClerkNotice::Offline => cat.t("notice.offline").to_owned(),
         ClerkNotice::MatchError(why) => cat.fill("notice.match_error", &[("why", why)]),
         ClerkNotice::ManualPassRejected(e) => {
@@ -301,21 +256,4 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         ClerkNotice::AssistNeeded { .. } => cat.t("notice.assist_needed").to_owned(),
         ClerkNotice::CameraLost => cat.t("notice.camera_lost").to_owned(),
     }
-}
-
-/// "<what> 0.83 / threshold 0.40", green when the score reaches the threshold.
-fn score_line(ui: &mut Ui, cat: &Catalogue, what: &str, score: f32, threshold: f32) {
-    let color = if score >= threshold {
-        theme::GOOD
-    } else {
-        theme::BAD
-    };
-    ui.colored_label(
-        color,
-        format!(
-            "{} {score:.2} / {} {threshold:.2}",
-            cat.t(what),
-            cat.t("clerk.threshold")
-        ),
-    );
 }

@@ -8,7 +8,9 @@
 
 mod clerk;
 mod manual;
+mod result;
 mod retiree;
+mod symbols;
 
 use clerk::clerk_panel;
 pub use clerk::notice_text;

@@ -3,7 +3,7 @@
 
 use certpoint_protocol::Action;
 use eframe::egui::{
-    self, pos2, vec2, Align2, Color32, Pos2, Rect, RichText, Sense, Shape, Stroke, StrokeKind, Ui,
+    self, pos2, vec2, Align2, Color32, Pos2, Rect, RichText, Shape, Stroke, StrokeKind, Ui,
 };
 
 use crate::flow::{Event, Placement, State};
@@ -11,6 +11,7 @@ use crate::ui::i18n::Catalogue;
 use crate::ui::theme;
 use crate::ui::view::View;
 
+use super::symbols::{clerk_symbol, cross, id_card_symbol, recorded_symbol, symbol_area, tick};
 use super::UiState;
 
 pub(super) fn retiree(
@@ -75,6 +76,30 @@ pub(super) fn retiree(
                     theme::TEXT_DIM,
                 );
             }
+            State::PendingMatch { .. } => {
+                // Neither a tick nor a cross: the visit is on file, the answer comes
+                // from the office. Calm blue, a record sheet with a clock.
+                ui.add_space(30.0);
+                recorded_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.pending_match"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
+            State::NotEligible { .. } => {
+                // The reason (deceased, suspended, not on the roster) is for the clerk
+                // to explain, never for a public screen.
+                ui.add_space(30.0);
+                clerk_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.not_eligible"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
             State::AlreadyCertified { .. } => {
                 ui.add_space(30.0);
                 tick(ui, theme::ACCENT);
@@ -124,68 +149,6 @@ pub(super) fn retiree(
 
 pub(super) fn big_text(ui: &mut Ui, text: &str, size: f32, color: Color32) {
     ui.add(egui::Label::new(RichText::new(text).size(size).color(color).strong()).wrap());
-}
-
-/// A painted area with an accessible label (for screen readers and the UI tests).
-pub(super) fn symbol_area(ui: &mut Ui, size: egui::Vec2, label: &str) -> (Rect, egui::Painter) {
-    let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
-    let label = label.to_owned();
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Image, true, &label));
-    (rect, ui.painter_at(rect))
-}
-
-pub(super) fn id_card_symbol(ui: &mut Ui) {
-    let (rect, p) = symbol_area(ui, vec2(360.0, 230.0), "id card");
-    p.rect(
-        rect.shrink(8.0),
-        18.0,
-        theme::CLERK_BACKGROUND,
-        Stroke::new(6.0, theme::ACCENT),
-        StrokeKind::Inside,
-    );
-    let photo = Rect::from_min_size(rect.min + vec2(36.0, 46.0), vec2(100.0, 130.0));
-    p.rect_filled(photo, 8.0, theme::PROGRESS_TODO);
-    for i in 0..4 {
-        let y = rect.top() + 60.0 + 34.0 * i as f32;
-        p.line_segment(
-            [pos2(rect.left() + 170.0, y), pos2(rect.right() - 40.0, y)],
-            Stroke::new(8.0, theme::TEXT_DIM),
-        );
-    }
-}
-
-pub(super) fn tick(ui: &mut Ui, color: Color32) {
-    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "tick");
-    let c = rect.center();
-    p.circle_stroke(c, 110.0, Stroke::new(12.0, color));
-    p.add(Shape::line(
-        vec![
-            c + vec2(-60.0, 0.0),
-            c + vec2(-15.0, 50.0),
-            c + vec2(65.0, -50.0),
-        ],
-        Stroke::new(22.0, color),
-    ));
-}
-
-pub(super) fn cross(ui: &mut Ui) {
-    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "cross");
-    let c = rect.center();
-    let s = Stroke::new(22.0, theme::BAD);
-    p.circle_stroke(c, 110.0, Stroke::new(12.0, theme::BAD));
-    p.line_segment([c + vec2(-50.0, -50.0), c + vec2(50.0, 50.0)], s);
-    p.line_segment([c + vec2(50.0, -50.0), c + vec2(-50.0, 50.0)], s);
-}
-
-pub(super) fn clerk_symbol(ui: &mut Ui) {
-    let (rect, p) = symbol_area(ui, vec2(260.0, 260.0), "clerk");
-    let c = rect.center();
-    p.circle_filled(c + vec2(0.0, -60.0), 50.0, theme::ACCENT);
-    p.add(Shape::ellipse_filled(
-        c + vec2(0.0, 60.0),
-        vec2(100.0, 55.0),
-        theme::ACCENT,
-    ));
 }
 
 /// The mirrored live picture with the guide frame, green and thick when the face is

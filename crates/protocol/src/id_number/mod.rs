@@ -146,7 +146,7 @@ impl IdNumber {
 
     /// The number with all but the first four and last four characters starred.
     pub fn masked(&self) -> String {
-        certpoint_protocol::mask_id_number(&self.0)
+        crate::mask_id_number(&self.0)
     }
 
     /// The six-digit administrative region code of the place of first registration.
@@ -226,7 +226,7 @@ pub fn check_char(first17: &str) -> char {
 /// Maps the ways a digit or X reaches us to ASCII: lower-case `x` (scanners and clerks
 /// both produce it) and the full-width forms a Chinese input method types. Anything else
 /// is returned unchanged, so errors can show what was actually typed.
-pub(crate) fn normalise_char(c: char) -> char {
+pub fn normalise_char(c: char) -> char {
     match c {
         // The full-width forms sit exactly 0xFEE0 above their ASCII counterparts.
         '０'..='９' => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),

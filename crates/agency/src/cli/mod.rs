@@ -1,0 +1,109 @@
+//! The command line: `certpoint-agency [serve]` runs the server, the subcommands
+//! administer its data directory. Each command parses its flags, calls `service` (or
+//! the storage for plain listings) and prints; `main.rs` only calls [`main`].
+
+mod admin;
+mod people;
+mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::SqliteStorage;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certpoint-agency",
+    version,
+    about = "Reference central agency server for certpoint kiosks"
+)]
+pub struct Args {
+    /// Address to listen on (when serving).
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    bind: SocketAddr,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key). Without both, the
+    /// server speaks plain HTTP: for 127.0.0.1 or behind a TLS proxy only.
+    #[arg(long, requires = "tls_key", env = "CERTPOINT_AGENCY_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert", env = "CERTPOINT_AGENCY_TLS_KEY")]
+    tls_key: Option<PathBuf>,
+    /// Reference photo reads allowed per kiosk and minute (token bucket; a kiosk over
+    /// it gets 429 with Retry-After).
+    #[arg(
+        long,
+        default_value_t = 30,
+        env = "CERTPOINT_AGENCY_REFERENCE_READS_PER_MINUTE"
+    )]
+    reference_reads_per_minute: u32,
+    /// Reference photo reads a kiosk may make at once before the per-minute rate applies.
+    #[arg(
+        long,
+        default_value_t = 30,
+        env = "CERTPOINT_AGENCY_REFERENCE_READ_BURST"
+    )]
+    reference_read_burst: u32,
+    /// Directory for the server's SQLite file (records, photos, kiosks, roster,
+    /// references) and its key, agency.key (made on first use; keep it with backups).
+    #[arg(long, global = true, default_value = "agency-data")]
+    data: PathBuf,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Registered kiosks.
+    #[command(subcommand)]
+    Kiosk(admin::KioskCmd),
+    /// Read-only credentials for support and audits: they may read any kiosk's
+    /// records (`GET /v1/certifications/{id}`) and gap reports, never submit.
+    #[command(subcommand)]
+    Auditor(admin::AuditorCmd),
+    /// The roster of pensioners.
+    #[command(subcommand)]
+    Roster(people::RosterCmd),
+    /// App self-certifications.
+    #[command(subcommand)]
+    Selfcert(people::SelfcertCmd),
+    /// A person's certification status for a period.
+    Status(people::StatusArgs),
+    /// Reference photos of enrolled persons, and who read them.
+    #[command(subcommand)]
+    Reference(people::ReferenceCmd),
+    /// Received certification records.
+    #[command(subcommand)]
+    Records(admin::RecordsCmd),
+}
+
+/// Runs the command line; what `main.rs` calls.
+pub fn main() -> ExitCode {
+    match run(Args::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("certpoint-agency: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let storage = SqliteStorage::open_in(&args.data)
+        .with_context(|| format!("opening the data directory {}", args.data.display()))?;
+    match args.command {
+        None | Some(Cmd::Serve) => serve::run(&args, storage),
+        Some(Cmd::Kiosk(cmd)) => admin::kiosk(&storage, cmd),
+        Some(Cmd::Auditor(cmd)) => admin::auditor(&storage, cmd),
+        Some(Cmd::Records(cmd)) => admin::records(&storage, cmd),
+        Some(Cmd::Roster(cmd)) => people::roster(&storage, cmd),
+        Some(Cmd::Selfcert(cmd)) => people::selfcert(&storage, cmd),
+        Some(Cmd::Status(a)) => people::status(&storage, a),
+        Some(Cmd::Reference(cmd)) => people::reference(&storage, cmd),
+    }
+}

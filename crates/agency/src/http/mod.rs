@@ -1,0 +1,199 @@
+//! The HTTP endpoints, one module per resource: `records` (certifications in, records
+//! and gap reports out) and `persons` (status and reference photos for kiosks). A
+//! handler authenticates, parses, calls `parse` or `service`, and renders; the rules
+//! live in `service`, the data behind the [`Storage`](crate::Storage) trait, called on
+//! a blocking thread.
+
+mod persons;
+mod records;
+
+use std::sync::Arc;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::Path;
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use certpoint_protocol::{ErrorCode, Health};
+
+use crate::error::ApiError;
+use crate::parse::{self, hex_sha256};
+use crate::service::rate_limit::{RateLimit, TokenBuckets};
+use crate::storage::{Kiosk, Storage};
+
+/// How the server is tuned (`certpoint-agency serve` flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerOptions {
+    /// Reference photo reads allowed per kiosk.
+    pub reference_reads: RateLimit,
+}
+
+/// What every handler gets.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub reference_reads: Arc<TokenBuckets>,
+}
+
+/// The API with default options.
+pub fn router(storage: Arc<dyn Storage>) -> Router {
+    router_with(storage, ServerOptions::default())
+}
+
+pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router {
+    let state = AppState {
+        storage,
+        reference_reads: Arc::new(TokenBuckets::new(options.reference_reads)),
+    };
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/certifications", post(records::post_certification))
+        .route(
+            "/v1/certifications/{record_id}",
+            get(records::get_certification),
+        )
+        .route(
+            "/v1/persons/{id_number}/reference",
+            get(persons::get_reference),
+        )
+        .route("/v1/persons/{id_number}/status", get(persons::get_status))
+        .route("/v1/kiosks/{kiosk_id}/gaps", get(records::get_gaps))
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
+        // Without these, axum answers a wrong method (405) and an undecodable path
+        // segment (400) with an empty or plain-text body; the protocol promises JSON
+        // errors with its own codes (found by the agency_request fuzz target).
+        .method_not_allowed_fallback(|method: axum::http::Method| async move {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!("{method} is not served on this path; see docs/protocol.md"),
+            )
+        })
+        // Bodies are read by hand with our own limit and JSON 413.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .with_state(state)
+}
+
+/// A path segment axum could not decode (bad percent-encoding, not UTF-8).
+pub(super) fn segment(path: Result<Path<String>, PathRejection>) -> Result<String, ApiError> {
+    path.map(|Path(s)| s).map_err(|_| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            "the path is not valid percent-encoded UTF-8",
+        )
+    })
+}
+
+pub(super) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the request handler failed"))?
+}
+
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// The kiosk the bearer token belongs to.
+pub(super) async fn authenticate(
+    storage: &Arc<dyn Storage>,
+    headers: &HeaderMap,
+) -> Result<Kiosk, ApiError> {
+    let token = parse::bearer_token(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))?;
+    let hash = hex_sha256(token.as_bytes());
+    let storage = storage.clone();
+    blocking(move || {
+        storage.kiosk_by_token(&hash)?.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "the token belongs to no registered kiosk",
+            )
+        })
+    })
+    .await
+}
+
+/// Who may read a stored record or a gap report.
+pub(super) enum Reader {
+    Kiosk(Kiosk),
+    Auditor,
+}
+
+impl Reader {
+    /// A kiosk reads only what it sent; an auditor reads any kiosk's.
+    pub(super) fn may_read(&self, kiosk_id: &str) -> bool {
+        match self {
+            Reader::Kiosk(k) => k.kiosk_id == kiosk_id,
+            Reader::Auditor => true,
+        }
+    }
+}
+
+/// A kiosk's token, or an auditor's (read-only; see `certpoint-agency auditor add`).
+pub(super) async fn authenticate_reader(
+    storage: &Arc<dyn Storage>,
+    headers: &HeaderMap,
+) -> Result<Reader, ApiError> {
+    let token = parse::bearer_token(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))?;
+    let hash = hex_sha256(token.as_bytes());
+    let storage = storage.clone();
+    blocking(move || {
+        if let Some(k) = storage.kiosk_by_token(&hash)? {
+            return Ok(Reader::Kiosk(k));
+        }
+        if let Some(name) = storage.auditor_by_token(&hash)? {
+            tracing::info!(auditor = name, "audit read");
+            return Ok(Reader::Auditor);
+        }
+        Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the token belongs to no registered kiosk or auditor",
+        ))
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+
+    use crate::{RunningServer, SqliteStorage, Storage};
+
+    /// Found by the agency_request fuzz target: axum's own answers to a wrong method and
+    /// to an undecodable path segment were not the protocol's JSON error body.
+    #[test]
+    fn axum_rejections_are_json_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_in(dir.path()).unwrap());
+        let server = RunningServer::start("127.0.0.1:0".parse().unwrap(), storage).unwrap();
+        for (request, status, code) in [
+            ("PUT /v1/certifications", 405, "method_not_allowed"),
+            ("DELETE /v1/health", 405, "method_not_allowed"),
+            ("GET /v1/certifications/%ff%fe", 400, "malformed_request"),
+            ("GET /v1/kiosks/%c3/gaps", 400, "malformed_request"),
+        ] {
+            let mut s = std::net::TcpStream::connect(server.addr).unwrap();
+            write!(
+                s,
+                "{request} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            )
+            .unwrap();
+            let mut answer = String::new();
+            s.read_to_string(&mut answer).unwrap();
+            assert!(
+                answer.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{request}: {answer}"
+            );
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+            let err: certpoint_protocol::ErrorBody =
+                serde_json::from_str(body).unwrap_or_else(|e| panic!("{request}: {e}: {answer}"));
+            assert_eq!(err.error.as_str(), code, "{request}");
+        }
+    }
+}

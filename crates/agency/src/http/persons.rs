@@ -1,0 +1,88 @@
+//! `GET /v1/persons/{id}/status?period=YYYY` and `GET /v1/persons/{id}/reference`: what
+//! a kiosk may ask about a person. The rules (region, read log, rate limit) are
+//! `service::persons`'.
+
+use std::time::Instant;
+
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use certpoint_protocol::{mask_id_number, ErrorCode, ReferencePhoto};
+
+use super::{authenticate, blocking, segment, AppState};
+use crate::error::ApiError;
+use crate::service::persons;
+
+#[derive(Deserialize)]
+pub(super) struct StatusQuery {
+    period: Option<String>,
+}
+
+pub(super) async fn get_status(
+    State(AppState { storage, .. }): State<AppState>,
+    headers: HeaderMap,
+    id_number: Result<Path<String>, PathRejection>,
+    query: Result<Query<StatusQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id_number = segment(id_number)?;
+    let kiosk = authenticate(&storage, &headers).await?;
+    let period = query.ok().and_then(|Query(q)| q.period).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            "the query must name the period: ?period=YYYY",
+        )
+    })?;
+    let status = blocking(move || {
+        let status = persons::status_for_kiosk(storage.as_ref(), &kiosk, &id_number, &period)?;
+        tracing::info!(
+            kiosk = kiosk.kiosk_id,
+            id = mask_id_number(&id_number),
+            period,
+            state = status.state.as_str(),
+            "status asked"
+        );
+        Ok(status)
+    })
+    .await?;
+    Ok(Json(status).into_response())
+}
+
+pub(super) async fn get_reference(
+    State(AppState {
+        storage,
+        reference_reads,
+    }): State<AppState>,
+    headers: HeaderMap,
+    id_number: Result<Path<String>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let id_number = segment(id_number)?;
+    let kiosk = authenticate(&storage, &headers).await?;
+    let now = Instant::now();
+    let reference = blocking(move || {
+        let found = persons::reference_for_kiosk(
+            storage.as_ref(),
+            &reference_reads,
+            &kiosk,
+            &id_number,
+            now,
+        );
+        tracing::info!(
+            kiosk = kiosk.kiosk_id,
+            id = mask_id_number(&id_number),
+            served = found.is_ok(),
+            "reference asked"
+        );
+        Ok(found?)
+    })
+    .await?;
+    Ok(Json(ReferencePhoto {
+        version: reference.version,
+        media_type: reference.media_type,
+        photo: certpoint_protocol::b64_encode(&reference.bytes),
+    })
+    .into_response())
+}

@@ -1,0 +1,129 @@
+//! What a kiosk may ask about a person: status and reference photo.
+//!
+//! Region rule: a kiosk looks up only people on its own region's roster. A kiosk
+//! without a region, a person on another region's roster, and (for reference photos)
+//! a person on no roster are refused with `forbidden`. The status of someone on no
+//! roster is answered (`not_in_roster`): it tells the clerk why no certification can
+//! follow, and says no more than the refusal would.
+//!
+//! Reference photos are personal data: every read a kiosk attempts with a valid ID
+//! number is logged (kiosk, time, masked ID number, result) *before* the photo is
+//! handed out, so a photo that cannot be logged is not served; reads are rate-limited
+//! per kiosk ([`TokenBuckets`]).
+
+use std::time::Instant;
+
+use certpoint_protocol::{parse_period, PersonStatus};
+
+use super::rate_limit::{retry_after_secs, TokenBuckets};
+use super::status::decide;
+use super::{parse_id, ServiceError};
+use crate::storage::{Kiosk, ReadResult, Reference, Storage};
+
+/// The region rule for a person on the roster in `person_region` (`None`: on no roster).
+pub fn may_look_up(kiosk: &Kiosk, person_region: Option<&str>) -> Result<(), ServiceError> {
+    let Some(own) = kiosk.region.as_deref() else {
+        return Err(ServiceError::Forbidden(format!(
+            "kiosk {} has no region, so it may look up nobody; an administrator gives it one with `certpoint-agency kiosk set-region --id {} --region REGION`",
+            kiosk.kiosk_id, kiosk.kiosk_id
+        )));
+    };
+    match person_region {
+        None => Err(ServiceError::Forbidden(
+            "this person is not on the roster".into(),
+        )),
+        Some(r) if r != own => Err(ServiceError::Forbidden(format!(
+            "this person is on another region's roster; kiosk {} looks up people of region {own} only",
+            kiosk.kiosk_id
+        ))),
+        Some(_) => Ok(()),
+    }
+}
+
+/// `GET /v1/persons/{id}/status?period=YYYY`.
+pub fn status_for_kiosk(
+    storage: &dyn Storage,
+    kiosk: &Kiosk,
+    id_number: &str,
+    period: &str,
+) -> Result<PersonStatus, ServiceError> {
+    let id = parse_id(id_number)?;
+    parse_period(period)?;
+    let facts = storage.person_facts(id.as_str(), period)?;
+    if let Some(roster) = &facts.roster {
+        may_look_up(kiosk, Some(&roster.region))?;
+    } else if kiosk.region.is_none() {
+        may_look_up(kiosk, None)?;
+    }
+    Ok(decide(period, &facts))
+}
+
+/// `GET /v1/persons/{id}/reference`: rate limit, region rule, log, photo.
+pub fn reference_for_kiosk(
+    storage: &dyn Storage,
+    limits: &TokenBuckets,
+    kiosk: &Kiosk,
+    id_number: &str,
+    now: Instant,
+) -> Result<Reference, ServiceError> {
+    let id = parse_id(id_number)?;
+    let id = id.as_str();
+    let log = |result| storage.log_reference_read(&kiosk.kiosk_id, id, result);
+    if let Err(wait) = limits.take(&kiosk.kiosk_id, now) {
+        log(ReadResult::RateLimited)?;
+        return Err(ServiceError::RateLimited {
+            retry_after_secs: retry_after_secs(wait),
+        });
+    }
+    let region = storage.roster_entry(id)?.map(|e| e.region);
+    if let Err(e) = may_look_up(kiosk, region.as_deref()) {
+        log(ReadResult::Forbidden)?;
+        return Err(e);
+    }
+    match storage.reference(id)? {
+        Some(reference) => {
+            log(ReadResult::Served)?;
+            Ok(reference)
+        }
+        None => {
+            log(ReadResult::NotFound)?;
+            Err(ServiceError::NotFound(
+                "no reference photo is enrolled for this person".into(),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kiosk(region: Option<&str>) -> Kiosk {
+        Kiosk {
+            kiosk_id: "K1".into(),
+            public_key: String::new(),
+            region: region.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_kiosk_looks_up_its_own_region_only() {
+        assert!(may_look_up(&kiosk(Some("110105")), Some("110105")).is_ok());
+        for (k, person) in [
+            (kiosk(Some("110105")), Some("310115")),
+            (kiosk(Some("110105")), None),
+            (kiosk(None), Some("110105")),
+            (kiosk(None), None),
+        ] {
+            let e = may_look_up(&k, person).unwrap_err();
+            assert!(matches!(e, ServiceError::Forbidden(_)), "{e}");
+        }
+        let e = may_look_up(&kiosk(None), Some("110105")).unwrap_err();
+        assert!(e.to_string().contains("kiosk set-region --id K1"), "{e}");
+        let e = may_look_up(&kiosk(Some("110105")), Some("310115")).unwrap_err();
+        assert!(
+            !e.to_string().contains("310115"),
+            "the person's region is not told: {e}"
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! The SQLite backend: one file in the data directory, WAL, `synchronous=FULL` (a 201
+//! means the record is on disk), photos as blobs in the same file so a record and its
+//! photo are committed together.
+//!
+//! Personal data is sealed before it reaches the file (`vault`); people are indexed by
+//! the keyed hash of their ID number. The schema is a numbered list of migrations
+//! (`migrations`). The trait's methods are implemented by subject in `kiosks`,
+//! `records`, `people` and `references`; this file opens the database and binds the key.
+
+mod kiosks;
+mod migrations;
+mod people;
+mod records;
+mod references;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use certpoint_protocol::{GapReport, StoredCertification};
+
+use crate::storage::*;
+use crate::vault::{Vault, VaultError, KEY_FILE};
+
+pub use migrations::LATEST as SCHEMA_VERSION;
+
+/// File name inside `--data`.
+pub const DB_FILE: &str = "agency.sqlite";
+
+/// Why the data directory could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Key(#[from] VaultError),
+}
+
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+    vault: Vault,
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StorageError {
+    StorageError::Backend(e.to_string())
+}
+
+/// Now, as stored: RFC 3339 UTC with microseconds, so text order is time order.
+pub(crate) fn now() -> String {
+    utc_text(Utc::now())
+}
+
+pub(crate) fn utc_text<Tz: chrono::TimeZone>(t: DateTime<Tz>) -> String {
+    t.with_timezone(&Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_utc(text: &str) -> Result<DateTime<Utc>, StorageError> {
+    Ok(parse_time(text)?.with_timezone(&Utc))
+}
+
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StorageError> {
+    DateTime::parse_from_rfc3339(text)
+        .map_err(|e| StorageError::Backend(format!("stored time {text:?} unreadable: {e}")))
+}
+
+impl SqliteStorage {
+    /// Opens (creating) `<data_dir>/agency.sqlite` with its key `<data_dir>/agency.key`
+    /// (made on first use), and brings the schema up to date.
+    pub fn open_in(data_dir: &Path) -> Result<SqliteStorage, OpenError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StorageError::Backend(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let shown = path.display().to_string();
+        let mut conn = Connection::open(&path).map_err(backend)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(backend)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
+        // Freed pages are zeroed: a sealed blob replaced or deleted leaves no copy.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(backend)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(backend)?;
+        let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
+        migrations::run(&mut conn, &vault, &shown)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
+        Ok(SqliteStorage {
+            conn: Mutex::new(conn),
+            vault,
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Loads (or makes) the key and records its fingerprint in the database. The table is
+/// outside the migration list because the migrations need the key to seal old rows.
+fn bind_key(conn: &Connection, key_file: &Path, shown: &str) -> Result<Vault, OpenError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS agency_key (
+             id          INTEGER PRIMARY KEY CHECK (id = 1),
+             fingerprint TEXT NOT NULL
+         );",
+    )
+    .map_err(backend)?;
+    let recorded = || -> Result<Option<String>, StorageError> {
+        conn.query_row("SELECT fingerprint FROM agency_key WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(backend)
+    };
+    let before = recorded()?;
+    let vault = Vault::bind(key_file, before.as_deref(), shown)?;
+    if before.is_none() {
+        // Another process opening the same new directory may record its key first
+        // (it is the same file: key creation never overwrites); compare afterwards.
+        conn.execute(
+            "INSERT INTO agency_key (id, fingerprint) VALUES (1, ?1) ON CONFLICT (id) DO NOTHING",
+            [vault.fingerprint()],
+        )
+        .map_err(backend)?;
+        if recorded()?.as_deref() != Some(vault.fingerprint()) {
+            return Err(VaultError::Wrong {
+                path: key_file.to_owned(),
+                store: shown.to_owned(),
+            }
+            .into());
+        }
+    }
+    Ok(vault)
+}
+
+impl Storage for SqliteStorage {
+    fn add_kiosk(&self, kiosk: &Kiosk, token_sha256: &str) -> Result<(), StorageError> {
+        kiosks::add_kiosk(&self.conn(), kiosk, token_sha256)
+    }
+    fn set_kiosk_region(&self, kiosk_id: &str, region: &str) -> Result<(), StorageError> {
+        kiosks::set_region(&self.conn(), kiosk_id, region)
+    }
+    fn kiosk_by_token(&self, token_sha256: &str) -> Result<Option<Kiosk>, StorageError> {
+        kiosks::by_token(&self.conn(), token_sha256)
+    }
+    fn kiosks(&self) -> Result<Vec<Kiosk>, StorageError> {
+        kiosks::all(&self.conn())
+    }
+    fn add_auditor(&self, name: &str, token_sha256: &str) -> Result<(), StorageError> {
+        kiosks::add_auditor(&self.conn(), name, token_sha256)
+    }
+    fn auditor_by_token(&self, token_sha256: &str) -> Result<Option<String>, StorageError> {
+        kiosks::auditor_by_token(&self.conn(), token_sha256)
+    }
+
+    fn insert_certification(&self, c: &NewCertification) -> Result<InsertOutcome, StorageError> {
+        records::insert(&mut self.conn(), &self.vault, c)
+    }
+    fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError> {
+        records::get(&self.conn(), &self.vault, record_id)
+    }
+    fn records(&self, kiosk_id: Option<&str>) -> Result<Vec<RecordSummary>, StorageError> {
+        records::list(&self.conn(), kiosk_id)
+    }
+    fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        records::photo(&self.conn(), &self.vault, record_id)
+    }
+    fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
+        records::gaps(&self.conn(), kiosk_id)
+    }
+    fn records_awaiting_match(
+        &self,
+        id_number: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<AwaitingMatch>, StorageError> {
+        records::awaiting_match(&self.conn(), &self.vault, id_number, limit)
+    }
+    fn set_record_match(&self, m: &RecordMatch) -> Result<(), StorageError> {
+        records::set_match(&self.conn(), m)
+    }
+    fn record_match(&self, record_id: &str) -> Result<Option<RecordMatch>, StorageError> {
+        records::get_match(&self.conn(), record_id)
+    }
+
+    fn import_roster(&self, entries: &[RosterEntry]) -> Result<ImportCounts, StorageError> {
+        people::import_roster(&mut self.conn(), &self.vault, entries)
+    }
+    fn roster_entry(&self, id_number: &str) -> Result<Option<RosterEntry>, StorageError> {
+        people::roster_entry(&self.conn(), &self.vault, id_number)
+    }
+    fn import_self_certifications(
+        &self,
+        rows: &[SelfCertification],
+    ) -> Result<SelfCertImport, StorageError> {
+        people::import_self_certifications(&mut self.conn(), &self.vault, rows)
+    }
+    fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
+        people::facts(&self.conn(), &self.vault, id_number, period)
+    }
+
+    fn add_reference(
+        &self,
+        id_number: &str,
+        reference: &Reference,
+        embedding: Option<&Embedding>,
+    ) -> Result<ReferenceAdded, StorageError> {
+        references::add(
+            &mut self.conn(),
+            &self.vault,
+            id_number,
+            reference,
+            embedding,
+        )
+    }
+    fn set_reference_embedding(
+        &self,
+        id_number: &str,
+        version: &str,
+        embedding: &Embedding,
+    ) -> Result<bool, StorageError> {
+        references::set_embedding(&self.conn(), &self.vault, id_number, version, embedding)
+    }
+    fn current_reference(&self, id_number: &str) -> Result<Option<CurrentReference>, StorageError> {
+        references::current(&self.conn(), &self.vault, id_number)
+    }
+    fn reference_versions(
+        &self,
+        id_number: &str,
+    ) -> Result<Vec<ReferenceVersionInfo>, StorageError> {
+        references::versions(&self.conn(), &self.vault, id_number)
+    }
+    fn current_embeddings_in_region(
+        &self,
+        region: &str,
+    ) -> Result<Vec<RegionEmbedding>, StorageError> {
+        references::embeddings_in_region(&self.conn(), &self.vault, region)
+    }
+    fn log_reference_read(
+        &self,
+        kiosk_id: &str,
+        id_number: &str,
+        result: ReadResult,
+    ) -> Result<(), StorageError> {
+        references::log_read(&self.conn(), &self.vault, kiosk_id, id_number, result)
+    }
+    fn reference_reads(
+        &self,
+        id_number: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ReferenceRead>, StorageError> {
+        references::reads(&self.conn(), &self.vault, id_number, limit)
+    }
+}

@@ -1,0 +1,251 @@
+//! The roster and app self-certifications, and the facts a person's status is decided
+//! from. People are rows keyed by the keyed hash of their ID number; the number and
+//! the name are sealed, bound to that key.
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use certpoint_protocol::Outcome;
+
+use super::{backend, now, parse_time, utc_text};
+use crate::storage::{
+    ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, RosterStatus, SelfCertImport,
+    SelfCertification, StorageError,
+};
+use crate::vault::{Field, Vault};
+
+fn status_of(text: &str) -> Result<RosterStatus, StorageError> {
+    RosterStatus::parse(text)
+        .ok_or_else(|| StorageError::Backend(format!("stored roster status {text:?} unknown")))
+}
+
+fn opened(vault: &Vault, field: Field, key: &[u8], blob: &[u8]) -> Result<String, StorageError> {
+    vault
+        .open_text(field, key, blob)
+        .map_err(|e| StorageError::Backend(format!("roster entry: {e}")))
+}
+
+pub(super) fn import_roster(
+    conn: &mut Connection,
+    vault: &Vault,
+    entries: &[RosterEntry],
+) -> Result<ImportCounts, StorageError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let mut counts = ImportCounts::default();
+    {
+        let mut find = tx
+            .prepare("SELECT name_sealed, region, status FROM people WHERE person_key = ?1")
+            .map_err(backend)?;
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO people (person_key, id_sealed, name_sealed, region, status, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .map_err(backend)?;
+        let mut update = tx
+            .prepare(
+                "UPDATE people SET name_sealed = ?2, region = ?3, status = ?4, updated_at = ?5
+                 WHERE person_key = ?1",
+            )
+            .map_err(backend)?;
+        let at = now();
+        for e in entries {
+            let key = vault.person_key(&e.id_number);
+            let existing: Option<(Vec<u8>, String, String)> = find
+                .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+                .map_err(backend)?;
+            let name = vault.seal(Field::PersonName, &key, e.name.as_bytes());
+            match existing {
+                None => {
+                    let id = vault.seal(Field::PersonId, &key, e.id_number.as_bytes());
+                    insert
+                        .execute(params![&key[..], id, name, e.region, e.status.as_str(), at])
+                        .map_err(backend)?;
+                    counts.inserted += 1;
+                }
+                Some((old_name, region, status)) => {
+                    let same = region == e.region
+                        && status == e.status.as_str()
+                        && opened(vault, Field::PersonName, &key, &old_name)? == e.name;
+                    if same {
+                        counts.unchanged += 1;
+                    } else {
+                        update
+                            .execute(params![&key[..], name, e.region, e.status.as_str(), at])
+                            .map_err(backend)?;
+                        counts.updated += 1;
+                    }
+                }
+            }
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(counts)
+}
+
+pub(super) fn roster_entry(
+    conn: &Connection,
+    vault: &Vault,
+    id_number: &str,
+) -> Result<Option<RosterEntry>, StorageError> {
+    let key = vault.person_key(id_number);
+    let row: Option<(Vec<u8>, Vec<u8>, String, String)> = conn
+        .query_row(
+            "SELECT id_sealed, name_sealed, region, status FROM people WHERE person_key = ?1",
+            [&key[..]],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()
+        .map_err(backend)?;
+    let Some((id, name, region, status)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(RosterEntry {
+        id_number: opened(vault, Field::PersonId, &key, &id)?,
+        name: opened(vault, Field::PersonName, &key, &name)?,
+        region,
+        status: status_of(&status)?,
+    }))
+}
+
+pub(super) fn import_self_certifications(
+    conn: &mut Connection,
+    vault: &Vault,
+    rows: &[SelfCertification],
+) -> Result<SelfCertImport, StorageError> {
+    let tx = conn.transaction().map_err(backend)?;
+    let mut counts = ImportCounts::default();
+    {
+        let mut on_roster = tx
+            .prepare("SELECT EXISTS (SELECT 1 FROM people WHERE person_key = ?1)")
+            .map_err(backend)?;
+        let keys: Vec<[u8; 32]> = rows
+            .iter()
+            .map(|r| vault.person_key(&r.id_number))
+            .collect();
+        let mut missing = Vec::new();
+        for (i, key) in keys.iter().enumerate() {
+            let known: bool = on_roster
+                .query_row([&key[..]], |r| r.get(0))
+                .map_err(backend)?;
+            if !known {
+                missing.push(i);
+            }
+        }
+        if !missing.is_empty() {
+            // Dropping the transaction rolls it back; nothing was written anyway.
+            return Ok(SelfCertImport::NotInRoster(missing));
+        }
+        let mut find = tx
+            .prepare("SELECT at FROM self_certifications WHERE person_key = ?1 AND period = ?2")
+            .map_err(backend)?;
+        let mut upsert = tx
+            .prepare(
+                "INSERT INTO self_certifications (person_key, period, at, at_utc, imported_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (person_key, period) DO UPDATE SET at = ?3, at_utc = ?4, imported_at = ?5",
+            )
+            .map_err(backend)?;
+        let imported_at = now();
+        for (row, key) in rows.iter().zip(&keys) {
+            let at = row.at.to_rfc3339();
+            let existing: Option<String> = find
+                .query_row(params![&key[..], row.period], |r| r.get(0))
+                .optional()
+                .map_err(backend)?;
+            match existing {
+                Some(old) if old == at => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.updated += 1,
+                None => counts.inserted += 1,
+            }
+            upsert
+                .execute(params![
+                    &key[..],
+                    row.period,
+                    at,
+                    utc_text(row.at),
+                    imported_at
+                ])
+                .map_err(backend)?;
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(SelfCertImport::Imported(counts))
+}
+
+pub(super) fn facts(
+    conn: &Connection,
+    vault: &Vault,
+    id_number: &str,
+    period: &str,
+) -> Result<PersonFacts, StorageError> {
+    let key = vault.person_key(id_number);
+    let roster = conn
+        .query_row(
+            "SELECT region, status FROM people WHERE person_key = ?1",
+            [&key[..]],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .optional()
+        .map_err(backend)?
+        .map(|(region, status)| {
+            Ok::<_, StorageError>(RosterFacts {
+                region,
+                status: status_of(&status)?,
+            })
+        })
+        .transpose()?;
+    let self_certified_at = conn
+        .query_row(
+            "SELECT at FROM self_certifications WHERE person_key = ?1 AND period = ?2",
+            params![&key[..], period],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()
+        .map_err(backend)?
+        .map(|t| parse_time(&t))
+        .transpose()?;
+    let mut stmt = conn
+        .prepare(
+            "SELECT c.record_id, c.outcome, c.ended_at, m.score, m.threshold
+             FROM certifications c LEFT JOIN record_matches m ON m.record_id = c.record_id
+             WHERE c.person_key = ?1 AND c.period = ?2
+               AND c.outcome IN ('passed', 'manual_passed', 'pending_match')
+             ORDER BY c.ended_at_utc",
+        )
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(params![&key[..], period], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<f64>>(3)?,
+                r.get::<_, Option<f64>>(4)?,
+            ))
+        })
+        .map_err(backend)?;
+    let mut records = Vec::new();
+    for row in rows {
+        let (record_id, outcome, ended_at, score, threshold) = row.map_err(backend)?;
+        let outcome = match outcome.as_str() {
+            "passed" => Outcome::Passed,
+            "manual_passed" => Outcome::ManualPassed,
+            _ => Outcome::PendingMatch,
+        };
+        records.push(RecordFact {
+            record_id,
+            outcome,
+            ended_at: parse_time(&ended_at)?,
+            server_match: score.zip(threshold).map(|(s, t)| (s as f32, t as f32)),
+        });
+    }
+    Ok(PersonFacts {
+        roster,
+        self_certified_at,
+        records,
+    })
+}
