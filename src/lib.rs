@@ -5,6 +5,7 @@
 //!
 //! - [`id_number`]: resident ID numbers (GB 11643) — parse, validate, mask.
 //! - [`wedge`]: turns keyboard-wedge scanner keystrokes into scanned ID numbers.
+//! - [`card_reader`]: second-generation ID card readers: driver, simulator, idle listener.
 //! - [`config`]: the administrator's `kiosk-config.toml`, validated with line and column.
 //! - [`flow`]: the certification flow as a pure state machine.
 //! - [`store`]: the local SQLite outbox of records and the audit log.
@@ -16,6 +17,7 @@
 
 pub mod cache;
 pub mod camera;
+pub mod card_reader;
 pub mod cli;
 pub mod config;
 pub mod driver;

@@ -110,6 +110,9 @@ pub enum Command {
     /// The offline reference cache (the agency's signed bundle of reference embeddings).
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Second-generation ID card readers: read a card, or simulate a reader.
+    #[command(subcommand)]
+    Card(CardCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -321,4 +324,94 @@ pub enum SelftestCommand {
         #[arg(long, default_value_t = 1_000_000)]
         count: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Read the card on the reader once and print it (the ID number masked unless
+    /// --reveal). Device, speed, retries and photo decoder default to [card_reader].
+    Read(CardReadArgs),
+    /// Simulate a reader on a pseudo-terminal linked at --link (tests and demos). Runs
+    /// until Ctrl-C / SIGTERM; SIGUSR1 takes the card off the reader and puts it back.
+    Simulate(Box<SimulateArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct CardReadArgs {
+    /// The reader's serial device (default: [card_reader] device).
+    #[arg(long)]
+    pub device: Option<PathBuf>,
+    /// Line speed (default: [card_reader] baud, 115200).
+    #[arg(long)]
+    pub baud: Option<u32>,
+    /// Print the full ID number.
+    #[arg(long)]
+    pub reveal: bool,
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds to wait for a card to be placed (default: about one second).
+    #[arg(long)]
+    pub wait: Option<f64>,
+    /// Decode the chip photo and save it here as PNG (needs a photo decoder).
+    #[arg(long)]
+    pub photo: Option<PathBuf>,
+    /// The vendor's WLT decoder, "PROGRAM ARGS {in} {out}" (default: [card_reader]
+    /// photo_decoder).
+    #[arg(long)]
+    pub photo_decoder: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Where to put the reader: a symlink to the pseudo-terminal (removed on exit).
+    #[arg(long)]
+    pub link: PathBuf,
+    /// The card: resident, hkmo (Hong Kong/Macao/Taiwan permit) or foreign.
+    #[arg(long = "type", default_value = "resident")]
+    pub kind: String,
+    /// The ID number on the chip (not validated, so bad numbers can be tried).
+    #[arg(long)]
+    pub id: Option<String>,
+    #[arg(long)]
+    pub name: Option<String>,
+    /// male, female, or the chip's code 1, 2, 0, 9 (default: from the ID number).
+    #[arg(long)]
+    pub sex: Option<String>,
+    /// Nation code (01) or name (汉); the nationality (CAN) on a foreigner's card.
+    #[arg(long)]
+    pub nation: Option<String>,
+    /// Birth date, YYYY-MM-DD (default: from the ID number).
+    #[arg(long)]
+    pub birth: Option<String>,
+    #[arg(long)]
+    pub address: Option<String>,
+    #[arg(long)]
+    pub authority: Option<String>,
+    /// YYYY-MM-DD.
+    #[arg(long)]
+    pub valid_from: Option<String>,
+    /// YYYY-MM-DD or 长期 (long-term).
+    #[arg(long)]
+    pub valid_to: Option<String>,
+    /// The chip serial SELECT answers, 16 hex digits (default: zeros, as in the trace).
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// Start with no card on the reader (SIGUSR1 puts it there).
+    #[arg(long)]
+    pub no_card: bool,
+    /// Take the card off this many seconds after start.
+    #[arg(long)]
+    pub remove_after: Option<f64>,
+    /// Find the card again after it was read (as some readers do), instead of only after
+    /// it was taken off and put back.
+    #[arg(long)]
+    pub refind: bool,
+    /// Inject a fault: NAME[:COUNT|:all][@COMMAND], NAME one of bad-checksum, silence,
+    /// partial-frames, slow-writes, noise, sam-failure; COMMAND one of reset, status,
+    /// samid, find, select, read, address. Repeatable.
+    #[arg(long = "fault")]
+    pub faults: Vec<String>,
+    /// Print every request and the status answered.
+    #[arg(long)]
+    pub verbose: bool,
 }

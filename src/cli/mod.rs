@@ -5,6 +5,7 @@ mod args;
 mod audit;
 mod bench;
 mod cache;
+mod card;
 mod certify;
 mod clerk;
 mod id;
@@ -183,6 +184,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Cache(CacheCommand::Import { file, json })) => {
             cache::import(&load_config(cli.config.as_deref())?, &file, json, &mut out)
         }
+        Some(Command::Card(CardCommand::Read(args))) => card::read(
+            optional_config(cli.config.as_deref())?.as_ref(),
+            args,
+            &mut out,
+        ),
+        Some(Command::Card(CardCommand::Simulate(args))) => card::simulate(*args, &mut out),
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@
 //! typed result. Relative paths in the file resolve against the file's directory
 //! ([`LoadedConfig::path_of`]), so the kiosk behaves the same from any working directory.
 
+mod card_reader;
 mod install;
 mod load;
 mod locate;
@@ -31,6 +32,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
@@ -65,6 +67,8 @@ pub struct Config {
     pub reference_cache: ReferenceCacheSection,
     /// Active-liveness detector thresholds (see `crate::liveness::LivenessParams`).
     pub liveness: crate::liveness::LivenessParams,
+    /// The ID card reader (`crate::card_reader`).
+    pub card_reader: CardReaderSection,
 }
 
 /// A validated configuration and where it came from.

@@ -50,6 +50,8 @@ pub(crate) fn validate(c: &Config, base_dir: &Path) -> Vec<Finding> {
         "reference_cache.download_timeout_secs",
         rc.download_timeout_secs,
     );
+    v.findings
+        .extend(super::card_reader::check(&c.card_reader, base_dir));
     // The liveness thresholds check themselves (they know which combinations make a
     // detector never or always fire); the first such problem is reported.
     if let Err(e) = c.liveness.validate() {
