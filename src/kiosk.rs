@@ -85,7 +85,7 @@ impl Kiosk {
             (
                 format!("server {} (sync thread running)", cfg.server.url),
                 Some(worker),
-                Some(ReferenceLookup::spawn(client)?),
+                Some(ReferenceLookup::spawn(client, reference_cache.clone())?),
             )
         };
         for w in crate::config::permissions::check(config) {

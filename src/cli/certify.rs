@@ -49,6 +49,8 @@ struct CliHost {
     /// The agency server when `server.url` is set: asked for the reference photo, which
     /// lives only in this session.
     server: Option<crate::sync::AgencyClient>,
+    /// The offline reference cache: answers when the server cannot be asked.
+    cache: crate::cache::ReferenceCache,
     prompts: Vec<String>,
     notices: Vec<String>,
 }
@@ -68,10 +70,11 @@ impl Host for CliHost {
         // Offline (no server.url): a live attempt ends pending_match; the agency
         // matches the record's face crop later.
         let Some(server) = &self.server else {
-            return ReferenceAnswer::Unavailable;
+            return self.cache.offline_answer(id);
         };
         // Nothing else waits here, so the requests run inline.
-        crate::sync::reference::ask(server, id, period)
+        self.cache
+            .or_cached(crate::sync::reference::ask(server, id, period), id)
     }
 
     fn store(
@@ -124,10 +127,13 @@ pub(super) fn run(
             .map_err(|e| tracing::warn!("no reference photo from the server: {e}"))
             .ok()
     };
+    let store = Store::open_configured(cfg)?;
+    let cache = crate::cache::ReferenceCache::open_configured(cfg, &store);
     let mut host = CliHost {
-        store: Store::open_configured(cfg)?,
+        store,
         reference,
         server,
+        cache,
         prompts: Vec::new(),
         notices: Vec::new(),
     };

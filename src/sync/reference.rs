@@ -16,9 +16,10 @@
 //! - status unknown (an agency without the endpoint, an error, a garbage body) → ask
 //!   for the reference anyway: a scored match still proves identity, and without one
 //!   the attempt ends `pending_match`. Unreachable → [`ReferenceAnswer::Unavailable`]
-//!   without a second request that would only time out again. That answer is where an
-//!   offline reference (the kiosk's signed embedding cache) plugs in: a host that has
-//!   one answers [`ReferenceAnswer::Embedding`] with source `kiosk_cache` instead.
+//!   without a second request that would only time out again. The kiosk's offline
+//!   cache (`crate::cache`) then answers with the person's cached embedding, source
+//!   `kiosk_cache`, when it holds them and is fresh ([`ReferenceLookup`] and the
+//!   headless `certify` both consult it; it never overrules a server's answer).
 
 use std::sync::mpsc::{self, Receiver, Sender};
 
@@ -97,7 +98,11 @@ pub struct ReferenceLookup {
 }
 
 impl ReferenceLookup {
-    pub fn spawn(client: AgencyClient) -> std::io::Result<ReferenceLookup> {
+    /// `cache` answers for a person when the server cannot be asked.
+    pub fn spawn(
+        client: AgencyClient,
+        cache: crate::cache::ReferenceCache,
+    ) -> std::io::Result<ReferenceLookup> {
         let (requests, inbox) = mpsc::channel::<(IdNumber, String)>();
         let (outbox, answers) = mpsc::channel();
         // Not joined on drop: a request in flight may take the whole request timeout,
@@ -113,7 +118,7 @@ impl ReferenceLookup {
                         next = newer;
                     }
                     let (id, period) = next;
-                    let answer = ask(&client, &id, &period);
+                    let answer = cache.or_cached(ask(&client, &id, &period), &id);
                     if outbox.send((id, answer)).is_err() {
                         return;
                     }

@@ -67,6 +67,9 @@ pub(super) struct KioskHost<'a> {
     pub(super) sync: Option<&'a crate::sync::SyncWorker>,
     /// The server's reference lookup thread, when a server is configured.
     pub(super) reference: Option<&'a crate::sync::reference::ReferenceLookup>,
+    /// The offline reference cache, for a kiosk without a server (with one, the
+    /// lookup thread consults it when the server cannot be asked).
+    pub(super) cache: &'a crate::cache::ReferenceCache,
     pub(super) speaker: &'a mut dyn Speaker,
     pub(super) notices: &'a mut VecDeque<ClerkNotice>,
 }
@@ -81,7 +84,7 @@ impl Host for KioskHost<'_> {
                 lookup.request(id, period);
                 ReferenceAnswer::Pending
             }
-            None => ReferenceAnswer::Unavailable,
+            None => self.cache.offline_answer(id),
         }
     }
 

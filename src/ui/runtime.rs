@@ -132,6 +132,7 @@ struct Worker {
     notices: VecDeque<ClerkNotice>,
     queue: Option<QueueStatus>,
     sync: Option<crate::sync::SyncStatus>,
+    reference_cache: Option<crate::cache::CacheStatus>,
     placement: Option<crate::flow::Placement>,
     face_box: Option<[f32; 4]>,
     preview: Option<Preview>,
@@ -174,6 +175,7 @@ impl Worker {
             notices: VecDeque::new(),
             queue: None,
             sync: None,
+            reference_cache: None,
             placement: None,
             face_box: None,
             preview: None,
@@ -206,6 +208,7 @@ impl Worker {
             store: &mut self.kiosk.store,
             sync: self.kiosk.sync.as_ref(),
             reference: self.kiosk.reference.as_ref(),
+            cache: &self.kiosk.reference_cache,
             speaker: self.speaker.as_mut(),
             notices: &mut self.notices,
         };
@@ -283,6 +286,8 @@ impl Worker {
                     Some(w) => Some(w.status().get()),
                     None => crate::sync::status::load(&self.kiosk.config.data_dir()),
                 };
+                self.reference_cache =
+                    Some(self.kiosk.reference_cache.status()).filter(|c| c.enabled);
                 changed = true;
             }
             if changed || last_publish.elapsed() >= HEARTBEAT {
@@ -389,6 +394,7 @@ impl Worker {
             notices: self.notices.iter().cloned().collect(),
             queue: self.queue.clone(),
             sync: self.sync.clone(),
+            reference_cache: self.reference_cache.clone(),
             camera: CameraView {
                 label: self.camera.label.clone(),
                 connected: self.camera.connected(),

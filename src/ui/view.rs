@@ -34,6 +34,9 @@ pub struct View {
     /// What the sync worker last published (`<data_dir>/sync-status.json`); `None`
     /// when no worker has run.
     pub sync: Option<crate::sync::SyncStatus>,
+    /// The offline reference cache, when it is enabled: its age, or why it cannot be
+    /// used (a stale cache means offline attempts end pending_match).
+    pub reference_cache: Option<crate::cache::CacheStatus>,
     /// Mean analysis time per frame over the last second.
     pub analysis_ms: Option<f32>,
 }
@@ -86,6 +89,7 @@ impl View {
                 ..CameraView::default()
             },
             sync: None,
+            reference_cache: None,
             analysis_ms: None,
         }
     }

@@ -207,6 +207,20 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             }
         }
 
+        if let Some(c) = &view.reference_cache {
+            if c.usable {
+                let n = c.entries.unwrap_or(0);
+                let d = format!("{:.1}", c.age_days.unwrap_or(0.0));
+                ui.colored_label(
+                    theme::GOOD,
+                    cat.fill("clerk.cache_ok", &[("n", &n), ("d", &d)]),
+                );
+            } else {
+                let e = c.reason.as_deref().unwrap_or("-");
+                ui.colored_label(theme::WARN, cat.fill("clerk.cache_unusable", &[("e", &e)]));
+            }
+        }
+
         if !view.notices.is_empty() {
             ui.separator();
             ui.label(RichText::new(cat.t("clerk.notices")).strong());
