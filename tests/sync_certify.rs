@@ -64,6 +64,8 @@ fn certify_online_unenrolled_is_pending_match_on_the_kiosk_and_on_the_server() {
     let agency = Agency::running();
     let kiosk = Kiosk::new("K-UNENROLLED", &agency.url(), 5);
     agency.register("K-UNENROLLED", &kiosk.key, TOKEN);
+    // On the roster (or the kiosk would stop at not_in_roster), with no reference.
+    agency.on_roster(ID);
     let seed = 11;
     let frames = kiosk.live_replay(seed);
 
