@@ -31,10 +31,21 @@ pub struct Thresholds {
     pub max_yaw_deg: f32,
 }
 
+/// The embedding model's calibrated threshold, `certpoint_face::DEFAULT_MATCH_THRESHOLD`
+/// (a test keeps the two equal). Spelt out here because the fuzz build compiles the
+/// config module on its own, without the face crate and its ONNX Runtime.
+pub const DEFAULT_FACE_MATCH: f32 = 0.40;
+
+#[cfg(test)]
+#[test]
+fn the_default_match_threshold_is_the_models() {
+    assert_eq!(DEFAULT_FACE_MATCH, certpoint_face::DEFAULT_MATCH_THRESHOLD);
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            face_match: certpoint_face::DEFAULT_MATCH_THRESHOLD,
+            face_match: DEFAULT_FACE_MATCH,
             passive_liveness: 0.5,
             face_size_min: 0.18,
             face_size_max: 0.38,
