@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use serde_json::json;
 
 use crate::config::LoadedConfig;
@@ -151,19 +151,10 @@ pub(super) fn compare(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The one-face rule of reference photos (`certpoint_face`), with the file named.
 fn single_face_embedding(vision: &mut Vision, path: &Path) -> anyhow::Result<Vec<f32>> {
     let img = load_image(path)?;
-    let a = vision.analyze(
-        &img,
-        false,
-        Wants {
-            liveness: false,
-            embedding: true,
-        },
-    )?;
-    match a.face_count {
-        0 => bail!("{}: no face found; use a photo where the face is clearly visible, frontal and at least ~60 pixels wide", path.display()),
-        1 => Ok(a.faces[0].embedding.clone().expect("embedding requested")),
-        n => bail!("{}: {n} faces found; crop the photo to the one person to compare", path.display()),
-    }
+    vision
+        .embed_reference(&img)
+        .with_context(|| path.display().to_string())
 }

@@ -13,8 +13,8 @@ use super::types::MonthDay;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Thresholds {
-    /// Minimum cosine similarity between the live face and the reference photo.
-    /// Provisional until calibrated on real pairs.
+    /// Minimum cosine similarity between the live face and the reference photo;
+    /// calibrated for the embedding model (`certpoint_face::DEFAULT_MATCH_THRESHOLD`).
     pub face_match: f32,
     /// Minimum aggregated passive anti-spoofing score.
     pub passive_liveness: f32,
@@ -34,7 +34,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            face_match: 0.4,
+            face_match: certpoint_face::DEFAULT_MATCH_THRESHOLD,
             passive_liveness: 0.5,
             face_size_min: 0.18,
             face_size_max: 0.38,

@@ -24,7 +24,7 @@ use crate::id_number::IdNumber;
 use crate::liveness::{ActiveLiveness, LivenessParams};
 use crate::record::{self, KioskIdentity};
 use crate::store::Enqueued;
-use crate::vision::{cosine, BoxF, FrameAnalysis, Vision, VisionError};
+use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
 
 pub use period::{flow_params, period_for};
 
@@ -175,18 +175,16 @@ impl Driver {
         answer: ReferenceAnswer,
     ) -> Option<Event> {
         Some(match answer {
-            ReferenceAnswer::Found { photo, version } => {
-                match reference_embedding(vision, &photo) {
-                    Ok(e) => {
-                        self.reference = Some((e, version.clone()));
-                        Event::ReferenceFound { version }
-                    }
-                    Err(why) => {
-                        host.notify(&ClerkNotice::MatchError(why));
-                        Event::ReferenceNotFound
-                    }
+            ReferenceAnswer::Found { photo, version } => match vision.embed_reference(&photo) {
+                Ok(e) => {
+                    self.reference = Some((e, version.clone()));
+                    Event::ReferenceFound { version }
                 }
-            }
+                Err(why) => {
+                    host.notify(&ClerkNotice::MatchError(format!("reference photo: {why}")));
+                    Event::ReferenceNotFound
+                }
+            },
             ReferenceAnswer::NotFound => Event::ReferenceNotFound,
             ReferenceAnswer::Unavailable => Event::ServerUnavailable,
             ReferenceAnswer::Pending => return None,
@@ -289,7 +287,7 @@ impl Driver {
         };
         match vision.embed_face(&best.image, &best.bbox) {
             Ok((live, _)) => {
-                self.last_crop = Some(encode_jpeg(&vision.last_aligned_crop()));
+                self.last_crop = vision.last_crop_jpeg().ok();
                 match &self.reference {
                     Some((reference, version)) => Event::MatchScored {
                         score: cosine(&live, reference),
@@ -310,35 +308,6 @@ impl Driver {
         }
         let best = self.best.as_ref()?;
         vision.embed_face(&best.image, &best.bbox).ok()?;
-        Some(encode_jpeg(&vision.last_aligned_crop()))
+        vision.last_crop_jpeg().ok()
     }
-}
-
-/// The reference photo must show exactly one face: several would make the comparison
-/// ambiguous, and the agency must fix its enrolment rather than the kiosk guess.
-fn reference_embedding(vision: &mut Vision, photo: &RgbImage) -> Result<Vec<f32>, String> {
-    let a = vision
-        .analyze(
-            photo,
-            false,
-            crate::vision::Wants {
-                liveness: false,
-                embedding: true,
-            },
-        )
-        .map_err(|e: VisionError| e.to_string())?;
-    match a.face_count {
-        0 => Err("the reference photo shows no face".into()),
-        1 => Ok(a.faces[0].embedding.clone().unwrap_or_default()),
-        n => Err(format!("the reference photo shows {n} faces")),
-    }
-}
-
-fn encode_jpeg(img: &RgbImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
-    if enc.encode_image(img).is_err() {
-        out.clear();
-    }
-    out
 }

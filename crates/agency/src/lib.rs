@@ -20,6 +20,7 @@
 
 pub mod cli;
 mod error;
+pub mod faces;
 mod http;
 pub mod parse;
 mod server;

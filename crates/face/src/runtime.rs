@@ -69,10 +69,20 @@ pub const ALL_MODELS: [ModelSpec; 6] = [
     ANTISPOOF_V1SE,
 ];
 
+/// The models a match needs (the agency's [`Engine`](crate::Engine) loads only these):
+/// a reference photo goes through all three, a stored face crop through the embedder.
+pub const MATCH_MODELS: [ModelSpec; 3] = [DETECTOR, LANDMARKS, EMBEDDER];
+
 /// Checks every model file in `dir`; returns name → sha256 for the records.
 pub fn verify_models(dir: &Path) -> Result<BTreeMap<String, String>, VisionError> {
+    verify(dir, &ALL_MODELS)
+}
+
+/// Checks the files of `specs` in `dir` against their compiled-in sha256s; returns
+/// name → sha256.
+pub fn verify(dir: &Path, specs: &[ModelSpec]) -> Result<BTreeMap<String, String>, VisionError> {
     let mut out = BTreeMap::new();
-    for spec in ALL_MODELS {
+    for &spec in specs {
         let path = dir.join(spec.file);
         let bytes = std::fs::read(&path).map_err(|e| VisionError::ModelMissing {
             path: path.clone(),
@@ -96,7 +106,12 @@ pub fn verify_models(dir: &Path) -> Result<BTreeMap<String, String>, VisionError
     Ok(out)
 }
 
-/// Where the runtime library is looked for, in order, when the config names none.
+/// Where the models are installed by the certpoint package (packaging/build-deb).
+pub const INSTALLED_MODELS_DIR: &str = "/usr/share/certpoint/models";
+
+/// Where the runtime library is looked for, in order, when the config names none:
+/// `$CERTPOINT_ORT_LIB`, `$CERTPOINT_RUNTIME_DIR/`, `~/.cache/certpoint/onnxruntime/`
+/// (where scripts/fetch-onnxruntime puts it) and `/usr/lib/certpoint/` (the package).
 pub fn runtime_candidates() -> Vec<PathBuf> {
     let lib = format!("libonnxruntime.so.{ORT_VERSION}");
     let mut v = Vec::new();
@@ -120,7 +135,8 @@ pub fn runtime_candidates() -> Vec<PathBuf> {
 static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
 
 /// Loads ONNX Runtime once per process (it allows one environment per process).
-/// `configured` is `models.runtime_library` when set.
+/// `configured` is the kiosk's `models.runtime_library` or the agency's flag, when set;
+/// otherwise [`runtime_candidates`] are tried. The first call decides for the process.
 pub fn environment(configured: Option<&Path>) -> Result<Environment, VisionError> {
     let candidates = match configured {
         Some(p) => vec![p.to_owned()],
@@ -129,7 +145,7 @@ pub fn environment(configured: Option<&Path>) -> Result<Environment, VisionError
     let result = ENV.get_or_init(|| {
         let Some(path) = candidates.iter().find(|p| p.is_file()) else {
             return Err(format!(
-                "ONNX Runtime {ORT_VERSION} was not found (looked for {}). Install it with scripts/fetch-onnxruntime, or set models.runtime_library in the config to the libonnxruntime.so.{ORT_VERSION} file",
+                "ONNX Runtime {ORT_VERSION} was not found (looked for {}). Install it with scripts/fetch-onnxruntime, or name the libonnxruntime.so.{ORT_VERSION} file: models.runtime_library in the kiosk's config, --onnxruntime for certpoint-agency, or CERTPOINT_ORT_LIB",
                 candidates.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
             ));
         };
@@ -144,7 +160,8 @@ pub fn environment(configured: Option<&Path>) -> Result<Environment, VisionError
     result.clone().map_err(VisionError::Runtime)
 }
 
-/// Opens one model with the kiosk's session options.
+/// Opens one model with the pipeline's session options (the same on kiosk and agency,
+/// so both compute the same numbers).
 pub fn session(
     env: &Environment,
     dir: &Path,

@@ -117,7 +117,7 @@ impl Track {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vision::{FaceAnalysis, Timings};
+    use crate::{FaceAnalysis, Timings};
 
     fn frame(centre: (f32, f32)) -> FrameAnalysis {
         let b = BoxF {

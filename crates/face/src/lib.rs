@@ -1,13 +1,40 @@
-//! Face analysis on one frame: detection, landmarks, eyes, head pose, image quality,
-//! passive liveness, and the face embedding for matching.
+//! certpoint-face: the face pipeline of the certpoint kiosk and its agency server.
 //!
-//! [`Vision`] loads every model once (after checking each file's sha256 and the
-//! runtime) and reuses sessions and buffers frame after frame. [`Vision::analyze`] gives
-//! one [`FrameAnalysis`] with all figures and per-stage timings; the `analyze` and
-//! `compare` commands print exactly these.
+//! Checked ONNX models (each file's sha256 is compiled in), the ONNX Runtime
+//! environment, face detection, 68-point landmarks, five-point alignment, the 512-d
+//! embedding, passive anti-spoofing and the kiosk's per-frame analysis.
+//!
+//! Two entry points, one pipeline:
+//! - [`Vision`] (the kiosk, `certpoint::vision`): all six models, one
+//!   [`FrameAnalysis`] per camera frame with every figure the liveness checks and the
+//!   positioning hints need; [`Track`] decides which models run on which frame.
+//! - [`Engine`] (the agency server): only detector, landmarks and embedder, loaded on
+//!   first use, shareable between threads; embeds reference photos (exactly one face)
+//!   and the aligned face crops kiosks store with their records.
+//!
+//! Both embed through the same code ([`matching`]), so a server-side score is the
+//! score the kiosk would compute. Record [`EMBEDDING_MODEL_SHA256`] beside every score
+//! and embedding; [`DEFAULT_MATCH_THRESHOLD`] is calibrated for that model.
+//!
+//! Why the whole pipeline lives here and not only the matching part: the kiosk-only
+//! pieces (iris/eye openness, pose, image quality, passive anti-spoofing, tracking) load
+//! through the same checked runtime, share the geometry and the per-frame scheduling in
+//! [`Vision::analyze_tracked`], and add no dependency the agency would not build anyway
+//! (ONNX Runtime and `image`); splitting them off would leave a second crate whose only
+//! content reaches into this one's private models. What stays in the kiosk is what
+//! judges a *session* rather than a face: active liveness over a sequence of frames,
+//! the certification flow, the camera.
+//!
+//! Files: [`runtime`] finds ONNX Runtime (the kiosk's `models.runtime_library`, the
+//! agency's flag, `$CERTPOINT_ORT_LIB`, then where `scripts/fetch-onnxruntime` and the
+//! package put it) and checks the model files; the model directory is the caller's
+//! setting (`models.dir` in the kiosk's config, [`runtime::INSTALLED_MODELS_DIR`] once
+//! packaged). Failures name the file, the expected value and the fix.
 
+mod engine;
 mod face;
 mod geometry;
+pub mod matching;
 mod models;
 pub mod runtime;
 mod track;
@@ -19,16 +46,24 @@ use std::time::Instant;
 use image::RgbImage;
 use serde::Serialize;
 
+pub use engine::{Engine, EngineSettings};
 pub use geometry::BoxF;
-pub use models::{cosine, ARCFACE_112, DETECTION_THRESHOLD};
-use models::{AntiSpoof, Detector, Embedder, Iris, Landmarks};
+/// The `image` crate this API speaks (`RgbImage`), so callers need no second copy.
+pub use image;
+use matching::Core;
+pub use matching::{
+    cosine, score, CropError, PhotoError, ScoreError, CROP_SIZE, DEFAULT_MATCH_THRESHOLD,
+    EMBEDDING_DIM, EMBEDDING_MODEL_SHA256,
+};
+use models::{AntiSpoof, Iris};
+pub use models::{ARCFACE_112, DETECTION_THRESHOLD};
 pub use track::Track;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VisionError {
     #[error("{0}")]
     Runtime(String),
-    #[error("model file {path} cannot be read ({detail}); expected a file with sha256 {expected}. Reinstall the certpoint package or restore the models/ folder from the repository (models/build-models.sh rebuilds it), and check models.dir in the config")]
+    #[error("model file {path} cannot be read ({detail}); expected a file with sha256 {expected}. Reinstall the certpoint package or restore the models/ folder from the repository (models/build-models.sh rebuilds it), and check the models directory (models.dir in the kiosk's config, --models for certpoint-agency)")]
     ModelMissing {
         path: PathBuf,
         expected: &'static str,
@@ -148,13 +183,12 @@ pub struct Wants {
 
 /// The loaded models.
 pub struct Vision {
-    detector: Detector,
-    landmarks: Landmarks,
+    /// Detector, landmarks, embedder: what the agency's [`Engine`] runs too.
+    core: Core,
     iris: Iris,
     /// A second session of the iris model so both eyes run at once on the two cores.
     iris_b: Iris,
     antispoof: AntiSpoof,
-    embedder: Embedder,
     /// Model name → sha256, for the records.
     pub model_hashes: BTreeMap<String, String>,
 }
@@ -171,12 +205,10 @@ impl Vision {
         let env = runtime::environment(runtime_lib)?;
         let open = |spec| runtime::session(&env, dir, spec, threads);
         Ok(Vision {
-            detector: Detector::new(open(runtime::DETECTOR)?),
-            landmarks: Landmarks::new(open(runtime::LANDMARKS)?),
+            core: Core::open(&env, dir, threads)?,
             iris: Iris::new(open(runtime::IRIS)?),
             iris_b: Iris::new(open(runtime::IRIS)?),
             antispoof: AntiSpoof::new(open(runtime::ANTISPOOF_V2)?, open(runtime::ANTISPOOF_V1SE)?),
-            embedder: Embedder::new(open(runtime::EMBEDDER)?),
             model_hashes,
         })
     }
@@ -190,7 +222,7 @@ impl Vision {
         wants: Wants,
     ) -> Result<FrameAnalysis, VisionError> {
         let t0 = Instant::now();
-        let found = self.detector.detect(img)?;
+        let found = self.core.detector.detect(img)?;
         let detect_ms = t0.elapsed().as_secs_f32() * 1000.0;
         let mut a = self.analyze_boxes(img, found, mirrored, wants)?;
         a.timings.detect_ms = detect_ms;
@@ -212,7 +244,7 @@ impl Vision {
         let t0 = Instant::now();
         let (found, detected) = match track.reuse(img.width(), img.height()) {
             Some(found) => (found, false),
-            None => (self.detector.detect(img)?, true),
+            None => (self.core.detector.detect(img)?, true),
         };
         let detect_ms = t0.elapsed().as_secs_f32() * 1000.0;
         let wants = Wants {
@@ -240,11 +272,11 @@ impl Vision {
         for (i, (bbox, score)) in found.iter().enumerate() {
             if i == 0 {
                 let models = face::Models {
-                    landmarks: &mut self.landmarks,
+                    landmarks: &mut self.core.landmarks,
                     iris: &mut self.iris,
                     iris_b: &mut self.iris_b,
                     antispoof: &mut self.antispoof,
-                    embedder: &mut self.embedder,
+                    embedder: &mut self.core.embedder,
                 };
                 faces.push(face::analyze(
                     models,
@@ -268,21 +300,36 @@ impl Vision {
         })
     }
 
-    /// Embeds the face in `bbox` (landmarks → alignment → embedding), for reference photos
-    /// and for faces other than the subject.
+    /// Embeds the face in `bbox` (landmarks → alignment → embedding): the live face of
+    /// the best frame. Returns the unit embedding and the raw output's norm.
     pub fn embed_face(
         &mut self,
         img: &RgbImage,
         bbox: &BoxF,
     ) -> Result<(Vec<f32>, f32), VisionError> {
-        let p = self.landmarks.landmarks(img, bbox)?;
-        self.embedder.embed(img, &face::five_points(&p).five())
+        self.core.embed_face(img, bbox)
+    }
+
+    /// Embeds a photo that must show exactly one face (a reference photo; `compare`).
+    /// The same rule and code as the agency's [`Engine::embed_reference`].
+    pub fn embed_reference(&mut self, photo: &RgbImage) -> Result<Vec<f32>, PhotoError> {
+        self.core.embed_reference(photo)
     }
 
     /// The aligned 112×112 RGB crop of the last embedding (for the record's face crop).
     pub fn last_aligned_crop(&self) -> RgbImage {
-        RgbImage::from_raw(112, 112, self.embedder.last_crop().to_vec())
-            .unwrap_or_else(|| RgbImage::new(112, 112))
+        RgbImage::from_raw(
+            CROP_SIZE,
+            CROP_SIZE,
+            self.core.embedder.last_crop().to_vec(),
+        )
+        .unwrap_or_else(|| RgbImage::new(CROP_SIZE, CROP_SIZE))
+    }
+
+    /// [`Vision::last_aligned_crop`] as the JPEG a record carries, which the agency
+    /// embeds with [`Engine::embed_crop_jpeg`].
+    pub fn last_crop_jpeg(&self) -> Result<Vec<u8>, CropError> {
+        matching::encode_crop_jpeg(&self.last_aligned_crop())
     }
 }
 

@@ -1,6 +1,7 @@
 //! One wrapper per ONNX model: preprocessing into a reused buffer, the run, and the
-//! decoding of its outputs. The recipes follow `bench/python_reference.py`, which is
-//! the executable specification (and the speed peer) for this file.
+//! decoding of its outputs. The recipes follow the repository's
+//! `bench/python_reference.py`, which is the executable specification (and the speed
+//! peer) for this file.
 
 use image::RgbImage;
 use ort::session::Session;
@@ -344,6 +345,22 @@ impl Embedder {
     ) -> Result<(Vec<f32>, f32), VisionError> {
         let to_template = umeyama(five, &ARCFACE_112);
         affine_crop(img, &invert(to_template), 112, 112, &mut self.crop);
+        self.embed_crop()
+    }
+
+    /// As [`Embedder::embed`] for a face already aligned to the template: the 112×112
+    /// crop a kiosk stored with its record. No detection, no landmarks: the crop goes
+    /// into the model exactly as the kiosk's own crop did, so the embedding is the one
+    /// the kiosk computed for it. The caller checks the size.
+    pub fn embed_aligned(&mut self, crop: &RgbImage) -> Result<(Vec<f32>, f32), VisionError> {
+        debug_assert_eq!(crop.dimensions(), (112, 112));
+        self.crop.clear();
+        self.crop.extend_from_slice(crop.as_raw());
+        self.embed_crop()
+    }
+
+    /// Runs the model on `self.crop` (112×112 RGB) and normalises its output.
+    fn embed_crop(&mut self) -> Result<(Vec<f32>, f32), VisionError> {
         to_planar(&self.crop, &mut self.input, |v| (v as f32 - 127.0) / 128.0);
         let mut e = run(
             &mut self.session,
@@ -368,9 +385,4 @@ impl Embedder {
     pub fn last_crop(&self) -> &[u8] {
         &self.crop
     }
-}
-
-/// Cosine similarity of two unit embeddings.
-pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
