@@ -6,7 +6,10 @@
 //! serialisation of it ([`canonical_json`]), over which the kiosk signs ([`sign_body`]).
 //! The sync protocol's envelope, answers and error codes live here too (`wire`), so
 //! the kiosk's client and the reference server share one definition.
+//! The agency's signed reference-embedding bundle (the kiosk's offline cache) is
+//! written and verified by [`bundle`].
 
+pub mod bundle;
 mod canonical;
 mod record;
 mod sign;
@@ -16,7 +19,8 @@ mod wire;
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
 pub use sign::{
-    ed25519_dalek, parse_public_key, public_key_b64, sign_body, verify_body, SignatureError,
+    ed25519_dalek, key_id, parse_public_key, public_key_b64, sign_body, sign_bytes, verify_body,
+    verify_bytes, SignatureError, KEY_ID_LEN,
 };
 pub use status::*;
 pub use wire::*;

@@ -217,11 +217,15 @@ pub struct CertificationRecord {
 pub enum RecordRuleError {
     #[error("schema_version {0} is not supported (this side reads 1 and 2)")]
     UnsupportedVersion(u32),
-    #[error("face_match.source is required from schema_version 2 (server, kiosk_cache or id_card_chip)")]
+    #[error(
+        "face_match.source is required from schema_version 2 (server, kiosk_cache or id_card_chip)"
+    )]
     MissingSource,
     #[error("outcome passed needs a face match scored at or above its threshold (no reference, no pass); a live face without one is pending_match")]
     PassWithoutMatch,
-    #[error("outcome pending_match needs face_match {{\"status\":\"pending_match\"}} and a reason")]
+    #[error(
+        "outcome pending_match needs face_match {{\"status\":\"pending_match\"}} and a reason"
+    )]
     PendingMatchShape,
     #[error("outcome pending_match does not exist in schema_version 1")]
     PendingMatchInV1,
@@ -312,9 +316,10 @@ mod tests {
         r.schema_version = 1;
         r.outcome = Outcome::Passed;
         r.method = Method::FaceAuto;
-        let text = crate::canonical_json(&r)
-            .unwrap()
-            .replace(r#"{"status":"pending_match"}"#, r#"{"status":"pending_server_match"}"#);
+        let text = crate::canonical_json(&r).unwrap().replace(
+            r#"{"status":"pending_match"}"#,
+            r#"{"status":"pending_server_match"}"#,
+        );
         assert!(text.contains("pending_server_match"));
         let back: CertificationRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back.face_match, FaceMatch::PendingMatch);

@@ -34,10 +34,7 @@ impl PersonState {
 
     /// Whether a kiosk may run an automatic certification for this person at all.
     pub fn may_certify_automatically(self) -> bool {
-        matches!(
-            self,
-            PersonState::NotCertified | PersonState::PendingReview
-        )
+        matches!(self, PersonState::NotCertified | PersonState::PendingReview)
     }
 }
 
