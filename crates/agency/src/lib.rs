@@ -10,7 +10,10 @@
 //! - `routes`: the endpoints.
 //! - [`storage`]: the trait; [`sqlite`]: its backend.
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
+//! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
+//!   bundle (the kiosks' offline cache).
 
+pub mod bundle;
 mod error;
 pub mod parse;
 mod routes;

@@ -4,9 +4,7 @@
 //! the bottom and `tests/hostile_input.rs`) without a socket: whatever bytes arrive, the
 //! answer is a typed value or an [`ApiError`] with a 4xx code, never a panic.
 
-use certpoint_protocol::{
-    b64_decode, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES,
-};
+use certpoint_protocol::{b64_decode, CertificationRecord, ErrorCode, MAX_PHOTO_BYTES};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
