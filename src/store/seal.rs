@@ -13,14 +13,18 @@
 //! associated data binds it to its record id and column, so a blob copied onto another
 //! record, or a body swapped with a photo, fails to open instead of being sent as the
 //! wrong person's evidence.
+//!
+//! The offline reference cache (`crate::cache`) seals its bundle file with the same key
+//! and format under its own column name; at ~100 MB it is sealed and opened in place
+//! ([`Sealer::seal_in_place`], [`Sealer::open_in_place`]) so no second copy is held.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{Aead, AeadInOut, Generate, KeyInit, Payload};
+use chacha20poly1305::{Key, Tag, XChaCha20Poly1305, XNonce};
 use sha2::{Digest, Sha256};
 
 /// File name of the default key, inside the data directory.
@@ -58,9 +62,11 @@ pub enum KeyError {
 
 /// Which column a sealed blob belongs to; part of the associated data.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Column {
+pub(crate) enum Column {
     Body,
     Photo,
+    /// The offline reference cache's bundle file.
+    ReferenceCache,
 }
 
 impl Column {
@@ -68,15 +74,26 @@ impl Column {
         match self {
             Column::Body => b"records.body",
             Column::Photo => b"record_photos.bytes",
+            Column::ReferenceCache => b"reference-cache.bundle",
         }
     }
 }
 
-/// The loaded key, ready to seal and open.
+/// The store's loaded key, ready to seal and open. Handed out by
+/// [`Store::sealer`](super::Store::sealer) so other personal data kept on the kiosk (the
+/// reference cache) is sealed the same way, under the key the store has vouched for.
 #[derive(Clone)]
-pub(super) struct Sealer {
+pub struct Sealer {
     cipher: XChaCha20Poly1305,
     fingerprint: String,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sealer {
@@ -121,14 +138,7 @@ impl Sealer {
         column: Column,
         blob: &[u8],
     ) -> Result<Vec<u8>, String> {
-        let what = String::from_utf8_lossy(column.name()).into_owned();
-        match blob.first() {
-            Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => {}
-            Some(&v) if v != FORMAT_V1 => {
-                return Err(format!("{what} is sealed in unknown format {v}"))
-            }
-            _ => return Err(format!("{what} is too short to be sealed data")),
-        }
+        let what = check_header(column, blob)?;
         let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
         let aad = aad(record_id, column);
         self.cipher
@@ -140,6 +150,60 @@ impl Sealer {
                 },
             )
             .map_err(|_| format!("{what} does not open with the store key: it was altered or belongs to another record"))
+    }
+
+    /// As [`seal`](Self::seal), encrypting `plain` where it lies (the result is the same
+    /// format): for blobs too large to hold twice.
+    pub(crate) fn seal_in_place(&self, name: &str, column: Column, mut plain: Vec<u8>) -> Vec<u8> {
+        let nonce = XNonce::generate();
+        let tag = self
+            .cipher
+            .encrypt_inout_detached(&nonce, &aad(name, column), plain.as_mut_slice().into())
+            // Only fails beyond 256 GiB; a bundle is bounded far below that.
+            .expect("XChaCha20-Poly1305 seals any bundle-sized message");
+        let len = plain.len();
+        plain.reserve_exact(HEADER_LEN + TAG_LEN);
+        plain.resize(len + HEADER_LEN, 0);
+        plain.copy_within(..len, HEADER_LEN);
+        plain[0] = FORMAT_V1;
+        plain[1..HEADER_LEN].copy_from_slice(&nonce);
+        plain.extend_from_slice(&tag);
+        plain
+    }
+
+    /// As [`open`](Self::open), decrypting `blob` where it lies.
+    pub(crate) fn open_in_place(
+        &self,
+        name: &str,
+        column: Column,
+        mut blob: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
+        let what = check_header(column, &blob)?;
+        let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
+        let tag_at = blob.len() - TAG_LEN;
+        let tag = Tag::try_from(&blob[tag_at..]).expect("length checked above");
+        self.cipher
+            .decrypt_inout_detached(
+                &nonce,
+                &aad(name, column),
+                (&mut blob[HEADER_LEN..tag_at]).into(),
+                &tag,
+            )
+            .map_err(|_| format!("{what} does not open with the store key: it was altered, or sealed with another key"))?;
+        blob.copy_within(HEADER_LEN..tag_at, 0);
+        blob.truncate(tag_at - HEADER_LEN);
+        Ok(blob)
+    }
+}
+
+/// The column's name for messages, once `blob` is known to be long enough and in a
+/// format this build reads.
+fn check_header(column: Column, blob: &[u8]) -> Result<String, String> {
+    let what = String::from_utf8_lossy(column.name()).into_owned();
+    match blob.first() {
+        Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => Ok(what),
+        Some(&v) if v != FORMAT_V1 => Err(format!("{what} is sealed in unknown format {v}")),
+        _ => Err(format!("{what} is too short to be sealed data")),
     }
 }
 
@@ -282,6 +346,45 @@ mod tests {
         let other = Sealer::new(&[8u8; KEY_LEN]);
         assert!(other.open("rec-1", Column::Body, &blob).is_err());
         assert_ne!(other.fingerprint(), s.fingerprint());
+    }
+
+    #[test]
+    fn sealing_in_place_is_the_same_format() {
+        let s = sealer();
+        let plain = b"CPREFBUN and 11010519491231002X".to_vec();
+        let blob = s.seal_in_place("cache", Column::ReferenceCache, plain.clone());
+        assert_eq!(blob.len(), plain.len() + HEADER_LEN + TAG_LEN);
+        assert!(!blob.windows(8).any(|w| w == b"CPREFBUN"));
+        assert_eq!(
+            s.open("cache", Column::ReferenceCache, &blob).unwrap(),
+            plain
+        );
+        assert_eq!(
+            s.open_in_place("cache", Column::ReferenceCache, blob.clone())
+                .unwrap(),
+            plain
+        );
+        let copy = s.seal("cache", Column::ReferenceCache, &plain);
+        assert_eq!(
+            s.open_in_place("cache", Column::ReferenceCache, copy)
+                .unwrap(),
+            plain
+        );
+        assert!(s
+            .open_in_place("other", Column::ReferenceCache, blob.clone())
+            .is_err());
+        assert!(s
+            .open_in_place("cache", Column::Body, blob.clone())
+            .is_err());
+        let other = Sealer::new(&[8u8; KEY_LEN]);
+        assert!(other
+            .open_in_place("cache", Column::ReferenceCache, blob)
+            .is_err());
+        for short in [vec![], vec![FORMAT_V1; 10], vec![9u8; 60]] {
+            assert!(s
+                .open_in_place("cache", Column::ReferenceCache, short)
+                .is_err());
+        }
     }
 
     #[test]
