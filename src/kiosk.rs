@@ -6,6 +6,7 @@
 
 use anyhow::Context;
 
+use crate::cache::{ReferenceCache, Refresher};
 use crate::config::LoadedConfig;
 use crate::logging::{self, LogGuard};
 use crate::store::{AuditEntry, Store};
@@ -28,6 +29,11 @@ pub struct Kiosk {
     pub sync: Option<SyncWorker>,
     /// Asks the server for reference photos off the analysis thread (with a server).
     pub reference: Option<ReferenceLookup>,
+    /// The offline reference cache (empty when `reference_cache.enabled` is false):
+    /// `lookup` when the server is unreachable, `status` for the clerk panel.
+    pub reference_cache: ReferenceCache,
+    /// Keeps the cache fresh while the server is reachable (with a server, cache on).
+    _cache_refresh: Option<Refresher>,
     _log: LogGuard,
 }
 
@@ -54,6 +60,8 @@ impl Kiosk {
             config.runtime_library().as_deref(),
             cfg.models.intra_threads,
         )?;
+        let reference_cache = ReferenceCache::open_configured(config, &store);
+        let mut cache_refresh = None;
         let (server_label, sync, reference) = if cfg.server.url.is_empty() {
             (
                 "offline: no server configured, records queue locally".to_owned(),
@@ -71,6 +79,9 @@ impl Kiosk {
                 .map_err(|e| {
                     anyhow::anyhow!("server settings in {}: {e}", config.path.display())
                 })?;
+            if cfg.reference_cache.enabled {
+                cache_refresh = Some(Refresher::spawn(reference_cache.clone(), client.clone())?);
+            }
             (
                 format!("server {} (sync thread running)", cfg.server.url),
                 Some(worker),
@@ -86,6 +97,16 @@ impl Kiosk {
             })?;
         }
         let status = store.status()?;
+        let cache = reference_cache.status();
+        if cache.enabled {
+            tracing::info!(
+                usable = cache.usable,
+                entries = ?cache.entries,
+                age_days = ?cache.age_days,
+                reason = cache.reason.as_deref().unwrap_or("-"),
+                "offline reference cache"
+            );
+        }
         tracing::info!(
             kiosk = %cfg.kiosk.id,
             store = %store.path().display(),
@@ -109,6 +130,8 @@ impl Kiosk {
             server_label,
             sync,
             reference,
+            reference_cache,
+            _cache_refresh: cache_refresh,
             _log: log,
         })
     }

@@ -8,10 +8,13 @@
 //! - [`config`]: the administrator's `kiosk-config.toml`, validated with line and column.
 //! - [`flow`]: the certification flow as a pure state machine.
 //! - [`store`]: the local SQLite outbox of records and the audit log.
+//! - [`cache`]: the offline reference cache (the agency's signed, sealed bundle of
+//!   reference embeddings) for matching while the server is unreachable.
 //! - [`record`]: an ended attempt plus the kiosk's identity → the stored record.
 //! - [`cli`], [`kiosk`], [`ui`]: the command line, start-up and the window.
 //! - [`watchdog`]: tells systemd the window is up and still drawing.
 
+pub mod cache;
 pub mod camera;
 pub mod cli;
 pub mod config;

@@ -107,6 +107,9 @@ pub enum Command {
     /// The kiosk's record-signing key.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The offline reference cache (the agency's signed bundle of reference embeddings).
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -285,6 +288,24 @@ pub enum KeysCommand {
     },
     /// Print the existing key's public key.
     Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Whether the cache can be used for a pass now: region, generation time, age,
+    /// references, model, signing key, and the reason when it cannot.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a bundle file (`certpoint-agency bundle export`) against the pinned agency
+    /// keys, this kiosk's model and region, and install it if it is newer than the
+    /// installed one. Exit 1, with the reason, when it is refused.
+    Import {
+        file: PathBuf,
         #[arg(long)]
         json: bool,
     },

@@ -4,6 +4,7 @@
 mod args;
 mod audit;
 mod bench;
+mod cache;
 mod certify;
 mod clerk;
 mod id;
@@ -175,6 +176,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Keys(KeysCommand::Show { json })) => {
             sync::keys_show(&load_config(cli.config.as_deref())?, json, &mut out)
+        }
+        Some(Command::Cache(CacheCommand::Status { json })) => {
+            cache::status(&load_config(cli.config.as_deref())?, json, &mut out)
+        }
+        Some(Command::Cache(CacheCommand::Import { file, json })) => {
+            cache::import(&load_config(cli.config.as_deref())?, &file, json, &mut out)
         }
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;

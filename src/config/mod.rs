@@ -17,6 +17,7 @@ mod load;
 mod locate;
 pub mod permissions;
 mod policy;
+mod reference_cache;
 mod rules;
 mod types;
 mod validate;
@@ -35,6 +36,7 @@ pub use install::{
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
 };
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
+pub use reference_cache::ReferenceCacheSection;
 pub use types::{CameraSource, MonthDay, Secret, ValueError};
 
 /// File name of the record store's key when `kiosk.store_key_file` is unset, inside the
@@ -59,6 +61,8 @@ pub struct Config {
     pub certification_window: WindowSection,
     pub retention: RetentionSection,
     pub logging: LoggingSection,
+    /// The offline reference cache (signed agency bundle of reference embeddings).
+    pub reference_cache: ReferenceCacheSection,
     /// Active-liveness detector thresholds (see `crate::liveness::LivenessParams`).
     pub liveness: crate::liveness::LivenessParams,
 }

@@ -35,6 +35,9 @@ pub(crate) const BOUNDS: &[(&str, f64, f64)] = &[
     ("voice.volume", 0.0, 1.0),
     ("retention.days", 1.0, 3650.0),
     ("logging.file_max_files", 1.0, 365.0),
+    ("reference_cache.max_age_days", 1.0, 365.0),
+    ("reference_cache.refresh_interval_minutes", 1.0, 10080.0),
+    ("reference_cache.download_timeout_secs", 10.0, 3600.0),
 ];
 
 /// "use a value from 1 to 6" for a key in [`BOUNDS`].

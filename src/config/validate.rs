@@ -39,6 +39,17 @@ pub(crate) fn validate(c: &Config, base_dir: &Path) -> Vec<Finding> {
     server(c, &mut v);
     devices(c, &mut v);
     policy(c, &mut v);
+    v.findings.extend(super::reference_cache::validate(c));
+    let rc = &c.reference_cache;
+    v.range("reference_cache.max_age_days", rc.max_age_days);
+    v.range(
+        "reference_cache.refresh_interval_minutes",
+        rc.refresh_interval_minutes,
+    );
+    v.range(
+        "reference_cache.download_timeout_secs",
+        rc.download_timeout_secs,
+    );
     // The liveness thresholds check themselves (they know which combinations make a
     // detector never or always fire); the first such problem is reported.
     if let Err(e) = c.liveness.validate() {

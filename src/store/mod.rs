@@ -35,7 +35,8 @@ pub use clerks::{
 };
 pub use outbox::{hex_sha256, Enqueued, OutboxState, PendingRecord, QueueEntry, QueueStatus};
 pub use purge::PurgeReport;
-pub use seal::{KeyError, KEY_FILE};
+pub(crate) use seal::Column as SealColumn;
+pub use seal::{KeyError, Sealer, KEY_FILE};
 
 /// File name of the store inside the data directory.
 pub const STORE_FILE: &str = "certpoint.sqlite";
@@ -81,7 +82,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    sealer: seal::Sealer,
+    sealer: Sealer,
 }
 
 impl Store {
@@ -151,6 +152,13 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The key that seals this store's personal fields, for other personal data the
+    /// kiosk keeps at rest (the offline reference cache). Only obtainable from an open
+    /// store, so it is always the key the store has checked against its records.
+    pub fn sealer(&self) -> Sealer {
+        self.sealer.clone()
     }
 
     /// A second connection to this same file, for another thread (the PIN checker).

@@ -15,6 +15,10 @@
 //! The associated data binds it to its record id and column, so a blob copied onto another
 //! record, or a body swapped with a photo, fails to open instead of being sent as the
 //! wrong person's evidence.
+//!
+//! The offline reference cache (`crate::cache`) seals its bundle file with the same key
+//! and format under its own column name; at ~100 MB it is sealed and opened in place
+//! ([`Sealer::seal_in_place`], [`Sealer::open_in_place`]) so no second copy is held.
 
 use std::path::{Path, PathBuf};
 
@@ -49,9 +53,11 @@ pub enum KeyError {
 
 /// Which column a sealed blob belongs to; part of the associated data.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Column {
+pub(crate) enum Column {
     Body,
     Photo,
+    /// The offline reference cache's bundle file.
+    ReferenceCache,
 }
 
 impl Column {
@@ -59,16 +65,28 @@ impl Column {
         match self {
             Column::Body => b"records.body",
             Column::Photo => b"record_photos.bytes",
+            Column::ReferenceCache => b"reference-cache.bundle",
         }
     }
 }
 
-/// The loaded key, ready to seal and open (the cipher and blob format are
+/// The store's loaded key, ready to seal and open (the cipher and blob format are
 /// `certpoint-seal`'s, shared with the agency; the associated data is the store's).
+/// Handed out by [`Store::sealer`](super::Store::sealer) so other personal data kept on
+/// the kiosk (the reference cache) is sealed the same way, under the key the store has
+/// vouched for.
 #[derive(Clone)]
-pub(super) struct Sealer {
+pub struct Sealer {
     cipher: certpoint_seal::Sealer,
     fingerprint: String,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sealer")
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sealer {
@@ -103,6 +121,29 @@ impl Sealer {
                 OpenError::UnknownFormat(v) => format!("{what} is sealed in unknown format {v}"),
                 OpenError::TooShort => format!("{what} is too short to be sealed data"),
                 OpenError::Rejected => format!("{what} does not open with the store key: it was altered or belongs to another record"),
+            })
+    }
+
+    /// As [`seal`](Self::seal), encrypting `plain` where it lies (the result is the same
+    /// format): for blobs too large to hold twice.
+    pub(crate) fn seal_in_place(&self, name: &str, column: Column, plain: Vec<u8>) -> Vec<u8> {
+        self.cipher.seal_in_place(&aad(name, column), plain)
+    }
+
+    /// As [`open`](Self::open), decrypting `blob` where it lies.
+    pub(crate) fn open_in_place(
+        &self,
+        name: &str,
+        column: Column,
+        blob: Vec<u8>,
+    ) -> Result<Vec<u8>, String> {
+        let what = String::from_utf8_lossy(column.name()).into_owned();
+        self.cipher
+            .open_in_place(&aad(name, column), blob)
+            .map_err(|e| match e {
+                OpenError::UnknownFormat(v) => format!("{what} is sealed in unknown format {v}"),
+                OpenError::TooShort => format!("{what} is too short to be sealed data"),
+                OpenError::Rejected => format!("{what} does not open with the store key: it was altered, or sealed with another key"),
             })
     }
 }
@@ -166,6 +207,45 @@ mod tests {
         let other = Sealer::new(&SecretKey::from_bytes([8u8; KEY_LEN]));
         assert!(other.open("rec-1", Column::Body, &blob).is_err());
         assert_ne!(other.fingerprint(), s.fingerprint());
+    }
+
+    #[test]
+    fn sealing_in_place_is_the_same_format() {
+        let s = sealer();
+        let plain = b"CPREFBUN and 11010519491231002X".to_vec();
+        let blob = s.seal_in_place("cache", Column::ReferenceCache, plain.clone());
+        assert_eq!(blob.len(), plain.len() + certpoint_seal::OVERHEAD);
+        assert!(!blob.windows(8).any(|w| w == b"CPREFBUN"));
+        assert_eq!(
+            s.open("cache", Column::ReferenceCache, &blob).unwrap(),
+            plain
+        );
+        assert_eq!(
+            s.open_in_place("cache", Column::ReferenceCache, blob.clone())
+                .unwrap(),
+            plain
+        );
+        let copy = s.seal("cache", Column::ReferenceCache, &plain);
+        assert_eq!(
+            s.open_in_place("cache", Column::ReferenceCache, copy)
+                .unwrap(),
+            plain
+        );
+        assert!(s
+            .open_in_place("other", Column::ReferenceCache, blob.clone())
+            .is_err());
+        assert!(s
+            .open_in_place("cache", Column::Body, blob.clone())
+            .is_err());
+        let other = Sealer::new(&SecretKey::from_bytes([8u8; KEY_LEN]));
+        assert!(other
+            .open_in_place("cache", Column::ReferenceCache, blob)
+            .is_err());
+        for short in [vec![], vec![1u8; 10], vec![9u8; 60]] {
+            assert!(s
+                .open_in_place("cache", Column::ReferenceCache, short)
+                .is_err());
+        }
     }
 
     #[test]

@@ -18,6 +18,17 @@ use ed25519_dalek::SigningKey;
 use crate::config::{LoadedConfig, Secret};
 use crate::store::PendingRecord;
 
+/// The server's answer to a reference-bundle request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BundleAnswer {
+    /// 200: the bundle's bytes, not yet verified.
+    Bundle(Vec<u8>),
+    /// 304: nothing newer than the kiosk's bundle.
+    NotModified,
+    /// 404: no bundle is published for the region.
+    NotPublished,
+}
+
 /// What the server's answer to one record means for the kiosk.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendOutcome {
@@ -94,7 +105,8 @@ impl ClientSettings {
     }
 }
 
-/// A connection pool to one agency server.
+/// A connection pool to one agency server. Clones share the pool.
+#[derive(Clone)]
 pub struct AgencyClient {
     agent: ureq::Agent,
     base_url: String,
@@ -213,6 +225,53 @@ impl AgencyClient {
                 .map(Some)
                 .map_err(|e| format!("unreadable reference answer: {e}")),
             404 => Ok(None),
+            s => Err(format!(
+                "HTTP {s}: {}",
+                reason_of(&read_small(resp.body_mut()))
+            )),
+        }
+    }
+
+    /// `GET /v1/reference-bundle?region=R`, with `If-Modified-Since` set to the
+    /// installed bundle's generation time so an unchanged bundle is not sent again.
+    /// `timeout` replaces the request timeout: the body can be ~100 MB.
+    pub fn fetch_reference_bundle(
+        &self,
+        region: &str,
+        newer_than: Option<chrono::DateTime<chrono::Utc>>,
+        timeout: Duration,
+    ) -> Result<BundleAnswer, String> {
+        let mut req = self
+            .agent
+            .get(format!("{}/v1/reference-bundle", self.base_url))
+            .query("region", region)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .header("authorization", self.auth_header.expose());
+        if let Some(t) = newer_than {
+            req = req.header(
+                "if-modified-since",
+                t.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+            );
+        }
+        let mut resp = req.call().map_err(|e| transport_reason(&e))?;
+        match resp.status().as_u16() {
+            200 => {
+                let limit = certpoint_protocol::bundle::MAX_BUNDLE_BYTES;
+                let declared = resp.body().content_length().unwrap_or(0).min(limit);
+                // Sized up front: a doubling buffer would briefly need twice ~100 MB.
+                let mut bytes = Vec::with_capacity(declared as usize);
+                resp.body_mut()
+                    .with_config()
+                    .limit(limit)
+                    .reader()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| format!("the reference bundle download failed: {e}"))?;
+                Ok(BundleAnswer::Bundle(bytes))
+            }
+            304 => Ok(BundleAnswer::NotModified),
+            404 => Ok(BundleAnswer::NotPublished),
             s => Err(format!(
                 "HTTP {s}: {}",
                 reason_of(&read_small(resp.body_mut()))

@@ -86,7 +86,7 @@ impl Signal {
     }
 
     /// Backoff wait: until stopped or `timeout`; a wake is kept for later. `true` = stop.
-    fn sleep(&self, timeout: Duration) -> bool {
+    pub(crate) fn sleep(&self, timeout: Duration) -> bool {
         self.wait_for(timeout, |f| f.stop).stop
     }
 

@@ -17,7 +17,10 @@
 //!   one (sealed at rest with the key in [`vault`]).
 //! - [`parse`]: request bodies and headers → typed values or 4xx, pure functions.
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
+//! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
+//!   bundle (the kiosks' offline cache).
 
+pub mod bundle;
 pub mod cli;
 mod error;
 pub mod faces;

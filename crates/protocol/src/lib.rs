@@ -9,7 +9,10 @@
 //! Resident ID numbers ([`id_number`]) are validated the same way on both sides: the
 //! kiosk when a clerk scans one, the agency when a roster or self-certification file is
 //! imported.
+//! The agency's signed reference-embedding bundle (the kiosk's offline cache) is
+//! written and verified by [`bundle`].
 
+pub mod bundle;
 mod canonical;
 pub mod id_number;
 mod record;
@@ -20,7 +23,8 @@ mod wire;
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
 pub use sign::{
-    ed25519_dalek, parse_public_key, public_key_b64, sign_body, verify_body, SignatureError,
+    ed25519_dalek, key_id, parse_public_key, public_key_b64, sign_body, sign_bytes, verify_body,
+    verify_bytes, SignatureError, KEY_ID_LEN,
 };
 pub use status::*;
 pub use wire::*;

@@ -3,8 +3,13 @@
 //! The kiosk signs the exact canonical JSON bytes of the record when it sends it; the
 //! server re-derives the canonical form from what arrived and verifies against the
 //! public key registered for the kiosk. Keys and signatures travel as base64.
+//!
+//! The agency signs its reference-embedding bundles ([`crate::bundle`]) with the same
+//! primitive over raw bytes ([`sign_bytes`], [`verify_bytes`]); a key is named in a
+//! bundle by [`key_id`], a short hash of the public key.
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use sha2::{Digest, Sha256};
 
 pub use ed25519_dalek;
 
@@ -20,7 +25,35 @@ pub enum SignatureError {
 
 /// Signs `body` (the record's canonical JSON); the signature as base64.
 pub fn sign_body(key: &SigningKey, body: &str) -> String {
-    crate::b64_encode(&key.sign(body.as_bytes()).to_bytes())
+    crate::b64_encode(&sign_bytes(key, body.as_bytes()))
+}
+
+/// Signs raw bytes (a reference bundle); the 64-byte signature.
+pub fn sign_bytes(key: &SigningKey, message: &[u8]) -> [u8; 64] {
+    key.sign(message).to_bytes()
+}
+
+/// Checks a 64-byte signature over raw bytes.
+pub fn verify_bytes(
+    key: &VerifyingKey,
+    message: &[u8],
+    signature: &[u8; 64],
+) -> Result<(), SignatureError> {
+    key.verify(message, &Signature::from_bytes(signature))
+        .map_err(|_| SignatureError::Mismatch)
+}
+
+/// Length in bytes of a [`key_id`] (before hex).
+pub const KEY_ID_LEN: usize = 8;
+
+/// A short, stable name for a public key: the first 8 bytes of its sha256, so a bundle
+/// can say which key signed it and an administrator can compare it with
+/// `certpoint-agency bundle key show` at a glance.
+pub fn key_id(key: &VerifyingKey) -> [u8; KEY_ID_LEN] {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut id = [0u8; KEY_ID_LEN];
+    id.copy_from_slice(&digest[..KEY_ID_LEN]);
+    id
 }
 
 /// The public half of `key` as base64, the form `certpoint-agency kiosk add` takes.
@@ -41,8 +74,7 @@ pub fn verify_body(
 ) -> Result<(), SignatureError> {
     let bytes = crate::b64_decode(signature_b64).map_err(|_| SignatureError::Malformed)?;
     let arr: [u8; 64] = bytes.try_into().map_err(|_| SignatureError::Malformed)?;
-    key.verify(body.as_bytes(), &Signature::from_bytes(&arr))
-        .map_err(|_| SignatureError::Mismatch)
+    verify_bytes(key, body.as_bytes(), &arr)
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@
 
 pub mod key_file;
 
-use chacha20poly1305::aead::{Aead, Generate, KeyInit, Payload};
-use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{Aead, AeadInOut, Generate, KeyInit, Payload};
+use chacha20poly1305::{Key, Tag, XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
@@ -134,11 +134,7 @@ impl Sealer {
 
     /// Opens a blob [`seal`](Self::seal) made with the same key and `aad`.
     pub fn open(&self, aad: &[u8], blob: &[u8]) -> Result<Vec<u8>, OpenError> {
-        match blob.first() {
-            Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => {}
-            Some(&v) if v != FORMAT_V1 => return Err(OpenError::UnknownFormat(v)),
-            _ => return Err(OpenError::TooShort),
-        }
+        check_header(blob)?;
         let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
         self.cipher
             .decrypt(
@@ -149,6 +145,49 @@ impl Sealer {
                 },
             )
             .map_err(|_| OpenError::Rejected)
+    }
+
+    /// As [`seal`](Self::seal), encrypting `plain` where it lies (the result is the same
+    /// format): for blobs too large to hold twice, such as the kiosk's ~100 MB offline
+    /// reference cache.
+    pub fn seal_in_place(&self, aad: &[u8], mut plain: Vec<u8>) -> Vec<u8> {
+        let nonce = XNonce::generate();
+        let tag = self
+            .cipher
+            .encrypt_inout_detached(&nonce, aad, plain.as_mut_slice().into())
+            // Only fails beyond 256 GiB; what is sealed here is bounded far below that.
+            .expect("XChaCha20-Poly1305 seals any message below 256 GiB");
+        let len = plain.len();
+        plain.reserve_exact(HEADER_LEN + TAG_LEN);
+        plain.resize(len + HEADER_LEN, 0);
+        plain.copy_within(..len, HEADER_LEN);
+        plain[0] = FORMAT_V1;
+        plain[1..HEADER_LEN].copy_from_slice(&nonce);
+        plain.extend_from_slice(&tag);
+        plain
+    }
+
+    /// As [`open`](Self::open), decrypting `blob` where it lies.
+    pub fn open_in_place(&self, aad: &[u8], mut blob: Vec<u8>) -> Result<Vec<u8>, OpenError> {
+        check_header(&blob)?;
+        let nonce = XNonce::try_from(&blob[1..HEADER_LEN]).expect("length checked above");
+        let tag_at = blob.len() - TAG_LEN;
+        let tag = Tag::try_from(&blob[tag_at..]).expect("length checked above");
+        self.cipher
+            .decrypt_inout_detached(&nonce, aad, (&mut blob[HEADER_LEN..tag_at]).into(), &tag)
+            .map_err(|_| OpenError::Rejected)?;
+        blob.copy_within(HEADER_LEN..tag_at, 0);
+        blob.truncate(tag_at - HEADER_LEN);
+        Ok(blob)
+    }
+}
+
+/// A blob long enough to open, in a format this build reads.
+fn check_header(blob: &[u8]) -> Result<(), OpenError> {
+    match blob.first() {
+        Some(&FORMAT_V1) if blob.len() >= HEADER_LEN + TAG_LEN => Ok(()),
+        Some(&v) if v != FORMAT_V1 => Err(OpenError::UnknownFormat(v)),
+        _ => Err(OpenError::TooShort),
     }
 }
 
@@ -179,6 +218,35 @@ mod tests {
         let mut v2 = blob;
         v2[0] = 2;
         assert_eq!(s.open(b"x", &v2), Err(OpenError::UnknownFormat(2)));
+    }
+
+    #[test]
+    fn sealing_in_place_is_the_same_format() {
+        let s = Sealer::new(&key(7));
+        let plain = b"CPREFBUN and 11010519491231002X".to_vec();
+        let blob = s.seal_in_place(b"cache", plain.clone());
+        assert_eq!(blob.len(), plain.len() + OVERHEAD);
+        assert!(!blob.windows(8).any(|w| w == b"CPREFBUN"));
+        assert_eq!(s.open(b"cache", &blob).unwrap(), plain);
+        assert_eq!(s.open_in_place(b"cache", blob.clone()).unwrap(), plain);
+        let copy = s.seal(b"cache", &plain);
+        assert_eq!(s.open_in_place(b"cache", copy).unwrap(), plain);
+        assert_eq!(
+            s.open_in_place(b"other", blob.clone()),
+            Err(OpenError::Rejected)
+        );
+        assert_eq!(
+            Sealer::new(&key(8)).open_in_place(b"cache", blob),
+            Err(OpenError::Rejected)
+        );
+        assert_eq!(
+            s.open_in_place(b"cache", vec![FORMAT_V1; 10]),
+            Err(OpenError::TooShort)
+        );
+        assert_eq!(
+            s.open_in_place(b"cache", vec![9u8; 60]),
+            Err(OpenError::UnknownFormat(9))
+        );
     }
 
     #[test]
