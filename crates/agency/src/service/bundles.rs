@@ -231,3 +231,131 @@ fn content_digest(key_id: &str, entries: &[RegionEmbedding]) -> String {
 fn whole_seconds(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{Embedding, Reference, RosterEntry, RosterStatus};
+    use crate::SqliteStorage;
+
+    const ID_A: &str = "11010519491231002X";
+    const ID_B: &str = "110105194912310038";
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn enrol(s: &dyn Storage, id: &str, version: &str, seed: f32) {
+        let values = (0..EMBEDDING_DIM)
+            .map(|i| ((i as f32 + seed) * 0.37).sin())
+            .collect();
+        s.add_reference(
+            id,
+            &Reference {
+                version: version.into(),
+                media_type: "image/jpeg".into(),
+                bytes: version.as_bytes().to_vec(),
+            },
+            Some(&Embedding {
+                values,
+                model_sha256: EMBEDDING_MODEL_SHA256.into(),
+            }),
+        )
+        .unwrap();
+    }
+
+    fn generated(p: Publication) -> DateTime<Utc> {
+        match p {
+            Publication::Bundle(b) => b.generated_at,
+            Publication::NotModified { generated_at } => generated_at,
+        }
+    }
+
+    #[test]
+    fn a_bundle_keeps_its_time_until_it_changes_or_is_due_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_in(dir.path()).unwrap());
+        let person = |id: &str| RosterEntry {
+            id_number: id.into(),
+            name: "N".into(),
+            region: "110105".into(),
+            status: RosterStatus::Active,
+        };
+        storage
+            .import_roster(&[person(ID_A), person(ID_B)])
+            .unwrap();
+        enrol(storage.as_ref(), ID_A, "a1", 1.0);
+        let publisher = Publisher::new(storage.clone(), dir.path().to_owned(), 24);
+        let t0 = at("2026-04-02T08:00:00.700Z");
+        assert!(matches!(
+            publisher.current("110105", t0, None),
+            Err(BundleServiceError::NoKey(_))
+        ));
+        BundleKey::init(dir.path()).unwrap();
+
+        let g0 = generated(publisher.current("110105", t0, None).unwrap());
+        assert_eq!(g0, at("2026-04-02T08:00:00Z"), "whole seconds");
+        // Unchanged within the day: same time; 304 for a kiosk that has it.
+        let later = at("2026-04-02T20:00:00Z");
+        assert_eq!(
+            generated(publisher.current("110105", later, None).unwrap()),
+            g0
+        );
+        assert!(matches!(
+            publisher.current("110105", later, Some(g0)).unwrap(),
+            Publication::NotModified { .. }
+        ));
+        // A change: a new bundle at once.
+        enrol(storage.as_ref(), ID_B, "b1", 2.0);
+        let g1 = generated(publisher.current("110105", later, Some(g0)).unwrap());
+        assert_eq!(g1, later);
+        // Unchanged, but a day old: issued anew so kiosks' copies do not go stale.
+        let next_day = at("2026-04-03T20:00:00Z");
+        let g2 = generated(publisher.current("110105", next_day, Some(g1)).unwrap());
+        assert_eq!(g2, next_day);
+        // A suspended person leaves the bundle at once.
+        storage
+            .import_roster(&[RosterEntry {
+                status: RosterStatus::Suspended,
+                ..person(ID_B)
+            }])
+            .unwrap();
+        let Publication::Bundle(b) = publisher.current("110105", next_day, Some(g2)).unwrap()
+        else {
+            panic!("a change is a new bundle")
+        };
+        assert_eq!(b.entries, 1);
+        // Never backwards or equal, even within the same second: kiosks install only a
+        // newer bundle.
+        assert_eq!(b.generated_at, next_day + TimeDelta::seconds(1));
+        let exported = publisher.issue("110105", next_day).unwrap();
+        assert_eq!(exported.generated_at, next_day + TimeDelta::seconds(2));
+    }
+
+    #[test]
+    fn a_kiosk_gets_its_own_regions_bundle_only() {
+        let k = |region: Option<&str>| Kiosk {
+            kiosk_id: "K1".into(),
+            public_key: String::new(),
+            region: region.map(str::to_owned),
+        };
+        assert_eq!(
+            region_for_kiosk(&k(Some("110105")), None).unwrap(),
+            "110105"
+        );
+        assert_eq!(
+            region_for_kiosk(&k(Some("110105")), Some("110105")).unwrap(),
+            "110105"
+        );
+        let e = region_for_kiosk(&k(Some("110105")), Some("310115")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("reference_cache.region = \"110105\""),
+            "{e}"
+        );
+        let e = region_for_kiosk(&k(None), None).unwrap_err();
+        assert!(e.to_string().contains("kiosk set-region --id K1"), "{e}");
+    }
+}
