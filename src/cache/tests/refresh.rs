@@ -1,6 +1,7 @@
 //! `refresh` over real HTTP on 127.0.0.1: a tiny server that answers from a script and
 //! records the requests, so the request's shape (path, region, `If-Modified-Since`,
-//! token) is checked along with what the kiosk does with each answer.
+//! token) is checked along with what the kiosk does with each answer; and the agency
+//! server itself, so the kiosk and the agency agree on the endpoint.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -149,4 +150,90 @@ fn the_schedule_retries_failures_sooner() {
         Duration::from_secs(60),
     );
     assert!(s.is_due(t + Duration::from_secs(60)));
+}
+
+/// The kiosk's own request against the real agency server (`certpoint-agency` in
+/// process on 127.0.0.1, its bundle endpoint and signing key): the region's bundle is
+/// installed and matches, and the next refresh is a 304 (`If-Modified-Since` as the
+/// kiosk writes it) that keeps it.
+#[test]
+fn refresh_from_the_agency_server_installs_its_bundle_then_gets_not_modified() {
+    use certpoint_agency::storage::{Embedding, RosterEntry, RosterStatus};
+    use certpoint_agency::{Reference, RunningServer, ServerOptions, SqliteStorage, Storage};
+
+    let agency_dir = tempfile::tempdir().unwrap();
+    let storage = Arc::new(SqliteStorage::open_in(agency_dir.path()).unwrap());
+    let kiosk_public = certpoint_protocol::public_key_b64(&SigningKey::from_bytes(&[4; 32]));
+    certpoint_agency::add_kiosk(
+        storage.as_ref(),
+        "K1",
+        &kiosk_public,
+        "kiosk-token-0123456789",
+        "110105",
+    )
+    .unwrap();
+    storage
+        .import_roster(&[RosterEntry {
+            id_number: ID.into(),
+            name: "Zhang San".into(),
+            region: "110105".into(),
+            status: RosterStatus::Active,
+        }])
+        .unwrap();
+    let values: Vec<f32> = (0..EMBEDDING_DIM)
+        .map(|i| (i as f32 * 0.37).sin())
+        .collect();
+    storage
+        .add_reference(
+            ID,
+            &Reference {
+                version: "ref-a1".into(),
+                media_type: "image/jpeg".into(),
+                bytes: b"\xff\xd8\xff photo".to_vec(),
+            },
+            Some(&Embedding {
+                values: values.clone(),
+                model_sha256: MODEL.into(),
+            }),
+        )
+        .unwrap();
+    let agency_key = certpoint_agency::bundle::BundleKey::init(agency_dir.path()).unwrap();
+    let shared: Arc<dyn Storage> = storage;
+    let server = RunningServer::start_configured(
+        "127.0.0.1:0".parse().unwrap(),
+        shared,
+        None,
+        ServerOptions {
+            bundle_key_dir: Some(agency_dir.path().to_owned()),
+            ..ServerOptions::default()
+        },
+    )
+    .unwrap();
+
+    let (dir, store) = kiosk_dir();
+    let pinned = certpoint_protocol::parse_public_key(&agency_key.public_key_b64()).unwrap();
+    let cache = ReferenceCache::open(
+        CacheSettings {
+            pinned_keys: vec![pinned],
+            dimension: EMBEDDING_DIM,
+            ..settings(&[])
+        },
+        dir.path(),
+        store.sealer(),
+    );
+    let client = client(&server.url());
+    let RefreshOutcome::Installed(done) = refresh(&cache, &client) else {
+        panic!("the agency's bundle is installed")
+    };
+    assert_eq!((done.scope.as_str(), done.entries), ("110105", 1));
+    let found = cache.lookup(ID).unwrap();
+    assert_eq!(found.reference_version, "ref-a1");
+    let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let similarity = dot(&found.embedding, &values) / norm;
+    assert!(similarity > 0.995, "{similarity}");
+    assert!(matches!(
+        refresh(&cache, &client),
+        RefreshOutcome::NotModified
+    ));
+    assert_eq!(cache.lookup(ID).unwrap().generated_at, done.generated_at);
 }
