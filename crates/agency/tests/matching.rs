@@ -61,6 +61,7 @@ fn a_pending_record_is_scored_on_arrival_and_the_status_follows() {
     assert_eq!(a.status(ID_C), "pending_review");
     let r = a.cli(&["records", "list"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
+    eprintln!("{}", r.stdout);
     let line = |id: &str| {
         r.stdout
             .lines()

@@ -56,9 +56,9 @@ pub(super) fn run(
     match cmd {
         BundleCmd::Key(KeyCmd::Init { json }) => {
             let key = BundleKey::init(data)?;
-            show_key(&key, json, "created");
+            show_key(&key, json, "created at");
         }
-        BundleCmd::Key(KeyCmd::Show { json }) => show_key(&BundleKey::load(data)?, json, "in"),
+        BundleCmd::Key(KeyCmd::Show { json }) => show_key(&BundleKey::load(data)?, json, "at"),
         BundleCmd::Export { region, out, json } => {
             let publisher = Publisher::new(storage, data.to_owned(), DEFAULT_REISSUE_HOURS);
             let bundle = publisher.issue(&region, chrono::Utc::now())?;

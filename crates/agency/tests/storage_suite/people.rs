@@ -38,7 +38,10 @@ pub fn roster_import_upserts(s: &dyn Storage) {
     assert_eq!(s.roster_entry(ID_B).unwrap(), Some(b2));
     // A region move is an update too.
     let moved = person(ID_A, "Zhang San", "110101", RosterStatus::Active);
-    assert_eq!(s.import_roster(&[moved.clone()]).unwrap(), counts(0, 1, 0));
+    assert_eq!(
+        s.import_roster(std::slice::from_ref(&moved)).unwrap(),
+        counts(0, 1, 0)
+    );
     assert_eq!(s.roster_entry(ID_A).unwrap(), Some(moved));
     assert_eq!(s.roster_entry("110105194912310038").unwrap(), None);
 }
