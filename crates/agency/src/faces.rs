@@ -2,8 +2,8 @@
 //! (`certpoint-face`), for embedding reference photos at import and scoring the face
 //! crops of `pending_match` records.
 //!
-//! [`FaceArgs`] are the settings (flags with environment fallbacks, to be flattened into
-//! the commands that embed faces); [`Faces`] holds one lazily loaded
+//! [`FaceArgs`] are the settings (flags with environment fallbacks, accepted by every
+//! command and used by those that embed faces: `serve`, `reference import`); [`Faces`] holds one lazily loaded
 //! [`Engine`](certpoint_face::Engine) and the threshold. Every embedding is kept with
 //! the sha256 of the model that made it, and a score is refused against a reference
 //! embedded by another model: such a number would look like a score and mean nothing,
@@ -25,20 +25,21 @@ use certpoint_face::{
 pub struct FaceArgs {
     /// Directory with the face models: the same files (names and sha256s) as the
     /// kiosk's `models.dir`; the certpoint package installs them here.
-    #[arg(long = "models", env = "CERTPOINT_AGENCY_MODELS", default_value = runtime::INSTALLED_MODELS_DIR)]
+    #[arg(long = "models", global = true, env = "CERTPOINT_AGENCY_MODELS", default_value = runtime::INSTALLED_MODELS_DIR)]
     pub models: PathBuf,
     /// The ONNX Runtime 1.23.2 library (libonnxruntime.so.1.23.2). Unset: looked for
     /// as the kiosk does (~/.cache/certpoint/onnxruntime/, where
     /// scripts/fetch-onnxruntime installs it, then /usr/lib/certpoint/).
-    #[arg(long = "onnxruntime", env = "CERTPOINT_ORT_LIB")]
+    #[arg(long = "onnxruntime", global = true, env = "CERTPOINT_ORT_LIB")]
     pub onnxruntime: Option<PathBuf>,
     /// Minimum cosine similarity for a server-side match; the kiosks' default
     /// (`[thresholds] face_match`), calibrated for the embedding model.
-    #[arg(long = "match-threshold", env = "CERTPOINT_AGENCY_MATCH_THRESHOLD", default_value_t = DEFAULT_MATCH_THRESHOLD)]
+    #[arg(long = "match-threshold", global = true, env = "CERTPOINT_AGENCY_MATCH_THRESHOLD", default_value_t = DEFAULT_MATCH_THRESHOLD)]
     pub match_threshold: f32,
     /// ONNX Runtime threads per model.
     #[arg(
         long = "face-threads",
+        global = true,
         env = "CERTPOINT_AGENCY_FACE_THREADS",
         default_value_t = 1
     )]

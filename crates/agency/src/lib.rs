@@ -5,14 +5,18 @@
 //! idempotent inserts keyed by record id, per-kiosk bearer tokens, ed25519 signature
 //! checks over each record's canonical body, size limits and JSON errors; the roster,
 //! app self-certifications, each person's status per period, versioned reference
-//! photos and the log of who read them. The protocol is written down in
-//! `docs/protocol.md`; its types live in `certpoint-protocol`.
+//! photos with embeddings and the log of who read them; server-side matching of
+//! `pending_match` records; the signed reference-embedding bundles of the kiosks'
+//! offline cache. The protocol is written down in `docs/protocol.md`; its types live
+//! in `certpoint-protocol`.
 //!
 //! Layers, outside in:
 //! - [`cli`] and `http`: thin front ends (the command line; the endpoints, with
 //!   [`router`]) that parse, authorise and render.
 //! - [`service`]: the rules both front ends call — imports, status, region, read
-//!   log, rate limits.
+//!   log, rate limits, matching, bundle publication.
+//! - [`faces`]: the face engine (the kiosk's pipeline, `certpoint-face`) and its
+//!   settings.
 //! - [`storage`]: the one trait every backend implements; [`sqlite`] is the embedded
 //!   one (sealed at rest with the key in [`vault`]).
 //! - [`parse`]: request bodies and headers → typed values or 4xx, pure functions.

@@ -32,7 +32,8 @@ impl RunningServer {
         Self::start_configured(bind, storage, tls, ServerOptions::default())
     }
 
-    /// As [`start_with`](Self::start_with), tuned by `options` (rate limits).
+    /// As [`start_with`](Self::start_with), tuned by `options` (rate limits, the face
+    /// engine for server-side matching, the bundle-signing key's directory).
     pub fn start_configured(
         bind: SocketAddr,
         storage: Arc<dyn Storage>,

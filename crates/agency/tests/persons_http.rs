@@ -106,6 +106,7 @@ fn agency(limit: RateLimit) -> Agency {
         None,
         ServerOptions {
             reference_reads: limit,
+            ..ServerOptions::default()
         },
     )
     .unwrap();

@@ -120,6 +120,12 @@ pub struct GapReport {
 pub struct Health {
     pub status: String,
     pub version: String,
+    /// Server-side matching of `pending_match` records: `ready` (the face models are
+    /// loaded) or `off` (the server runs without them; such records wait unscored and
+    /// their people show `pending_review` until it is restarted with them). Absent
+    /// from servers older than matching.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub matching: Option<String>,
 }
 
 /// Every error answer's body: a stable machine code and a sentence for a person.

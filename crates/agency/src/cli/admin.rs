@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 
-use crate::service::kiosks;
+use crate::service::{kiosks, matching};
 use crate::{SqliteStorage, Storage};
 
 #[derive(Debug, Subcommand)]
@@ -58,7 +58,8 @@ pub(super) enum AuditorCmd {
 
 #[derive(Debug, Subcommand)]
 pub(super) enum RecordsCmd {
-    /// Received records in arrival order: record id, kiosk, seq, received at.
+    /// Received records in arrival order: record id, kiosk, seq, received at,
+    /// outcome; for `pending_match` records, the server's match or why there is none.
     List {
         #[arg(long)]
         kiosk: Option<String>,
@@ -127,9 +128,17 @@ pub(super) fn auditor(storage: &SqliteStorage, cmd: AuditorCmd) -> anyhow::Resul
 pub(super) fn records(storage: &SqliteStorage, cmd: RecordsCmd) -> anyhow::Result<ExitCode> {
     let RecordsCmd::List { kiosk } = cmd;
     for r in storage.records(kiosk.as_deref())? {
+        let note = match matching::match_note(storage, &r)? {
+            Some(n) => format!("  {n}"),
+            None => String::new(),
+        };
         println!(
-            "{}  {}  seq {}  {}",
-            r.record_id, r.kiosk_id, r.seq, r.received_at
+            "{}  {}  seq {}  {}  {}{note}",
+            r.record_id,
+            r.kiosk_id,
+            r.seq,
+            r.received_at,
+            r.outcome.as_str()
         );
     }
     Ok(ExitCode::SUCCESS)

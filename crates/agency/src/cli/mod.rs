@@ -3,16 +3,21 @@
 //! the storage for plain listings) and prints; `main.rs` only calls [`main`].
 
 mod admin;
+mod bundle;
 mod people;
+mod reference_import;
 mod serve;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::faces::FaceArgs;
+use crate::service::bundles::DEFAULT_REISSUE_HOURS;
 use crate::SqliteStorage;
 
 #[derive(Debug, Parser)]
@@ -47,10 +52,26 @@ pub struct Args {
         env = "CERTPOINT_AGENCY_REFERENCE_READ_BURST"
     )]
     reference_read_burst: u32,
+    /// Hours after which the offline cache bundle of a region is issued anew even if
+    /// nothing in it changed (kiosks count their max_age_days from its time; keep this
+    /// well below it). A change (a reference imported, a person suspended) issues a
+    /// new one at once.
+    #[arg(
+        long,
+        default_value_t = DEFAULT_REISSUE_HOURS,
+        value_parser = clap::value_parser!(u32).range(1..=720),
+        env = "CERTPOINT_AGENCY_BUNDLE_REISSUE_HOURS"
+    )]
+    bundle_reissue_hours: u32,
     /// Directory for the server's SQLite file (records, photos, kiosks, roster,
-    /// references) and its key, agency.key (made on first use; keep it with backups).
+    /// references), its key, agency.key (made on first use; keep it with backups), and
+    /// the bundle-signing key (`bundle key init`).
     #[arg(long, global = true, default_value = "agency-data")]
     data: PathBuf,
+    /// The face engine, for server-side matching (`serve`) and `reference import`.
+    /// Without the models the server still starts, with matching off.
+    #[command(flatten)]
+    faces: FaceArgs,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -80,6 +101,9 @@ enum Cmd {
     /// Received certification records.
     #[command(subcommand)]
     Records(admin::RecordsCmd),
+    /// The kiosks' offline reference cache: the bundle-signing key and bundle files.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCmd),
 }
 
 /// Runs the command line; what `main.rs` calls.
@@ -93,10 +117,12 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let storage = SqliteStorage::open_in(&args.data)
-        .with_context(|| format!("opening the data directory {}", args.data.display()))?;
-    match args.command {
+fn run(mut args: Args) -> anyhow::Result<ExitCode> {
+    let storage = Arc::new(
+        SqliteStorage::open_in(&args.data)
+            .with_context(|| format!("opening the data directory {}", args.data.display()))?,
+    );
+    match args.command.take() {
         None | Some(Cmd::Serve) => serve::run(&args, storage),
         Some(Cmd::Kiosk(cmd)) => admin::kiosk(&storage, cmd),
         Some(Cmd::Auditor(cmd)) => admin::auditor(&storage, cmd),
@@ -104,6 +130,7 @@ fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Roster(cmd)) => people::roster(&storage, cmd),
         Some(Cmd::Selfcert(cmd)) => people::selfcert(&storage, cmd),
         Some(Cmd::Status(a)) => people::status(&storage, a),
-        Some(Cmd::Reference(cmd)) => people::reference(&storage, cmd),
+        Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
+        Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args as ClapArgs, Subcommand};
@@ -9,6 +10,7 @@ use serde_json::json;
 
 use certpoint_protocol::mask_id_number;
 
+use crate::faces::FaceArgs;
 use crate::service::roster::ImportReport;
 use crate::service::{self, references, ServiceError};
 use crate::storage::{ReferenceAdded, Storage};
@@ -54,7 +56,9 @@ pub(super) struct StatusArgs {
 #[derive(Debug, Subcommand)]
 pub(super) enum ReferenceCmd {
     /// Enrol a person's reference photo: a new version that becomes the current one
-    /// (older versions are kept). Enrolling the same photo again changes nothing.
+    /// (older versions are kept). Enrolling the same photo again changes nothing. The
+    /// photo is not checked for a face here; the matcher embeds it when first needed
+    /// (`reference import` checks and embeds at once).
     Add {
         /// The 18-character resident ID number.
         #[arg(long)]
@@ -62,6 +66,18 @@ pub(super) enum ReferenceCmd {
         /// A JPEG or PNG photo.
         #[arg(long)]
         photo: PathBuf,
+    },
+    /// Enrol the photos in a directory, each named `<id_number>.jpg|.jpeg|.png`, of
+    /// people on the roster: each must show exactly one face, is embedded with the
+    /// face models (--models) and becomes the person's current reference (older
+    /// versions are kept); then that person's records awaiting a match are scored.
+    /// Every file is reported; a bad one is skipped (the good ones are imported all
+    /// the same) and makes the exit status 1.
+    Import {
+        dir: PathBuf,
+        /// Print the per-file report and summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// A person's reference versions, oldest first.
     List {
@@ -161,10 +177,17 @@ pub(super) fn status(storage: &SqliteStorage, a: StatusArgs) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn reference(storage: &SqliteStorage, cmd: ReferenceCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn reference(
+    storage: Arc<SqliteStorage>,
+    faces: &FaceArgs,
+    cmd: ReferenceCmd,
+) -> anyhow::Result<ExitCode> {
     match cmd {
+        ReferenceCmd::Import { dir, json } => {
+            return super::reference_import::run(storage, faces, &dir, json)
+        }
         ReferenceCmd::Add { id, photo } => {
-            let (version, added) = references::add_from_file(storage, &id, &photo)?;
+            let (version, added) = references::add_from_file(storage.as_ref(), &id, &photo)?;
             let what = match added {
                 ReferenceAdded::New => "enrolled",
                 ReferenceAdded::Unchanged => "already the current one",

@@ -1,4 +1,10 @@
 //! `certpoint-agency [serve]`: the HTTP(S) server until Ctrl-C.
+//!
+//! The server starts without the face models: matching is then off (said at start in
+//! the log, and by `GET /v1/health` as `"matching":"off"`), `pending_match` records are
+//! stored unscored and their people stay `pending_review` until a restart with the
+//! models, whose start-up sweep scores them. Refusing to start would stop kiosks from
+//! uploading at all, which is worse than waiting for a match.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -6,9 +12,11 @@ use std::sync::Arc;
 use anyhow::Context;
 
 use super::Args;
+use crate::bundle::BundleKey;
+use crate::faces::Faces;
 use crate::{RateLimit, ServerOptions, SqliteStorage, Storage};
 
-pub(super) fn run(args: &Args, storage: SqliteStorage) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<ExitCode> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
         _ => None,
@@ -20,8 +28,9 @@ pub(super) fn run(args: &Args, storage: SqliteStorage) -> anyhow::Result<ExitCod
     reference_reads.check().map_err(|e| {
         anyhow::anyhow!("--reference-reads-per-minute / --reference-read-burst: {e}")
     })?;
-    let options = ServerOptions { reference_reads };
-    let storage: Arc<dyn Storage> = Arc::new(storage);
+    // Settings out of range are a mistake to fix now; missing models are not (above).
+    let faces = Faces::open(&args.faces)?;
+    let storage: Arc<dyn Storage> = storage;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -29,6 +38,35 @@ pub(super) fn run(args: &Args, storage: SqliteStorage) -> anyhow::Result<ExitCod
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let faces = match faces.load() {
+        Ok(()) => {
+            tracing::info!(
+                "server-side matching: ready (models in {}, threshold {})",
+                args.faces.models.display(),
+                faces.threshold()
+            );
+            Some(Arc::new(faces))
+        }
+        Err(e) => {
+            tracing::warn!(
+                "server-side matching: OFF, the face models cannot be loaded: {e}. Records awaiting a match are stored unscored and their people stay pending_review; give the models with --models (or CERTPOINT_AGENCY_MODELS) and restart: the start-up sweep scores them"
+            );
+            None
+        }
+    };
+    match BundleKey::load(&args.data) {
+        Ok(key) => tracing::info!(
+            "offline cache bundles: published, signed with key id {}",
+            key.key_id()
+        ),
+        Err(e) => tracing::info!("offline cache bundles: not published yet ({e})"),
+    }
+    let options = ServerOptions {
+        reference_reads,
+        faces,
+        bundle_key_dir: Some(args.data.clone()),
+        bundle_reissue_hours: args.bundle_reissue_hours,
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

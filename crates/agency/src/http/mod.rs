@@ -1,16 +1,18 @@
 //! The HTTP endpoints, one module per resource: `records` (certifications in, records
-//! and gap reports out) and `persons` (status and reference photos for kiosks). A
-//! handler authenticates, parses, calls `parse` or `service`, and renders; the rules
-//! live in `service`, the data behind the [`Storage`](crate::Storage) trait, called on
-//! a blocking thread.
+//! and gap reports out), `persons` (status and reference photos for kiosks) and
+//! `bundles` (the offline cache bundle of a kiosk's region). A handler authenticates,
+//! parses, calls `parse` or `service`, and renders; the rules live in `service`, the
+//! data behind the [`Storage`](crate::Storage) trait, called on a blocking thread.
 
+mod bundles;
 mod persons;
 mod records;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::extract::rejection::PathRejection;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -18,15 +20,49 @@ use axum::{Json, Router};
 use certpoint_protocol::{ErrorCode, Health};
 
 use crate::error::ApiError;
+use crate::faces::Faces;
 use crate::parse::{self, hex_sha256};
+use crate::service::bundles::{Publisher, DEFAULT_REISSUE_HOURS};
+use crate::service::matching::{MatchWorker, Matcher};
 use crate::service::rate_limit::{RateLimit, TokenBuckets};
 use crate::storage::{Kiosk, Storage};
 
 /// How the server is tuned (`certpoint-agency serve` flags).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ServerOptions {
     /// Reference photo reads allowed per kiosk.
     pub reference_reads: RateLimit,
+    /// The face engine for server-side matching, loaded. `None`: matching is off;
+    /// `pending_match` records are stored unscored (their people `pending_review`)
+    /// and scored by the start-up sweep of a server that has the engine.
+    pub faces: Option<Arc<Faces>>,
+    /// The data directory whose bundle-signing key (`bundle key init`) signs the
+    /// offline cache bundles. `None`: `GET /v1/reference-bundle` answers 404.
+    pub bundle_key_dir: Option<PathBuf>,
+    /// A bundle is issued anew after this many hours even when nothing changed.
+    pub bundle_reissue_hours: u32,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            reference_reads: RateLimit::default(),
+            faces: None,
+            bundle_key_dir: None,
+            bundle_reissue_hours: DEFAULT_REISSUE_HOURS,
+        }
+    }
+}
+
+impl std::fmt::Debug for ServerOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerOptions")
+            .field("reference_reads", &self.reference_reads)
+            .field("matching", &self.faces.is_some())
+            .field("bundle_key_dir", &self.bundle_key_dir)
+            .field("bundle_reissue_hours", &self.bundle_reissue_hours)
+            .finish()
+    }
 }
 
 /// What every handler gets.
@@ -34,6 +70,9 @@ pub struct ServerOptions {
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub reference_reads: Arc<TokenBuckets>,
+    /// Scores arriving `pending_match` records; `None` when matching is off.
+    pub matching: Option<Arc<MatchWorker>>,
+    pub bundles: Option<Arc<Publisher>>,
 }
 
 /// The API with default options.
@@ -41,10 +80,32 @@ pub fn router(storage: Arc<dyn Storage>) -> Router {
     router_with(storage, ServerOptions::default())
 }
 
+/// The API tuned by `options`. With a face engine, this starts the matching worker
+/// (which first sweeps the records left unscored); it stops when the router is dropped.
 pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router {
+    let matching = options.faces.and_then(|faces| {
+        match MatchWorker::start(Matcher::new(storage.clone(), faces)) {
+            Ok(w) => Some(Arc::new(w)),
+            Err(e) => {
+                tracing::error!(
+                    "cannot start the matching thread: {e}; server-side matching is off"
+                );
+                None
+            }
+        }
+    });
+    let bundles = options.bundle_key_dir.map(|dir| {
+        Arc::new(Publisher::new(
+            storage.clone(),
+            dir,
+            options.bundle_reissue_hours,
+        ))
+    });
     let state = AppState {
         storage,
         reference_reads: Arc::new(TokenBuckets::new(options.reference_reads)),
+        matching,
+        bundles,
     };
     Router::new()
         .route("/v1/health", get(health))
@@ -59,6 +120,7 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
         )
         .route("/v1/persons/{id_number}/status", get(persons::get_status))
         .route("/v1/kiosks/{kiosk_id}/gaps", get(records::get_gaps))
+        .route("/v1/reference-bundle", get(bundles::get_reference_bundle))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
         // Without these, axum answers a wrong method (405) and an undecodable path
         // segment (400) with an empty or plain-text body; the protocol promises JSON
@@ -92,10 +154,18 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(|_| ApiError::new(ErrorCode::Internal, "the request handler failed"))?
 }
 
-async fn health() -> Json<Health> {
+async fn health(State(state): State<AppState>) -> Json<Health> {
     Json(Health {
         status: "ok".into(),
         version: env!("CARGO_PKG_VERSION").into(),
+        matching: Some(
+            if state.matching.is_some() {
+                "ready"
+            } else {
+                "off"
+            }
+            .into(),
+        ),
     })
 }
 

@@ -55,6 +55,7 @@ pub(super) async fn get_reference(
     State(AppState {
         storage,
         reference_reads,
+        ..
     }): State<AppState>,
     headers: HeaderMap,
     id_number: Result<Path<String>, PathRejection>,

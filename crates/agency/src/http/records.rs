@@ -1,5 +1,6 @@
 //! `POST /v1/certifications`, `GET /v1/certifications/{id}` and
-//! `GET /v1/kiosks/{id}/gaps`: records in, records and gap reports out.
+//! `GET /v1/kiosks/{id}/gaps`: records in (a `pending_match` one with a face crop
+//! handed to the matching thread), records and gap reports out.
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::PathRejection;
@@ -9,14 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 
 use certpoint_protocol::{
-    mask_id_number, parse_public_key, verify_body, Accepted, ErrorCode, IDEMPOTENCY_KEY_HEADER,
-    MAX_BODY_BYTES,
+    mask_id_number, parse_public_key, verify_body, Accepted, ErrorCode, Outcome,
+    IDEMPOTENCY_KEY_HEADER, MAX_BODY_BYTES,
 };
 
 use super::{authenticate, authenticate_reader, blocking, segment, AppState};
 use crate::error::ApiError;
 use crate::parse;
-use crate::storage::{InsertOutcome, NewCertification, RecordIndex};
+use crate::storage::{AwaitingMatch, InsertOutcome, NewCertification, RecordIndex};
 
 async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
@@ -38,7 +39,9 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
 }
 
 pub(super) async fn post_certification(
-    State(AppState { storage, .. }): State<AppState>,
+    State(AppState {
+        storage, matching, ..
+    }): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -76,6 +79,8 @@ pub(super) async fn post_certification(
             )),
             _ => None,
         };
+        let index = RecordIndex::of(&sub.record);
+        let awaits_match = index.outcome == Outcome::PendingMatch && photo.is_some();
         let outcome = storage.insert_certification(&NewCertification {
             record_id: &record_id,
             kiosk_id: &kiosk.kiosk_id,
@@ -83,7 +88,7 @@ pub(super) async fn post_certification(
             body: &sub.body,
             signature: &sub.signature,
             photo,
-            index: RecordIndex::of(&sub.record),
+            index,
         })?;
         let (status, received_at, duplicate) = match outcome {
             InsertOutcome::Created { received_at } => (StatusCode::CREATED, received_at, false),
@@ -108,6 +113,17 @@ pub(super) async fn post_certification(
             duplicate,
             "certification received"
         );
+        // Scored on the matching thread, after the answer: the kiosk never waits for
+        // a model. A repeat was queued on its first arrival (or by a start-up sweep).
+        if awaits_match && !duplicate {
+            if let Some(worker) = &matching {
+                worker.submit(AwaitingMatch {
+                    record_id: record_id.clone(),
+                    id_number: sub.record.id_number.clone(),
+                    period: sub.record.period.clone(),
+                });
+            }
+        }
         Ok((
             status,
             Json(Accepted {

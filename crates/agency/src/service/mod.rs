@@ -7,10 +7,15 @@
 //! - [`status`]: the status rules, as one pure function.
 //! - [`persons`]: what a kiosk may ask about a person (region rule, read log, rate
 //!   limit via [`rate_limit`]).
-//! - [`references`]: enrolling reference photos.
+//! - [`references`]: enrolling reference photos (`reference import` embeds them).
+//! - [`matching`]: server-side matching of `pending_match` records (on arrival, at
+//!   start, after a reference import).
+//! - [`bundles`]: the offline cache bundle published per region.
 
+pub mod bundles;
 mod csv_rows;
 pub mod kiosks;
+pub mod matching;
 pub mod persons;
 pub mod rate_limit;
 pub mod references;

@@ -54,6 +54,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "the log of reference reads",
         apply: |tx, _| sql(tx, READS),
     },
+    Migration {
+        name: "the offline cache bundle published per region",
+        apply: |tx, _| sql(tx, BUNDLES),
+    },
 ];
 
 /// The schema version this build writes.
@@ -358,4 +362,13 @@ CREATE TABLE reference_reads (
     result     TEXT NOT NULL CHECK (result IN ('served', 'not_found', 'forbidden', 'rate_limited'))
 );
 CREATE INDEX reference_reads_by_person ON reference_reads (person_key, id);
+"#;
+
+/// The bundle last published per region, so an unchanged one keeps its time.
+const BUNDLES: &str = r#"
+CREATE TABLE bundle_publications (
+    region         TEXT PRIMARY KEY NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    generated_at   TEXT NOT NULL
+);
 "#;

@@ -5,8 +5,10 @@
 //! Personal data is sealed before it reaches the file (`vault`); people are indexed by
 //! the keyed hash of their ID number. The schema is a numbered list of migrations
 //! (`migrations`). The trait's methods are implemented by subject in `kiosks`,
-//! `records`, `people` and `references`; this file opens the database and binds the key.
+//! `records`, `people`, `references` and `bundles`; this file opens the database and
+//! binds the key.
 
+mod bundles;
 mod kiosks;
 mod migrations;
 mod people;
@@ -255,5 +257,12 @@ impl Storage for SqliteStorage {
         limit: usize,
     ) -> Result<Vec<ReferenceRead>, StorageError> {
         references::reads(&self.conn(), &self.vault, id_number, limit)
+    }
+
+    fn bundle_publication(&self, region: &str) -> Result<Option<BundlePublication>, StorageError> {
+        bundles::get(&self.conn(), region)
+    }
+    fn set_bundle_publication(&self, p: &BundlePublication) -> Result<(), StorageError> {
+        bundles::set(&self.conn(), p)
     }
 }

@@ -116,21 +116,39 @@ pub(super) fn list(
 ) -> Result<Vec<RecordSummary>, StorageError> {
     let mut stmt = conn
         .prepare(
-            "SELECT record_id, kiosk_id, seq, received_at FROM certifications
-             WHERE (?1 IS NULL OR kiosk_id = ?1) ORDER BY arrival",
+            "SELECT c.record_id, c.kiosk_id, c.seq, c.received_at, c.outcome,
+                    EXISTS (SELECT 1 FROM certification_photos p WHERE p.record_id = c.record_id)
+             FROM certifications c
+             WHERE (?1 IS NULL OR c.kiosk_id = ?1) ORDER BY c.arrival",
         )
         .map_err(backend)?;
     let rows = stmt
         .query_map([kiosk_id], |r| {
-            Ok(RecordSummary {
-                record_id: r.get(0)?,
-                kiosk_id: r.get(1)?,
-                seq: r.get::<_, i64>(2)? as u64,
-                received_at: r.get(3)?,
-            })
+            Ok((
+                RecordSummary {
+                    record_id: r.get(0)?,
+                    kiosk_id: r.get(1)?,
+                    seq: r.get::<_, i64>(2)? as u64,
+                    received_at: r.get(3)?,
+                    outcome: Outcome::Abandoned,
+                    photo: r.get(5)?,
+                },
+                r.get::<_, String>(4)?,
+            ))
         })
         .map_err(backend)?;
-    rows.collect::<rusqlite::Result<_>>().map_err(backend)
+    rows.map(|row| {
+        let (mut summary, outcome) = row.map_err(backend)?;
+        summary.outcome = parse_outcome(&outcome)?;
+        Ok(summary)
+    })
+    .collect()
+}
+
+/// An outcome as the index column stores it.
+pub(super) fn parse_outcome(text: &str) -> Result<Outcome, StorageError> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|_| StorageError::Backend(format!("stored outcome {text:?} unknown")))
 }
 
 pub(super) fn photo(
@@ -194,8 +212,10 @@ pub(super) fn awaiting_match(
                     "SELECT c.record_id, c.body_sealed, c.period FROM certifications c
                      JOIN certification_photos p ON p.record_id = c.record_id
                      JOIN reference_current rc ON rc.person_key = c.person_key
+                     JOIN reference_versions v ON v.ref_id = rc.ref_id
                      LEFT JOIN record_matches m ON m.record_id = c.record_id
-                     WHERE c.outcome = ?1 AND m.record_id IS NULL
+                     WHERE c.outcome = ?1
+                       AND (m.record_id IS NULL OR m.reference_version <> v.version)
                      ORDER BY c.arrival LIMIT ?2",
                 )
                 .map_err(backend)?;

@@ -9,8 +9,9 @@
 //! Methods are grouped as the data is: kiosks and auditors; received records (with
 //! their index columns and the server's match); the roster and app
 //! self-certifications; reference photos (versioned, with embeddings) and the log of
-//! who read them. A backend seals personal data at rest; callers hand it ID numbers,
-//! names and photos in the clear and get them back the same way.
+//! who read them; the offline cache bundles published per region. A backend seals
+//! personal data at rest; callers hand it ID numbers, names and photos in the clear
+//! and get them back the same way.
 
 mod types;
 
@@ -67,9 +68,11 @@ pub trait Storage: Send + Sync + 'static {
 
     /// `pending_match` records with a stored face crop that the server should compare,
     /// oldest first, at most `limit`:
-    /// - `None`: every such record with no match result yet whose person has a current
-    ///   reference (without one there is nothing to compare with; the reference's
-    ///   arrival brings them back through `Some`);
+    /// - `None`: every such record whose person has a current reference and that has
+    ///   no match result against that reference yet (none at all, or one naming
+    ///   another version: the reference changed and the rescoring was cut short).
+    ///   Without a reference there is nothing to compare with; the reference's arrival
+    ///   brings them back through `Some`;
     /// - `Some(id_number)`: every such record of that person, matched or not (a new
     ///   reference arrived: compare them all again).
     fn records_awaiting_match(
@@ -145,6 +148,13 @@ pub trait Storage: Send + Sync + 'static {
         id_number: Option<&str>,
         limit: usize,
     ) -> Result<Vec<ReferenceRead>, StorageError>;
+
+    // --- offline cache bundles ------------------------------------------------------
+
+    /// The bundle last published for `region`, if any.
+    fn bundle_publication(&self, region: &str) -> Result<Option<BundlePublication>, StorageError>;
+    /// Records (or replaces) the bundle published for `p.region`.
+    fn set_bundle_publication(&self, p: &BundlePublication) -> Result<(), StorageError>;
 
     // --- conveniences over the above ----------------------------------------------
 

@@ -94,6 +94,11 @@ pub struct RecordSummary {
     pub kiosk_id: String,
     pub seq: u64,
     pub received_at: String,
+    /// The effective outcome (index column): a schema-1 `passed` without a scored
+    /// match is `pending_match`.
+    pub outcome: Outcome,
+    /// Whether the face crop is stored (what the server-side matcher compares).
+    pub photo: bool,
 }
 
 /// A person's standing on the roster.
@@ -380,4 +385,18 @@ pub struct ReferenceRead {
     /// `1101**********002X`.
     pub id_masked: String,
     pub result: ReadResult,
+}
+
+/// The reference bundle last published for a region: what the kiosks' offline cache
+/// holds when it is up to date. Kept so that an unchanged bundle keeps its
+/// `generated_at` across requests, restarts and `bundle export` (a kiosk asking
+/// `If-Modified-Since` gets 304, not 100 MB again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BundlePublication {
+    pub region: String,
+    /// sha256 (hex) over what the bundle is made of: signing key, model, and every
+    /// entry's ID number and reference version (`service::bundles`).
+    pub content_sha256: String,
+    /// The bundle's `generated_at`, whole seconds.
+    pub generated_at: DateTime<Utc>,
 }

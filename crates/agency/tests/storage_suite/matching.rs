@@ -74,6 +74,42 @@ pub fn records_awaiting_match(s: &dyn Storage) {
         ids(Some(ID_B), 100),
         [(b1, ID_B.to_owned(), "2026".to_owned())]
     );
+
+    // A new current reference whose rescoring never happened (a crash between the
+    // import and the scoring): the record matched against v1 is awaiting again.
+    s.set_record_match(&result(&a2, 0.7)).unwrap();
+    assert!(ids(None, 100).is_empty());
+    s.put_reference(ID_A, &photo("v2", b"a2")).unwrap();
+    assert_eq!(ids(None, 100), [a(&a1), a(&a2)]);
+    let mut on_v2 = result(&a1, 0.8);
+    on_v2.reference_version = "v2".into();
+    s.set_record_match(&on_v2).unwrap();
+    assert_eq!(ids(None, 100), [a(&a2)]);
+}
+
+pub fn bundle_publications(s: &dyn Storage) {
+    use certpoint_agency::storage::BundlePublication;
+    assert_eq!(s.bundle_publication("110105").unwrap(), None);
+    let at = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let first = BundlePublication {
+        region: "110105".into(),
+        content_sha256: "ab".repeat(32),
+        generated_at: at("2026-04-03T08:00:00Z"),
+    };
+    s.set_bundle_publication(&first).unwrap();
+    assert_eq!(s.bundle_publication("110105").unwrap(), Some(first.clone()));
+    assert_eq!(s.bundle_publication("310115").unwrap(), None);
+    let next = BundlePublication {
+        content_sha256: "cd".repeat(32),
+        generated_at: at("2026-04-04T08:00:00Z"),
+        ..first
+    };
+    s.set_bundle_publication(&next).unwrap();
+    assert_eq!(s.bundle_publication("110105").unwrap(), Some(next));
 }
 
 pub fn match_results(s: &dyn Storage) {

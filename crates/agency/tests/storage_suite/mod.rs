@@ -63,6 +63,7 @@ macro_rules! cases {
             region_embeddings_list_the_active_roster,
             records_awaiting_match,
             match_results,
+            bundle_publications,
             reference_reads_are_logged_masked,
         );
     };

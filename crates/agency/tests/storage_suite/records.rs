@@ -145,6 +145,21 @@ pub fn records_keep_photos_and_gaps(s: &dyn Storage) {
         "arrival order"
     );
     assert_eq!(ids(Some("K1")), [a, b]);
+    let listed: Vec<(Outcome, bool)> = s
+        .records(None)
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.outcome, r.photo))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            (Outcome::Failed, true),
+            (Outcome::Failed, false),
+            (Outcome::Failed, false)
+        ],
+        "each record's outcome and whether its face crop is stored"
+    );
     let gaps = s.gaps("K1").unwrap();
     assert_eq!(
         (gaps.received, gaps.max_seq, gaps.missing),
