@@ -103,18 +103,6 @@ fn text(out: &Output) -> String {
     )
 }
 
-fn certify(k: &Kiosk, replay: &Path, id: &str, seed: u64) -> Value {
-    let out = k
-        .command()
-        .args(["certify", "--camera"])
-        .arg(format!("file:{}", replay.display()))
-        .args(["--id", id, "--seed", &seed.to_string(), "--json"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "certify {id}: {}", text(&out));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 #[test]
 fn identity_end_to_end_over_loopback() {
     let period = certpoint::driver::period_for(
@@ -197,23 +185,23 @@ fn identity_end_to_end_over_loopback() {
     let seed = 23;
     let replay = kiosk.live_replay(seed);
 
-    let r = certify(&kiosk, &replay, &same, seed);
+    let r = kiosk.certify(&replay, &same, seed);
     assert_eq!(r["outcome"], "passed", "{r:#}");
     assert_eq!(r["record"]["face_match"]["source"], "server", "{r:#}");
 
-    let r = certify(&kiosk, &replay, &other, seed);
+    let r = kiosk.certify(&replay, &other, seed);
     assert_eq!(r["outcome"], "failed", "{r:#}");
     assert_eq!(r["reason"], "face_match_below_threshold", "{r:#}");
 
-    let r = certify(&kiosk, &replay, &later, seed);
+    let r = kiosk.certify(&replay, &later, seed);
     assert_eq!(r["outcome"], "pending_match", "{r:#}");
     assert_eq!(r["reason"], "no_reference", "{r:#}");
 
-    let r = certify(&kiosk, &replay, &app, seed);
+    let r = kiosk.certify(&replay, &app, seed);
     assert_eq!(r["outcome"], "already_certified", "{r:#}");
     assert_eq!(r["record"], Value::Null, "nothing stored: {r:#}");
 
-    let r = certify(&kiosk, &replay, &dead, seed);
+    let r = kiosk.certify(&replay, &dead, seed);
     assert_eq!(r["outcome"], "not_eligible", "{r:#}");
     assert_eq!(r["state"], "deceased", "{r:#}");
     assert_eq!(r["record"], Value::Null, "nothing stored: {r:#}");
@@ -269,10 +257,10 @@ fn identity_end_to_end_over_loopback() {
         .output()
         .unwrap();
     assert!(out.status.success(), "cache import: {}", text(&out));
-    let r = certify(&kiosk, &replay, &same, seed);
+    let r = kiosk.certify(&replay, &same, seed);
     assert_eq!(r["outcome"], "passed", "{r:#}");
     assert_eq!(r["record"]["face_match"]["source"], "kiosk_cache", "{r:#}");
     // Another person's cached reference does not let the live face through.
-    let r = certify(&kiosk, &replay, &other, seed);
+    let r = kiosk.certify(&replay, &other, seed);
     assert_eq!(r["outcome"], "failed", "{r:#}");
 }

@@ -6,7 +6,6 @@
 mod sync_support;
 
 use certpoint_agency::Storage;
-use serde_json::Value;
 use sync_support::{Agency, Kiosk, TOKEN};
 
 const ID: &str = "11010519491231002X";
@@ -20,19 +19,7 @@ fn certify_online_matches_against_the_servers_reference_and_syncs() {
     let seed = 11;
     let frames = kiosk.live_replay(seed);
 
-    let out = kiosk
-        .command()
-        .args(["certify", "--camera"])
-        .arg(format!("file:{}", frames.display()))
-        .args(["--id", ID, "--seed", &seed.to_string(), "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = kiosk.certify(&frames, ID, seed);
     assert_eq!(r["outcome"], "passed", "{r:#}");
     assert_eq!(r["record"]["face_match"]["status"], "scored", "{r:#}");
     assert_eq!(r["record"]["face_match"]["reference_version"], "ref-v1");
@@ -69,19 +56,7 @@ fn certify_online_unenrolled_is_pending_match_on_the_kiosk_and_on_the_server() {
     let seed = 11;
     let frames = kiosk.live_replay(seed);
 
-    let out = kiosk
-        .command()
-        .args(["certify", "--camera"])
-        .arg(format!("file:{}", frames.display()))
-        .args(["--id", ID, "--seed", &seed.to_string(), "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = kiosk.certify(&frames, ID, seed);
     assert_eq!(r["outcome"], "pending_match", "{r:#}");
     assert_eq!(r["reason"], "no_reference", "{r:#}");
     assert_eq!(r["record"]["face_match"]["status"], "pending_match");

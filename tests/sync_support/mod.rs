@@ -205,6 +205,24 @@ impl Kiosk {
         frames
     }
 
+    /// `certpoint certify --json` of `id` on the replay in `frames` with `seed`; the
+    /// command must succeed; returns its report.
+    pub fn certify(&self, frames: &Path, id: &str, seed: u64) -> serde_json::Value {
+        let out = self
+            .command()
+            .args(["certify", "--camera"])
+            .arg(format!("file:{}", frames.display()))
+            .args(["--id", id, "--seed", &seed.to_string(), "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "certify: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     /// The `certpoint` binary with this kiosk's `--config`; add the command and run it.
     pub fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_certpoint"));
