@@ -21,9 +21,11 @@
 //!   one (sealed at rest with the key in [`vault`]).
 //! - [`parse`]: request bodies and headers → typed values or 4xx, pure functions.
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
+//! - [`admin`]: the back office, `/admin/…` (server-rendered pages over `service`).
 //! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
 //!   bundle (the kiosks' offline cache).
 
+pub mod admin;
 pub mod bundle;
 pub mod cli;
 mod error;

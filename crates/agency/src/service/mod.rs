@@ -22,6 +22,9 @@ pub mod references;
 pub mod region;
 pub mod roster;
 pub mod selfcert;
+pub mod staff;
+pub mod progress;
+pub mod review;
 pub mod status;
 
 use certpoint_protocol::id_number::{IdError, IdNumber};
