@@ -58,11 +58,7 @@ pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Response {
             }
         }
     };
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        markup,
-    )
-        .into_response()
+    ([(header::CACHE_CONTROL, "no-store")], markup).into_response()
 }
 
 /// An error page with a clear message and the status code.

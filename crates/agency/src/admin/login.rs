@@ -13,7 +13,12 @@ use super::session::{self, cookie, set_cookie, LOGIN_CSRF_COOKIE, SESSION_COOKIE
 use super::{check_csrf, lang_of, layout, respond, signed_in, AdminState, Ctx};
 use crate::service::staff::{self, Login};
 
-fn login_page(state: &AdminState, ctx: &Ctx, status: StatusCode, message: Option<&str>) -> Response {
+fn login_page(
+    state: &AdminState,
+    ctx: &Ctx,
+    status: StatusCode,
+    message: Option<&str>,
+) -> Response {
     let token = session::random_token();
     let body = html! {
         div.login {
@@ -61,11 +66,21 @@ pub(crate) async fn submit(
     let sent = field("csrf_token");
     let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if sent.is_empty() || !session::same(&sent, &expected) {
-        return login_page(&state, &ctx, StatusCode::FORBIDDEN, Some(&ctx.t("error.csrf")));
+        return login_page(
+            &state,
+            &ctx,
+            StatusCode::FORBIDDEN,
+            Some(&ctx.t("error.csrf")),
+        );
     }
     let (name, password) = (field("name"), field("password"));
     if name.trim().is_empty() || password.is_empty() {
-        return login_page(&state, &ctx, StatusCode::BAD_REQUEST, Some(&ctx.t("login.missing")));
+        return login_page(
+            &state,
+            &ctx,
+            StatusCode::BAD_REQUEST,
+            Some(&ctx.t("login.missing")),
+        );
     }
     let storage = state.storage.clone();
     let unknown = state.unknown.clone();
@@ -92,9 +107,12 @@ pub(crate) async fn submit(
             );
             r
         }
-        Ok(Ok(Login::Refused)) => {
-            login_page(&state, &ctx, StatusCode::UNAUTHORIZED, Some(&ctx.t("login.refused")))
-        }
+        Ok(Ok(Login::Refused)) => login_page(
+            &state,
+            &ctx,
+            StatusCode::UNAUTHORIZED,
+            Some(&ctx.t("login.refused")),
+        ),
         Ok(Ok(Login::Locked { until })) => {
             let local = until.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8"));
             let msg = format!("{} {}", ctx.t("login.locked"), local.format("%H:%M"));
@@ -117,32 +135,37 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in(&state, &headers)?;
-        check_csrf(&ctx, form.get("csrf_token").map_or("", String::as_str))?;
-        if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-            state.sessions.end(&token);
+    respond(
+        async {
+            let ctx = signed_in(&state, &headers)?;
+            check_csrf(&ctx, form.get("csrf_token").map_or("", String::as_str))?;
+            if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+                state.sessions.end(&token);
+            }
+            let name = ctx.user().name.clone();
+            let storage = state.storage.clone();
+            super::blocking(&ctx, move || {
+                staff::audit(storage.as_ref(), &name, "logout", "")
+            })
+            .await?;
+            let mut r = Redirect::to("/admin/login").into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", state.secure, Some(0))
+                    .parse()
+                    .expect("a valid header"),
+            );
+            Ok(r)
         }
-        let name = ctx.user().name.clone();
-        let storage = state.storage.clone();
-        super::blocking(&ctx, move || {
-            staff::audit(storage.as_ref(), &name, "logout", "")
-        })
-        .await?;
-        let mut r = Redirect::to("/admin/login").into_response();
-        r.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", state.secure, Some(0))
-                .parse()
-                .expect("a valid header"),
-        );
-        Ok(r)
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Sets the language cookie and goes back to the dashboard (or the login page).
-pub(crate) async fn language(State(state): State<AdminState>, Path(code): Path<String>) -> Response {
+pub(crate) async fn language(
+    State(state): State<AdminState>,
+    Path(code): Path<String>,
+) -> Response {
     let lang = super::Lang::from_code(Some(&code));
     let mut r = Redirect::to("/admin/").into_response();
     let mut c = format!(

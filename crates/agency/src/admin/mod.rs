@@ -65,9 +65,15 @@ pub fn routes(state: AdminState) -> Router {
         .route("/admin/missing", get(progress::missing))
         .route("/admin/missing.csv", get(progress::missing_csv))
         .route("/admin/review", get(review::queue))
-        .route("/admin/review/{record_id}", get(review::page).post(review::decide))
+        .route(
+            "/admin/review/{record_id}",
+            get(review::page).post(review::decide),
+        )
         .route("/admin/review/{record_id}/crop", get(review::crop))
-        .route("/admin/review/{record_id}/reference", get(review::reference))
+        .route(
+            "/admin/review/{record_id}/reference",
+            get(review::reference),
+        )
         .route("/admin/person", get(people::person))
         .route("/admin/kiosks", get(people::kiosks))
         .with_state(state)
@@ -122,7 +128,11 @@ pub(crate) fn signed_in_as(
         let msg = format!(
             "{} ({})",
             ctx.t("error.role"),
-            roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         return Err(layout::error_page(&ctx, StatusCode::FORBIDDEN, &msg));
     }

@@ -16,7 +16,9 @@ use super::{blocking, layout, respond, signed_in, AdminState};
 use crate::service::progress::current_period;
 use crate::service::status::person_status;
 use crate::service::{parse_id, staff};
-use crate::storage::{KioskHeartbeat, PeriodRecord, ReferenceRead, ReferenceVersionInfo, RosterEntry};
+use crate::storage::{
+    KioskHeartbeat, PeriodRecord, ReferenceRead, ReferenceVersionInfo, RosterEntry,
+};
 
 struct PersonView {
     entry: Option<RosterEntry>,

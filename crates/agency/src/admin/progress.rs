@@ -136,7 +136,11 @@ fn filter_of(q: &HashMap<String, String>) -> MissingFilter {
 
 fn query_string(period: &str, f: &MissingFilter) -> String {
     let mut s = format!("period={period}");
-    for (k, v) in [("region", &f.region), ("site", &f.site), ("age", &f.age_band)] {
+    for (k, v) in [
+        ("region", &f.region),
+        ("site", &f.site),
+        ("age", &f.age_band),
+    ] {
         if let Some(v) = v {
             s.push_str(&format!("&{k}={}", urlencode(v)));
         }
@@ -258,47 +262,49 @@ pub(crate) async fn missing_csv(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in(&state, &headers)?;
-        let today = state.today();
-        let period = period_of(&q, today);
-        let filter = filter_of(&q);
-        let storage = state.storage.clone();
-        let name = ctx.user().name.clone();
-        let p = period.clone();
-        let (csv, suspension) = blocking(&ctx, move || {
-            let m = progress::missing(storage.as_ref(), &p, &filter, today)?;
-            let csv = progress::missing_csv(&m, &p, today)?;
-            staff::audit(
-                storage.as_ref(),
-                &name,
-                if m.suspension {
-                    "export_suspension"
-                } else {
-                    "export_missing"
-                },
-                &format!("{} rows, {}", m.rows.len(), query_string(&p, &filter)),
-            )?;
-            Ok((csv, m.suspension))
-        })
-        .await?;
-        let file = if suspension {
-            format!("suspension-{period}.csv")
-        } else {
-            format!("missing-{period}.csv")
-        };
-        Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{file}\""),
-                ),
-                (header::CACHE_CONTROL, "no-store".to_owned()),
-            ],
-            csv,
-        )
-            .into_response())
-    }
-    .await)
+    respond(
+        async {
+            let ctx = signed_in(&state, &headers)?;
+            let today = state.today();
+            let period = period_of(&q, today);
+            let filter = filter_of(&q);
+            let storage = state.storage.clone();
+            let name = ctx.user().name.clone();
+            let p = period.clone();
+            let (csv, suspension) = blocking(&ctx, move || {
+                let m = progress::missing(storage.as_ref(), &p, &filter, today)?;
+                let csv = progress::missing_csv(&m, &p, today)?;
+                staff::audit(
+                    storage.as_ref(),
+                    &name,
+                    if m.suspension {
+                        "export_suspension"
+                    } else {
+                        "export_missing"
+                    },
+                    &format!("{} rows, {}", m.rows.len(), query_string(&p, &filter)),
+                )?;
+                Ok((csv, m.suspension))
+            })
+            .await?;
+            let file = if suspension {
+                format!("suspension-{period}.csv")
+            } else {
+                format!("missing-{period}.csv")
+            };
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{file}\""),
+                    ),
+                    (header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+                csv,
+            )
+                .into_response())
+        }
+        .await,
+    )
 }

@@ -154,14 +154,16 @@ pub(crate) async fn page(
     headers: HeaderMap,
     Path(record_id): Path<String>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in(&state, &headers)?;
-        let storage = state.storage.clone();
-        let item = blocking(&ctx, move || review::get(storage.as_ref(), &record_id)).await?;
-        let body = detail(&ctx, &item, None);
-        Ok(layout::page(&ctx, &ctx.t("review.record_title"), body))
-    }
-    .await)
+    respond(
+        async {
+            let ctx = signed_in(&state, &headers)?;
+            let storage = state.storage.clone();
+            let item = blocking(&ctx, move || review::get(storage.as_ref(), &record_id)).await?;
+            let body = detail(&ctx, &item, None);
+            Ok(layout::page(&ctx, &ctx.t("review.record_title"), body))
+        }
+        .await,
+    )
 }
 
 pub(crate) async fn decide(
@@ -170,42 +172,57 @@ pub(crate) async fn decide(
     Path(record_id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
-        check_csrf(&ctx, form.get("csrf_token").map_or("", String::as_str))?;
-        let verdict = form.get("verdict").map_or("", String::as_str);
-        let Some(verdict) = Verdict::parse(verdict) else {
-            return Err(layout::error_page(
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                &format!("verdict {verdict:?}: {}", ctx.t("error.verdict")),
-            ));
-        };
-        let reason = form.get("reason").cloned().unwrap_or_default();
-        let (name, role) = (ctx.user().name.clone(), ctx.user().role);
-        let storage = state.storage.clone();
-        let id = record_id.clone();
-        let outcome = blocking(&ctx, move || {
-            let r = review::decide(storage.as_ref(), &name, role, &id, verdict, &reason, Utc::now());
-            match r {
-                // Bad input: the same page again, with the message.
-                Err(ServiceError::Invalid(m)) => Ok(Err((m, review::get(storage.as_ref(), &id)?))),
-                Err(e) => Err(e),
-                Ok(_) => Ok(Ok(())),
-            }
-        })
-        .await?;
-        match outcome
-        {
-            Ok(()) => Ok(Redirect::to(&format!("/admin/review/{record_id}")).into_response()),
-            Err((message, item)) => {
-                let mut r = layout::page(&ctx, &ctx.t("review.record_title"), detail(&ctx, &item, Some(&message)));
-                *r.status_mut() = StatusCode::BAD_REQUEST;
-                Ok(r)
+    respond(
+        async {
+            let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
+            check_csrf(&ctx, form.get("csrf_token").map_or("", String::as_str))?;
+            let verdict = form.get("verdict").map_or("", String::as_str);
+            let Some(verdict) = Verdict::parse(verdict) else {
+                return Err(layout::error_page(
+                    &ctx,
+                    StatusCode::BAD_REQUEST,
+                    &format!("verdict {verdict:?}: {}", ctx.t("error.verdict")),
+                ));
+            };
+            let reason = form.get("reason").cloned().unwrap_or_default();
+            let (name, role) = (ctx.user().name.clone(), ctx.user().role);
+            let storage = state.storage.clone();
+            let id = record_id.clone();
+            let outcome = blocking(&ctx, move || {
+                let r = review::decide(
+                    storage.as_ref(),
+                    &name,
+                    role,
+                    &id,
+                    verdict,
+                    &reason,
+                    Utc::now(),
+                );
+                match r {
+                    // Bad input: the same page again, with the message.
+                    Err(ServiceError::Invalid(m)) => {
+                        Ok(Err((m, review::get(storage.as_ref(), &id)?)))
+                    }
+                    Err(e) => Err(e),
+                    Ok(_) => Ok(Ok(())),
+                }
+            })
+            .await?;
+            match outcome {
+                Ok(()) => Ok(Redirect::to(&format!("/admin/review/{record_id}")).into_response()),
+                Err((message, item)) => {
+                    let mut r = layout::page(
+                        &ctx,
+                        &ctx.t("review.record_title"),
+                        detail(&ctx, &item, Some(&message)),
+                    );
+                    *r.status_mut() = StatusCode::BAD_REQUEST;
+                    Ok(r)
+                }
             }
         }
-    }
-    .await)
+        .await,
+    )
 }
 
 fn image(bytes: Vec<u8>) -> Response {
@@ -230,18 +247,20 @@ pub(crate) async fn crop(
     headers: HeaderMap,
     Path(record_id): Path<String>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
-        let storage = state.storage.clone();
-        let bytes = blocking(&ctx, move || {
-            storage
-                .photo(&record_id)?
-                .ok_or_else(|| ServiceError::NotFound(format!("record {record_id} has no stored face crop")))
-        })
-        .await?;
-        Ok(image(bytes))
-    }
-    .await)
+    respond(
+        async {
+            let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
+            let storage = state.storage.clone();
+            let bytes = blocking(&ctx, move || {
+                storage.photo(&record_id)?.ok_or_else(|| {
+                    ServiceError::NotFound(format!("record {record_id} has no stored face crop"))
+                })
+            })
+            .await?;
+            Ok(image(bytes))
+        }
+        .await,
+    )
 }
 
 /// The current reference photo of the record's person (reviewers and admins only);
@@ -251,26 +270,30 @@ pub(crate) async fn reference(
     headers: HeaderMap,
     Path(record_id): Path<String>,
 ) -> Response {
-    respond(async {
-        let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
-        let storage = state.storage.clone();
-        let reader = format!("staff:{}", ctx.user().name);
-        let bytes = blocking(&ctx, move || {
-            let item = review::get(storage.as_ref(), &record_id)?;
-            let id = &item.record.id_number;
-            match storage.reference(id)? {
-                Some(r) => {
-                    storage.log_reference_read(&reader, id, ReadResult::Served)?;
-                    Ok(r.bytes)
+    respond(
+        async {
+            let ctx = signed_in_as(&state, &headers, &DECIDERS)?;
+            let storage = state.storage.clone();
+            let reader = format!("staff:{}", ctx.user().name);
+            let bytes = blocking(&ctx, move || {
+                let item = review::get(storage.as_ref(), &record_id)?;
+                let id = &item.record.id_number;
+                match storage.reference(id)? {
+                    Some(r) => {
+                        storage.log_reference_read(&reader, id, ReadResult::Served)?;
+                        Ok(r.bytes)
+                    }
+                    None => {
+                        storage.log_reference_read(&reader, id, ReadResult::NotFound)?;
+                        Err(ServiceError::NotFound(
+                            "the person has no reference photo".into(),
+                        ))
+                    }
                 }
-                None => {
-                    storage.log_reference_read(&reader, id, ReadResult::NotFound)?;
-                    Err(ServiceError::NotFound("the person has no reference photo".into()))
-                }
-            }
-        })
-        .await?;
-        Ok(image(bytes))
-    }
-    .await)
+            })
+            .await?;
+            Ok(image(bytes))
+        }
+        .await,
+    )
 }

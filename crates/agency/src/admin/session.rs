@@ -51,8 +51,7 @@ pub fn random_token() -> String {
 /// values an attacker chooses).
 pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -135,8 +134,12 @@ mod tests {
         let s = Sessions::default();
         let t0 = Utc::now();
         let tok = s.start("a", StaffRole::Admin, t0);
-        assert!(s.get(&tok, t0 + Duration::minutes(IDLE_MINUTES - 1)).is_some());
-        assert!(s.get(&tok, t0 + Duration::minutes(2 * IDLE_MINUTES)).is_none());
+        assert!(s
+            .get(&tok, t0 + Duration::minutes(IDLE_MINUTES - 1))
+            .is_some());
+        assert!(s
+            .get(&tok, t0 + Duration::minutes(2 * IDLE_MINUTES))
+            .is_none());
         let tok = s.start("a", StaffRole::Admin, t0);
         let mut t = t0;
         while t - t0 < Duration::hours(MAX_HOURS) - Duration::minutes(10) {

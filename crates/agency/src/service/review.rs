@@ -14,9 +14,7 @@ use certpoint_protocol::{mask_id_number, parse_period, Outcome, PersonStatus};
 
 use super::status::person_status;
 use super::{staff, ServiceError};
-use crate::storage::{
-    PeriodRecord, RecordMatch, ReviewDecision, StaffRole, Storage, Verdict,
-};
+use crate::storage::{PeriodRecord, RecordMatch, ReviewDecision, StaffRole, Storage, Verdict};
 
 /// One record in the queue, with what the reviewer needs beside the two photos.
 #[derive(Debug, Clone)]
@@ -76,7 +74,10 @@ pub fn queue(storage: &dyn Storage, period: &str) -> Result<Vec<ReviewItem>, Ser
     parse_period(period)?;
     let mut out = Vec::new();
     for record in storage.period_records(period)? {
-        if !matches!(record.outcome, Outcome::ManualPassed | Outcome::PendingMatch) {
+        if !matches!(
+            record.outcome,
+            Outcome::ManualPassed | Outcome::PendingMatch
+        ) {
             continue;
         }
         let m = storage.record_match(&record.record_id)?;
@@ -128,7 +129,10 @@ pub fn decide(
         )));
     }
     let it = get(storage, record_id)?;
-    if !matches!(it.record.outcome, Outcome::ManualPassed | Outcome::PendingMatch) {
+    if !matches!(
+        it.record.outcome,
+        Outcome::ManualPassed | Outcome::PendingMatch
+    ) {
         return Err(ServiceError::Invalid(format!(
             "record {record_id} is {}; only pending_match records and manual passes are reviewed",
             it.record.outcome.as_str()

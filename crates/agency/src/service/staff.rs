@@ -74,7 +74,12 @@ pub fn add_account(
         failed_logins: 0,
         locked_until: None,
     })?;
-    audit(storage, "cli", "account_added", &format!("{name} as {}", role.as_str()))
+    audit(
+        storage,
+        "cli",
+        "account_added",
+        &format!("{name} as {}", role.as_str()),
+    )
 }
 
 /// Appends to the audit log (a failure to write it fails the action: an unaudited
@@ -97,11 +102,16 @@ pub fn audit(
 /// How a login attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Login {
-    Ok { name: String, role: StaffRole },
+    Ok {
+        name: String,
+        role: StaffRole,
+    },
     /// Wrong name or password (never says which).
     Refused,
     /// Too many failures; try again after this time.
-    Locked { until: DateTime<Utc> },
+    Locked {
+        until: DateTime<Utc>,
+    },
 }
 
 /// Failure counters of names that are not accounts (so they lock out like real ones).
@@ -150,7 +160,10 @@ pub fn login(
     let stored = account.as_ref().map(|a| a.password_hash.as_str());
     let parsed = PasswordHash::new(stored.unwrap_or(DUMMY_HASH))
         .map_err(|e| ServiceError::Invalid(format!("stored hash of {shown} unreadable: {e}")))?;
-    let matches = hasher().verify_password(password.as_bytes(), &parsed).is_ok() && stored.is_some();
+    let matches = hasher()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+        && stored.is_some();
     if let (true, Some(a)) = (matches, &account) {
         storage.set_staff_lockout(&a.name, 0, None)?;
         audit(storage, &a.name, "login", a.role.as_str())?;
@@ -193,7 +206,10 @@ mod tests {
         let dummy = PasswordHash::new(DUMMY_HASH).unwrap();
         let made = hasher().hash_password(b"x").unwrap().to_string();
         let made = PasswordHash::new(&made).unwrap();
-        assert_eq!(dummy.params, made.params, "set DUMMY_HASH to a hash made with PARAMS");
+        assert_eq!(
+            dummy.params, made.params,
+            "set DUMMY_HASH to a hash made with PARAMS"
+        );
     }
 
     #[test]
@@ -214,7 +230,10 @@ mod tests {
         );
         for name in ["li.wei", "nobody"] {
             for _ in 1..MAX_FAILURES {
-                assert_eq!(login(&s, &unknown, name, "wrong", now).unwrap(), Login::Refused);
+                assert_eq!(
+                    login(&s, &unknown, name, "wrong", now).unwrap(),
+                    Login::Refused
+                );
             }
             let locked = login(&s, &unknown, name, "wrong", now).unwrap();
             assert!(matches!(locked, Login::Locked { .. }), "{name}: {locked:?}");
@@ -227,7 +246,12 @@ mod tests {
             login(&s, &unknown, "li.wei", "correct horse battery", later).unwrap(),
             Login::Ok { .. }
         ));
-        let actions: Vec<String> = s.audit_events(100).unwrap().into_iter().map(|e| e.action).collect();
+        let actions: Vec<String> = s
+            .audit_events(100)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
         assert!(actions.contains(&"login_failed".to_owned()));
         assert!(actions.contains(&"login_locked".to_owned()));
         assert_eq!(actions.iter().filter(|a| *a == "login").count(), 2);

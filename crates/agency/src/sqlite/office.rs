@@ -5,8 +5,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{backend, parse_time, parse_utc, records::parse_outcome, utc_text};
 use crate::storage::{
-    AuditEvent, KioskHeartbeat, PeriodRecord, ReviewDecision, RosterEntry, StaffAccount,
-    StaffRole, StorageError, Verdict,
+    AuditEvent, KioskHeartbeat, PeriodRecord, ReviewDecision, RosterEntry, StaffAccount, StaffRole,
+    StorageError, Verdict,
 };
 use crate::vault::{Field, Vault};
 
@@ -83,12 +83,7 @@ pub(super) fn audit(conn: &Connection, limit: usize) -> Result<Vec<AuditEvent>, 
         .map_err(backend)?;
     let rows = stmt
         .query_map([i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .map_err(backend)?;
     let mut out = Vec::new();

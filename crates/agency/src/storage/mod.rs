@@ -190,8 +190,7 @@ pub trait Storage: Send + Sync + 'static {
         period: &str,
     ) -> Result<Vec<ReviewDecision>, StorageError>;
     /// Decisions on the records of a period, everyone's.
-    fn period_review_decisions(&self, period: &str)
-        -> Result<Vec<ReviewDecision>, StorageError>;
+    fn period_review_decisions(&self, period: &str) -> Result<Vec<ReviewDecision>, StorageError>;
     /// Stores a kiosk's heartbeat (the last one replaces the one before).
     fn set_heartbeat(&self, h: &KioskHeartbeat) -> Result<(), StorageError>;
     fn heartbeats(&self) -> Result<Vec<KioskHeartbeat>, StorageError>;
