@@ -138,7 +138,7 @@ fn the_back_office_in_chromium() {
             json!({
                 "binary": "/usr/bin/chromium",
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--window-size=1280,1000", "--lang=zh-CN", "--hide-scrollbars"]
+                         "--window-size=1280,1500", "--lang=zh-CN", "--hide-scrollbars"]
             }),
         );
         let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -154,7 +154,7 @@ fn the_back_office_in_chromium() {
         c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("rev").await.unwrap();
         c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
         c.find(Locator::Css("#login")).await.unwrap().click().await.unwrap();
-        c.wait_for_find(Locator::Css("#total-roster")).await.unwrap();
+        c.wait().for_element(Locator::Css("#total-roster")).await.unwrap();
 
         // The dashboard equals the status rule person by person.
         assert_eq!(text_of(&c, "#total-roster").await, expected.len().to_string());
@@ -204,7 +204,7 @@ fn the_back_office_in_chromium() {
             .await
             .unwrap();
         c.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
-        c.wait_for_find(Locator::Css("#decision")).await.unwrap();
+        c.wait().for_element(Locator::Css("#decision")).await.unwrap();
         assert!(text_of(&c, "#decision").await.contains("rev"));
 
         // The person's status followed; the dashboard too.

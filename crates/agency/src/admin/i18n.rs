@@ -30,6 +30,15 @@ impl Lang {
         }
     }
 
+    /// The text of `prefix.value`, or `value` itself when the catalogue has none (a
+    /// code the catalogue does not know yet, such as a new reason).
+    pub fn code_text(self, prefix: &str, value: &str) -> String {
+        self.table()
+            .get(&format!("{prefix}.{value}"))
+            .cloned()
+            .unwrap_or_else(|| value.to_owned())
+    }
+
     fn table(self) -> &'static HashMap<String, String> {
         static ZH_T: OnceLock<HashMap<String, String>> = OnceLock::new();
         static EN_T: OnceLock<HashMap<String, String>> = OnceLock::new();

@@ -20,6 +20,13 @@ pub(crate) async fn stylesheet() -> Response {
         .into_response()
 }
 
+/// A time as staff read it: China Standard Time, to the second.
+pub(crate) fn local<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String {
+    t.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8"))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
 /// A whole page. Pages are never cached (personal data).
 pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Response {
     let markup = html! {

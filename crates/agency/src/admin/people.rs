@@ -89,22 +89,22 @@ pub(crate) async fn person(
                     td { (s.period) }
                     td class=(format!("state-{}", s.state.as_str())) { (ctx.t(&format!("state.{}", s.state.as_str()))) }
                     td { (s.channel.map(|c| ctx.t(&format!("channel.{}", c.as_str()))).unwrap_or_default()) }
-                    td { (s.at.map(|a| a.to_rfc3339()).unwrap_or_default()) }
+                    td { (s.at.as_ref().map(layout::local).unwrap_or_default()) }
                 } } }
             }
             h2 { (ctx.t("person.records")) }
             table id="records" {
                 thead { tr { th { (ctx.t("field.time")) } th { (ctx.t("field.period")) } th { (ctx.t("field.kiosk")) } th { (ctx.t("field.site")) } th { (ctx.t("field.outcome")) } } }
                 tbody { @for r in &v.records { tr {
-                    td { a href=(format!("/admin/review/{}", r.record_id)) { (r.ended_at.to_rfc3339()) } }
-                    td { (r.period) } td { (r.kiosk_id) } td { (r.site_code) } td { (r.outcome.as_str()) }
+                    td { a href=(format!("/admin/review/{}", r.record_id)) { (layout::local(&r.ended_at)) } }
+                    td { (r.period) } td { (r.kiosk_id) } td { (r.site_code) } td { (ctx.lang.code_text("outcome", r.outcome.as_str())) }
                 } } }
             }
             h2 { (ctx.t("person.references")) }
             table id="references" {
                 thead { tr { th { (ctx.t("field.version")) } th { (ctx.t("field.time")) } th { (ctx.t("field.current")) } th { (ctx.t("field.embedding")) } } }
                 tbody { @for r in &v.versions { tr {
-                    td { (r.version) } td { (r.enrolled_at.to_rfc3339()) }
+                    td { (r.version) } td { (layout::local(&r.enrolled_at)) }
                     td { @if r.current { "✓" } }
                     td { (r.embedding_model_sha256.as_deref().map(|s| &s[..s.len().min(12)]).unwrap_or("—")) }
                 } } }
@@ -112,7 +112,7 @@ pub(crate) async fn person(
             h2 { (ctx.t("person.reads")) }
             table id="reads" {
                 thead { tr { th { (ctx.t("field.time")) } th { (ctx.t("field.reader")) } th { (ctx.t("field.result")) } } }
-                tbody { @for r in &v.reads { tr { td { (r.at.to_rfc3339()) } td { (r.kiosk_id) } td { (r.result.as_str()) } } } }
+                tbody { @for r in &v.reads { tr { td { (layout::local(&r.at)) } td { (r.kiosk_id) } td { (ctx.lang.code_text("read", r.result.as_str())) } } } }
             }
         };
         Ok(layout::page(&ctx, &ctx.t("person.title"), body))
@@ -152,10 +152,10 @@ pub(crate) async fn kiosks(State(state): State<AdminState>, headers: HeaderMap) 
                     td { (k.region.as_deref().unwrap_or("—")) }
                     @match beat {
                         Some(b) => {
-                            td { (b.received_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)) " (" ((now - b.received_at).num_minutes()) " min)" }
+                            td { (layout::local(&b.received_at)) " (" ((now - b.received_at).num_minutes()) " min)" }
                             td { (b.app_version) }
                             td.n { (b.queue_depth) }
-                            td { (b.oldest_pending.map(|t| t.to_rfc3339()).unwrap_or_else(|| "—".into())) }
+                            td { (b.oldest_pending.as_ref().map(layout::local).unwrap_or_else(|| "—".into())) }
                         }
                         None => { td.muted { (ctx.t("kiosks.never")) } td {} td {} td {} }
                     }

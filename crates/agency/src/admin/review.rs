@@ -76,8 +76,8 @@ pub(crate) async fn queue(
                             td { a href=(format!("/admin/review/{}", i.record.record_id)) { (i.record.ended_at.format("%Y-%m-%d %H:%M")) } }
                             td { (mask_id_number(&i.record.id_number)) }
                             td { (i.record.site_code) }
-                            td { (i.record.outcome.as_str()) }
-                            td { (i.body["reason"].as_str().unwrap_or("")) }
+                            td { (ctx.lang.code_text("outcome", i.record.outcome.as_str())) }
+                            td { (ctx.lang.code_text("reason", i.body["reason"].as_str().unwrap_or(""))) }
                             td { (score(i)) }
                             td { (verdict_cell(&ctx, i)) }
                         }
@@ -121,16 +121,23 @@ fn detail(ctx: &Ctx, item: &ReviewItem, message: Option<&str>) -> Markup {
             dt { (ctx.t("field.id_number")) } dd { a href=(format!("/admin/person?id={}", r.id_number)) { (mask_id_number(&r.id_number)) } }
             dt { (ctx.t("field.record")) } dd { code { (r.record_id) } }
             dt { (ctx.t("field.kiosk")) } dd { (r.kiosk_id) " · " (r.site_code) }
-            dt { (ctx.t("field.time")) } dd { (r.ended_at.to_rfc3339()) }
-            dt { (ctx.t("field.outcome")) } dd id="outcome" { (r.outcome.as_str()) }
-            dt { (ctx.t("field.reason")) } dd { (body["reason"].as_str().unwrap_or("—")) }
+            dt { (ctx.t("field.time")) } dd { (layout::local(&r.ended_at)) }
+            dt { (ctx.t("field.outcome")) } dd id="outcome" { (ctx.lang.code_text("outcome", r.outcome.as_str())) }
+            dt { (ctx.t("field.reason")) } dd { (ctx.lang.code_text("reason", body["reason"].as_str().unwrap_or("—"))) }
             dt { (ctx.t("field.score")) } dd { (score(item)) }
-            dt { (ctx.t("field.challenges")) } dd {
+            dt { (ctx.t("field.challenges")) } dd id="challenges" {
                 @for c in body["challenges"].as_array().into_iter().flatten() {
-                    span { (c["kind"].as_str().or(c["challenge"].as_str()).unwrap_or("?")) " " (if c["passed"].as_bool() == Some(false) { "✗" } else { "✓" }) } " "
+                    @let action = c["action"].as_str().unwrap_or("?");
+                    span { (ctx.t(&format!("challenge.{action}"))) " " (if c["passed"].as_bool() == Some(true) { "✓" } else { "✗" }) " (" (c["duration_ms"].as_u64().unwrap_or(0)) " ms)" } " "
+                }
+                @if body["challenges"].as_array().is_none_or(|a| a.is_empty()) { "—" }
+            }
+            dt { (ctx.t("field.liveness")) } dd {
+                @match (body["passive_liveness"]["score"].as_f64(), body["passive_liveness"]["threshold"].as_f64()) {
+                    (Some(s), Some(t)) => { (format!("{s:.3} / {t:.3}")) }
+                    _ => { "—" }
                 }
             }
-            dt { (ctx.t("field.liveness")) } dd { (body["passive_liveness"].to_string()) }
             dt { (ctx.t("field.clerk")) } dd { (method["clerk_id"].as_str().unwrap_or("—")) " " (method["reason"].as_str().unwrap_or("")) }
             dt { (ctx.t("field.decision")) } dd id="decision" { (verdict_cell(ctx, item)) @if let Some(d) = &item.decision { " — " (d.reason) } }
         }

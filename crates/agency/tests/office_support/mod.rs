@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use certpoint_agency::storage::{Reference, RosterStatus, SelfCertification, StaffRole};
 use certpoint_agency::Storage;
 use certpoint_protocol::id_number::check_char;
-use certpoint_protocol::Outcome;
+use certpoint_protocol::{Action, ChallengeResult, Outcome, Scored};
 
 use crate::storage_suite::{person, record, registered, store, t};
 
@@ -109,6 +109,11 @@ pub fn seed(s: &dyn Storage) -> Season {
         "2026-03-05T11:00:00+08:00",
     );
     pending.site_code = "110105-01".into();
+    pending.challenges = vec![
+        ChallengeResult { action: Action::Blink, passed: true, duration_ms: 1800 },
+        ChallengeResult { action: Action::TurnLeft, passed: true, duration_ms: 2400 },
+    ];
+    pending.passive_liveness = Some(Scored { score: 0.93, threshold: 0.5 });
     let review_record = store(s, &pending, Some(&face("obama_podium.jpg")));
     s.put_reference(
         &season.review,
