@@ -112,7 +112,12 @@ fn the_back_office_in_chromium() {
 
     // The WebDriver: given, or started here.
     let (webdriver, _driver) = match std::env::var("CERTPOINT_WEBDRIVER") {
-        Ok(url) => (url, None),
+        Ok(url) => {
+            // Started by scripts/test a moment ago: wait until it listens.
+            let hostport = url.trim_start_matches("http://").split('/').next().unwrap();
+            wait_listening(hostport.parse().expect("CERTPOINT_WEBDRIVER is http://127.0.0.1:PORT"), "chromedriver");
+            (url, None)
+        }
         Err(_) => {
             let port = free_port();
             let child = Command::new("/usr/bin/chromedriver")

@@ -29,6 +29,15 @@ pub(crate) fn local<Tz: chrono::TimeZone>(t: &chrono::DateTime<Tz>) -> String {
 
 /// A whole page. Pages are never cached (personal data).
 pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Response {
+    shell(ctx, title, true, body)
+}
+
+/// A page whose body carries its own heading (the login box).
+pub(crate) fn page_without_heading(ctx: &Ctx, title: &str, body: Markup) -> Response {
+    shell(ctx, title, false, body)
+}
+
+fn shell(ctx: &Ctx, title: &str, heading: bool, body: Markup) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang=(ctx.lang.code()) {
@@ -61,7 +70,7 @@ pub(crate) fn page(ctx: &Ctx, title: &str, body: Markup) -> Response {
                         }
                     }
                 }
-                main { h1 { (title) } (body) }
+                main { @if heading { h1 { (title) } } (body) }
             }
         }
     };

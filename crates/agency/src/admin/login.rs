@@ -22,6 +22,7 @@ fn login_page(
     let token = session::random_token();
     let body = html! {
         div.login {
+            h1 { (ctx.t("login.title")) }
             @if let Some(m) = message { div.msg.bad id="error" { (m) } }
             form method="post" action="/admin/login" {
                 input type="hidden" name="csrf_token" value=(token);
@@ -31,7 +32,7 @@ fn login_page(
             }
         }
     };
-    let mut r = layout::page(ctx, &ctx.t("login.title"), body);
+    let mut r = layout::page_without_heading(ctx, &ctx.t("login.title"), body);
     *r.status_mut() = status;
     r.headers_mut().append(
         header::SET_COOKIE,
