@@ -300,6 +300,9 @@ fn dashboard_numbers_equal_the_status_rule_person_by_person() {
     let mut b = Browser::signed_in(o.server.addr, "aud");
     let r = b.get("/admin/?period=2026");
     assert_eq!(r.status, 200);
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(csp.contains("script-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(r.header("cache-control").as_deref(), Some("no-store"));
     let (mut cert, mut pending, mut not) = (0, 0, 0);
     let mut by_channel: HashMap<Channel, u64> = HashMap::new();
     for id in &o.season.everyone {

@@ -67,7 +67,12 @@ async fn shot(c: &Client, name: &str) {
 }
 
 async fn text_of(c: &Client, css: &str) -> String {
-    c.find(Locator::Css(css)).await.unwrap().text().await.unwrap()
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
 }
 
 #[test]
@@ -100,7 +105,13 @@ fn the_back_office_in_chromium() {
         Command::new(env!("CARGO_BIN_EXE_certpoint-agency"))
             .args(["--data"])
             .arg(data.path())
-            .args(["--bind", &agency_addr.to_string(), "--models", "/nonexistent", "serve"])
+            .args([
+                "--bind",
+                &agency_addr.to_string(),
+                "--models",
+                "/nonexistent",
+                "serve",
+            ])
             .env("CERTPOINT_AGENCY_OFFICE_TODAY", "2026-05-20")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -115,7 +126,12 @@ fn the_back_office_in_chromium() {
         Ok(url) => {
             // Started by scripts/test a moment ago: wait until it listens.
             let hostport = url.trim_start_matches("http://").split('/').next().unwrap();
-            wait_listening(hostport.parse().expect("CERTPOINT_WEBDRIVER is http://127.0.0.1:PORT"), "chromedriver");
+            wait_listening(
+                hostport
+                    .parse()
+                    .expect("CERTPOINT_WEBDRIVER is http://127.0.0.1:PORT"),
+                "chromedriver",
+            );
             (url, None)
         }
         Err(_) => {
@@ -125,7 +141,9 @@ fn the_back_office_in_chromium() {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .expect("starting /usr/bin/chromedriver (scripts/setup test installs chromium-driver)");
+                .expect(
+                    "starting /usr/bin/chromedriver (scripts/setup test installs chromium-driver)",
+                );
             let started = Started(child);
             wait_listening(format!("127.0.0.1:{port}").parse().unwrap(), "chromedriver");
             (format!("http://127.0.0.1:{port}"), Some(started))

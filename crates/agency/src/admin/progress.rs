@@ -182,16 +182,8 @@ pub(crate) async fn missing(
         };
         let storage = state.storage.clone();
         let (p, f) = (period.clone(), filter.clone());
-        let (m, regions, sites) = blocking(&ctx, move || {
-            let m = progress::missing(storage.as_ref(), &p, &f, today)?;
-            let d = progress::dashboard(storage.as_ref(), &p, today)?;
-            Ok((
-                m,
-                d.regions.into_keys().collect::<Vec<_>>(),
-                d.sites.into_keys().collect::<Vec<_>>(),
-            ))
-        })
-        .await?;
+        let m = blocking(&ctx, move || progress::missing(storage.as_ref(), &p, &f, today)).await?;
+        let (regions, sites) = (m.regions.clone(), m.sites.clone());
         let pages = m.rows.len().div_ceil(PAGE_SIZE).max(1);
         let shown = m.rows.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE);
         let qs = query_string(&period, &filter);

@@ -7,7 +7,7 @@
 //! in the period, if any. Roster size and not-yet-certified are therefore per region;
 //! the per-site table counts what each site's kiosks brought in.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 
@@ -196,6 +196,9 @@ pub struct Missing {
     pub suspension: bool,
     pub rows: Vec<PersonRow>,
     pub held_for_review: usize,
+    /// Every region and site of the (region-filtered) roster, for the filter's choices.
+    pub regions: Vec<String>,
+    pub sites: Vec<String>,
 }
 
 pub fn missing(
@@ -208,8 +211,12 @@ pub fn missing(
     filter.check()?;
     let suspension = is_suspension(year, today);
     let mut held_for_review = 0;
-    let rows = people(storage, period, filter.region.as_deref(), today)?
+    let everyone = people(storage, period, None, today)?;
+    let regions: BTreeSet<String> = everyone.iter().map(|r| r.entry.region.clone()).collect();
+    let sites: BTreeSet<String> = everyone.iter().filter_map(|r| r.site.clone()).collect();
+    let rows = everyone
         .into_iter()
+        .filter(|r| filter.region.is_none() || filter.region.as_ref() == Some(&r.entry.region))
         .filter(|r| {
             matches!(
                 r.status.state,
@@ -232,6 +239,8 @@ pub fn missing(
         suspension,
         rows,
         held_for_review,
+        regions: regions.into_iter().collect(),
+        sites: sites.into_iter().collect(),
     })
 }
 

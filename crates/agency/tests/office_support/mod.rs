@@ -110,10 +110,21 @@ pub fn seed(s: &dyn Storage) -> Season {
     );
     pending.site_code = "110105-01".into();
     pending.challenges = vec![
-        ChallengeResult { action: Action::Blink, passed: true, duration_ms: 1800 },
-        ChallengeResult { action: Action::TurnLeft, passed: true, duration_ms: 2400 },
+        ChallengeResult {
+            action: Action::Blink,
+            passed: true,
+            duration_ms: 1800,
+        },
+        ChallengeResult {
+            action: Action::TurnLeft,
+            passed: true,
+            duration_ms: 2400,
+        },
     ];
-    pending.passive_liveness = Some(Scored { score: 0.93, threshold: 0.5 });
+    pending.passive_liveness = Some(Scored {
+        score: 0.93,
+        threshold: 0.5,
+    });
     let review_record = store(s, &pending, Some(&face("obama_podium.jpg")));
     s.put_reference(
         &season.review,
