@@ -87,3 +87,8 @@ pub(crate) fn error_page(ctx: &Ctx, status: StatusCode, message: &str) -> Respon
     *r.status_mut() = status;
     r
 }
+
+/// [`error_page`] as a handler's early answer.
+pub(crate) fn refuse(ctx: &Ctx, status: StatusCode, message: &str) -> super::Refused {
+    Box::new(error_page(ctx, status, message))
+}

@@ -104,7 +104,7 @@ fn lang_of(headers: &HeaderMap) -> Lang {
 }
 
 /// The signed-in staff member, or a redirect to the login page.
-pub(crate) fn signed_in(state: &AdminState, headers: &HeaderMap) -> Result<Ctx, Response> {
+pub(crate) fn signed_in(state: &AdminState, headers: &HeaderMap) -> Result<Ctx, Refused> {
     let lang = lang_of(headers);
     let session = session::cookie(headers, session::SESSION_COOKIE)
         .and_then(|token| state.sessions.get(&token, Utc::now()));
@@ -113,7 +113,7 @@ pub(crate) fn signed_in(state: &AdminState, headers: &HeaderMap) -> Result<Ctx, 
             lang,
             session: Some(s),
         }),
-        None => Err(Redirect::to("/admin/login").into_response()),
+        None => Err(Box::new(Redirect::to("/admin/login").into_response())),
     }
 }
 
@@ -122,7 +122,7 @@ pub(crate) fn signed_in_as(
     state: &AdminState,
     headers: &HeaderMap,
     roles: &[StaffRole],
-) -> Result<Ctx, Response> {
+) -> Result<Ctx, Refused> {
     let ctx = signed_in(state, headers)?;
     if !roles.contains(&ctx.user().role) {
         let msg = format!(
@@ -134,17 +134,17 @@ pub(crate) fn signed_in_as(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        return Err(layout::error_page(&ctx, StatusCode::FORBIDDEN, &msg));
+        return Err(layout::refuse(&ctx, StatusCode::FORBIDDEN, &msg));
     }
     Ok(ctx)
 }
 
 /// A form's CSRF token must be the session's.
-pub(crate) fn check_csrf(ctx: &Ctx, sent: &str) -> Result<(), Response> {
+pub(crate) fn check_csrf(ctx: &Ctx, sent: &str) -> Result<(), Refused> {
     if session::same(ctx.csrf(), sent) && !sent.is_empty() {
         Ok(())
     } else {
-        Err(layout::error_page(
+        Err(layout::refuse(
             ctx,
             StatusCode::FORBIDDEN,
             &ctx.t("error.csrf"),
@@ -156,7 +156,7 @@ pub(crate) fn check_csrf(ctx: &Ctx, sent: &str) -> Result<(), Response> {
 pub(crate) async fn blocking<T: Send + 'static>(
     ctx: &Ctx,
     f: impl FnOnce() -> Result<T, ServiceError> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, Refused> {
     match tokio::task::spawn_blocking(f).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
@@ -173,9 +173,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
             if status == StatusCode::INTERNAL_SERVER_ERROR {
                 tracing::error!("back office: {e}");
             }
-            Err(layout::error_page(ctx, status, &e.to_string()))
+            Err(layout::refuse(ctx, status, &e.to_string()))
         }
-        Err(_) => Err(layout::error_page(
+        Err(_) => Err(layout::refuse(
             ctx,
             StatusCode::INTERNAL_SERVER_ERROR,
             "the request handler failed",
@@ -184,6 +184,10 @@ pub(crate) async fn blocking<T: Send + 'static>(
 }
 
 /// Either way a response.
-pub(crate) fn respond(r: Result<Response, Response>) -> Response {
-    r.unwrap_or_else(|e| e)
+pub(crate) fn respond(r: Result<Response, Refused>) -> Response {
+    r.unwrap_or_else(|e| *e)
 }
+
+/// A handler's early answer (a redirect to the login page, an error page): boxed, as
+/// a `Response` is large and travels up through `?`.
+pub(crate) type Refused = Box<Response>;

@@ -172,7 +172,7 @@ pub(crate) async fn missing(
             Some(p) => match p.parse() {
                 Ok(n) if n >= 1 => n,
                 _ => {
-                    return Err(layout::error_page(
+                    return Err(layout::refuse(
                         &ctx,
                         StatusCode::BAD_REQUEST,
                         &format!("page {p:?}: {}", ctx.t("error.page")),

@@ -185,7 +185,7 @@ pub(crate) async fn decide(
             check_csrf(&ctx, form.get("csrf_token").map_or("", String::as_str))?;
             let verdict = form.get("verdict").map_or("", String::as_str);
             let Some(verdict) = Verdict::parse(verdict) else {
-                return Err(layout::error_page(
+                return Err(layout::refuse(
                     &ctx,
                     StatusCode::BAD_REQUEST,
                     &format!("verdict {verdict:?}: {}", ctx.t("error.verdict")),

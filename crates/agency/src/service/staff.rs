@@ -114,10 +114,13 @@ pub enum Login {
     },
 }
 
+/// Failed logins in a row and the lockout end, of one name.
+type Counter = (u32, Option<DateTime<Utc>>);
+
 /// Failure counters of names that are not accounts (so they lock out like real ones).
 #[derive(Default)]
 pub struct UnknownNames {
-    failures: Mutex<HashMap<String, (u32, Option<DateTime<Utc>>)>>,
+    failures: Mutex<HashMap<String, Counter>>,
 }
 
 impl UnknownNames {
