@@ -74,7 +74,21 @@ fn shell(ctx: &Ctx, title: &str, heading: bool, body: Markup) -> Response {
             }
         }
     };
-    ([(header::CACHE_CONTROL, "no-store")], markup).into_response()
+    (
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            // No scripts at all, nothing from elsewhere, never framed (the forms decide
+            // reviews), and no Referer carrying an ID number out of a person page.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; script-src 'none'; frame-ancestors 'none'; form-action 'self'",
+            ),
+            (header::X_FRAME_OPTIONS, "DENY"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        markup,
+    )
+        .into_response()
 }
 
 /// An error page with a clear message and the status code.
