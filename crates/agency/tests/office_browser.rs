@@ -234,6 +234,7 @@ fn the_back_office_in_chromium() {
         c.goto(&format!("{base}/admin/person?id={}", season.review)).await.unwrap();
         let state = text_of(&c, "#statuses tr[data-period='2026'] td:nth-child(2)").await;
         assert_eq!(state, "已认证");
+        assert!(text_of(&c, "#records tbody").await.contains("已确认 · rev"));
         shot(&c, "admin-person").await;
         c.goto(&format!("{base}/admin/")).await.unwrap();
         let certified: usize = count(PersonState::Certified).parse().unwrap();

@@ -17,13 +17,15 @@ use crate::service::progress::current_period;
 use crate::service::status::person_status;
 use crate::service::{parse_id, staff};
 use crate::storage::{
-    KioskHeartbeat, PeriodRecord, ReferenceRead, ReferenceVersionInfo, RosterEntry,
+    KioskHeartbeat, PeriodRecord, ReferenceRead, ReferenceVersionInfo, ReviewDecision, RosterEntry,
 };
 
 struct PersonView {
     entry: Option<RosterEntry>,
     statuses: Vec<PersonStatus>,
     records: Vec<PeriodRecord>,
+    /// Review decisions by record id.
+    decisions: HashMap<String, ReviewDecision>,
     versions: Vec<ReferenceVersionInfo>,
     reads: Vec<ReferenceRead>,
 }
@@ -59,11 +61,18 @@ pub(crate) async fn person(
                 .rev()
                 .map(|p| person_status(storage.as_ref(), id, p))
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut decisions = HashMap::new();
+            for p in &periods {
+                for d in storage.review_decisions(id, p)? {
+                    decisions.insert(d.record_id.clone(), d);
+                }
+            }
             staff::audit(storage.as_ref(), &viewer, "view_person", &mask_id_number(id))?;
             Ok(PersonView {
                 entry: storage.roster_entry(id)?,
                 statuses,
                 records,
+                decisions,
                 versions: storage.reference_versions(id)?,
                 reads: storage.reference_reads(Some(id), 100)?,
             })
@@ -94,10 +103,13 @@ pub(crate) async fn person(
             }
             h2 { (ctx.t("person.records")) }
             table id="records" {
-                thead { tr { th { (ctx.t("field.time")) } th { (ctx.t("field.period")) } th { (ctx.t("field.kiosk")) } th { (ctx.t("field.site")) } th { (ctx.t("field.outcome")) } } }
+                thead { tr { th { (ctx.t("field.time")) } th { (ctx.t("field.period")) } th { (ctx.t("field.kiosk")) } th { (ctx.t("field.site")) } th { (ctx.t("field.outcome")) } th { (ctx.t("field.decision")) } } }
                 tbody { @for r in &v.records { tr {
                     td { a href=(format!("/admin/review/{}", r.record_id)) { (layout::local(&r.ended_at)) } }
                     td { (r.period) } td { (r.kiosk_id) } td { (r.site_code) } td { (ctx.lang.code_text("outcome", r.outcome.as_str())) }
+                    td { @if let Some(d) = v.decisions.get(&r.record_id) {
+                        (ctx.t(&format!("verdict.{}", d.verdict.as_str()))) " · " (d.reviewer) " · " (d.reason)
+                    } }
                 } } }
             }
             h2 { (ctx.t("person.references")) }

@@ -61,14 +61,22 @@ fn chart(ctx: &Ctx, per_day: &BTreeMap<NaiveDate, u64>) -> Markup {
             @for (day, n) in per_day {
                 @let i = (*day - *first).num_days() as f64;
                 @let bh = (h - 2.0 * pad) * (*n as f64) / max;
+                @let cx = pad + i * bar + bar * 0.5;
                 rect x=(format!("{:.1}", pad + i * bar + bar * 0.1)) y=(format!("{:.1}", h - pad - bh))
                      width=(format!("{:.1}", (bar * 0.8).max(1.0))) height=(format!("{:.1}", bh)) {
                     title { (day) ": " (n) }
                 }
+                // Counts above the bars and a date under each while they fit.
+                @if days <= 31 {
+                    text x=(format!("{cx:.1}")) y=(format!("{:.1}", h - pad - bh - 3.0)) text-anchor="middle" { (n) }
+                    text x=(format!("{cx:.1}")) y=(h - 8.0) text-anchor="middle" { (day.format("%m-%d")) }
+                }
             }
-            text x=(pad) y=(h - 8.0) { (first) }
-            text x=(w - pad) y=(h - 8.0) text-anchor="end" { (last) }
-            text x="4" y=(pad - 10.0) { "max " (max as u64) }
+            @if days > 31 {
+                text x=(pad) y=(h - 8.0) { (first) }
+                text x=(w - pad) y=(h - 8.0) text-anchor="end" { (last) }
+                text x="4" y=(pad - 10.0) { "max " (max as u64) }
+            }
         }
     }
 }
