@@ -219,6 +219,7 @@ fn without_a_session_nothing_opens_and_kiosk_tokens_do_not_count() {
         &format!("/admin/review/{}/crop", o.season.review_record),
         "/admin/person?id=x",
         "/admin/kiosks",
+        "/admin/audit",
     ] {
         let r = b.get(path);
         assert_eq!(r.status, 303, "{path}");
@@ -407,6 +408,12 @@ fn the_missing_list_filters_pages_and_exports() {
         .unwrap()
         .iter()
         .any(|e| e.action == "export_missing" && e.actor == "aud"));
+    // The audit log page: auditors and admins, not reviewers.
+    let log = b.get("/admin/audit");
+    assert_eq!(log.status, 200);
+    assert!(log.body.contains("export_missing") && log.body.contains("login"));
+    let mut rev = Browser::signed_in(o.server.addr, "rev");
+    assert_eq!(rev.get("/admin/audit").status, 403);
 }
 
 #[test]

@@ -252,12 +252,26 @@ fn the_back_office_in_chromium() {
         assert!(text_of(&c, "tr[data-kiosk='kiosk-t']").await.contains("0.1.0"));
         shot(&c, "admin-kiosks").await;
 
+        // The audit log (reviewers may not read it: log in as the auditor).
+        c.goto(&format!("{base}/admin/audit")).await.unwrap();
+        assert!(text_of(&c, "#error").await.contains("admin, auditor"));
+
         // English, then log out: the dashboard is closed again.
         c.goto(&format!("{base}/admin/lang/en")).await.unwrap();
         shot(&c, "admin-dashboard-en").await;
         c.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
         c.goto(&format!("{base}/admin/")).await.unwrap();
         assert!(c.current_url().await.unwrap().as_str().ends_with("/admin/login"));
+
+        // An admin reads the audit log: the reviewer's login and decision are there.
+        c.find(Locator::Css("input[name=name]")).await.unwrap().send_keys("ops").await.unwrap();
+        c.find(Locator::Css("input[name=password]")).await.unwrap().send_keys(PASSWORD).await.unwrap();
+        c.find(Locator::Css("#login")).await.unwrap().click().await.unwrap();
+        c.wait().for_element(Locator::Css("#total-roster")).await.unwrap();
+        c.goto(&format!("{base}/admin/audit")).await.unwrap();
+        let log = text_of(&c, "#audit tbody").await;
+        assert!(log.contains("review_confirm") && log.contains("logout"), "{log}");
+        shot(&c, "admin-audit").await;
         c.close().await.unwrap();
     });
 }

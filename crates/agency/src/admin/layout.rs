@@ -56,6 +56,9 @@ fn shell(ctx: &Ctx, title: &str, heading: bool, body: Markup) -> Response {
                         a href="/admin/review" { (ctx.t("nav.review")) }
                         a href="/admin/person" { (ctx.t("nav.person")) }
                         a href="/admin/kiosks" { (ctx.t("nav.kiosks")) }
+                        @if s.role != crate::storage::StaffRole::Reviewer {
+                            a href="/admin/audit" { (ctx.t("nav.audit")) }
+                        }
                         span.spacer {}
                         span { (s.name) " (" (ctx.t(&format!("role.{}", s.role.as_str()))) ")" }
                     } @else {

@@ -7,7 +7,7 @@
 //! - `login`: `GET/POST /admin/login`, `POST /admin/logout`, `/admin/lang/{code}`.
 //! - `progress`: the dashboard `/admin/`, `/admin/missing`, `/admin/missing.csv`.
 //! - `review`: the queue, one record with both photos, the decision form.
-//! - `people`: the person page and the kiosks page.
+//! - `people`: the person page, the kiosks page and the audit log.
 //!
 //! Kiosk and auditor bearer tokens open nothing here: only the session cookie does.
 
@@ -76,6 +76,7 @@ pub fn routes(state: AdminState) -> Router {
         )
         .route("/admin/person", get(people::person))
         .route("/admin/kiosks", get(people::kiosks))
+        .route("/admin/audit", get(people::audit))
         .with_state(state)
 }
 

@@ -1,6 +1,7 @@
 //! The person page (`/admin/person?id=…`: status history, every record, reference
 //! versions, who read the reference photo; the view itself audited) and the kiosks
-//! page (`/admin/kiosks`: last heartbeat, app version, queue, sequence gaps).
+//! page (`/admin/kiosks`: last heartbeat, app version, queue, sequence gaps); the
+//! audit log (`/admin/audit`, admins and auditors).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -179,6 +180,31 @@ pub(crate) async fn kiosks(State(state): State<AdminState>, headers: HeaderMap) 
             }
         };
         Ok(layout::page(&ctx, &ctx.t("kiosks.title"), body))
+    }
+    .await)
+}
+
+/// Newest audit events shown.
+const AUDIT_SHOWN: usize = 500;
+
+pub(crate) async fn audit(State(state): State<AdminState>, headers: HeaderMap) -> Response {
+    respond(async {
+        let ctx = super::signed_in_as(
+            &state,
+            &headers,
+            &[crate::storage::StaffRole::Admin, crate::storage::StaffRole::Auditor],
+        )?;
+        let storage = state.storage.clone();
+        let events = blocking(&ctx, move || Ok(storage.audit_events(AUDIT_SHOWN)?)).await?;
+        let body = html! {
+            table id="audit" {
+                thead { tr { th { (ctx.t("field.time")) } th { (ctx.t("audit.actor")) } th { (ctx.t("audit.action")) } th { (ctx.t("audit.detail")) } } }
+                tbody { @for e in &events { tr {
+                    td { (layout::local(&e.at)) } td { (e.actor) } td { code { (e.action) } } td { (e.detail) }
+                } } }
+            }
+        };
+        Ok(layout::page(&ctx, &ctx.t("audit.title"), body))
     }
     .await)
 }
