@@ -7,7 +7,7 @@
 //! in the period, if any. Roster size and not-yet-certified are therefore per region;
 //! the per-site table counts what each site's kiosks brought in.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, Utc};
 
@@ -47,27 +47,19 @@ pub fn people(
     today: NaiveDate,
 ) -> Result<Vec<PersonRow>, ServiceError> {
     parse_period(period)?;
-    let mut site_of: HashMap<String, String> = HashMap::new();
-    for r in storage.period_records(period)? {
-        // Oldest first: the latest record's site stays.
-        site_of.insert(r.id_number, r.site_code);
-    }
     let decisions = verdicts(&storage.period_review_decisions(period)?);
-    let mut out = Vec::new();
-    for entry in storage.roster(region)? {
-        let facts = storage.person_facts(&entry.id_number, period)?;
-        let status = decide_reviewed(period, &facts, &decisions);
-        let age = IdNumber::parse(&entry.id_number)
-            .ok()
-            .map(|id| id.age_on(today));
-        out.push(PersonRow {
-            site: site_of.get(&entry.id_number).cloned(),
-            age,
-            status,
-            entry,
-        });
-    }
-    Ok(out)
+    Ok(storage
+        .period_people(period, region)?
+        .into_iter()
+        .map(|p| PersonRow {
+            status: decide_reviewed(period, &p.facts, &decisions),
+            age: IdNumber::parse(&p.entry.id_number)
+                .ok()
+                .map(|id| id.age_on(today)),
+            site: p.site,
+            entry: p.entry,
+        })
+        .collect())
 }
 
 /// Counts for one region or site.

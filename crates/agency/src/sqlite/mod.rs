@@ -290,6 +290,13 @@ impl Storage for SqliteStorage {
     fn roster(&self, region: Option<&str>) -> Result<Vec<RosterEntry>, StorageError> {
         office::roster(&self.conn(), &self.vault, region)
     }
+    fn period_people(
+        &self,
+        period: &str,
+        region: Option<&str>,
+    ) -> Result<Vec<PersonPeriod>, StorageError> {
+        office::period_people(&self.conn(), &self.vault, period, region)
+    }
     fn period_records(&self, period: &str) -> Result<Vec<PeriodRecord>, StorageError> {
         office::period_records(&self.conn(), &self.vault, Some(period), None)
     }

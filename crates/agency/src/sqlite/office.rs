@@ -1,12 +1,16 @@
 //! The back office's tables: staff accounts, the audit log, review decisions, kiosk
-//! heartbeats; and the listings its pages read (the roster, a period's records).
+//! heartbeats; and the listings its pages read (the roster, everyone's facts for a
+//! period, a period's records).
+
+use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{backend, parse_time, parse_utc, records::parse_outcome, utc_text};
 use crate::storage::{
-    AuditEvent, KioskHeartbeat, PeriodRecord, ReviewDecision, RosterEntry, StaffAccount, StaffRole,
-    StorageError, Verdict,
+    AuditEvent, KioskHeartbeat, PeriodRecord, PersonFacts, PersonPeriod, RecordFact,
+    ReviewDecision, RosterEntry, RosterFacts, RosterStatus, StaffAccount, StaffRole, StorageError,
+    Verdict,
 };
 use crate::vault::{Field, Vault};
 
@@ -104,6 +108,18 @@ pub(super) fn roster(
     vault: &Vault,
     region: Option<&str>,
 ) -> Result<Vec<RosterEntry>, StorageError> {
+    Ok(keyed_roster(conn, vault, region)?
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect())
+}
+
+/// The roster with each person's key (the keyed hash the other tables index by).
+fn keyed_roster(
+    conn: &Connection,
+    vault: &Vault,
+    region: Option<&str>,
+) -> Result<Vec<(Vec<u8>, RosterEntry)>, StorageError> {
     let mut stmt = conn
         .prepare(
             "SELECT person_key, id_sealed, name_sealed, region, status FROM people
@@ -129,16 +145,113 @@ pub(super) fn roster(
                 .open_text(field, &key, blob)
                 .map_err(|e| StorageError::Backend(format!("roster entry: {e}")))
         };
-        out.push(RosterEntry {
+        let entry = RosterEntry {
             id_number: open(Field::PersonId, &id)?,
             name: open(Field::PersonName, &name)?,
             region,
-            status: crate::storage::RosterStatus::parse(&status).ok_or_else(|| {
+            status: RosterStatus::parse(&status).ok_or_else(|| {
                 StorageError::Backend(format!("stored roster status {status:?} unknown"))
             })?,
-        });
+        };
+        out.push((key, entry));
     }
     Ok(out)
+}
+
+/// `person_facts` of everyone in three queries (roster, self-certifications, counting
+/// records with their matches) plus one for the sites; the same rows and order as
+/// `people::facts` reads one person at a time.
+pub(super) fn period_people(
+    conn: &Connection,
+    vault: &Vault,
+    period: &str,
+    region: Option<&str>,
+) -> Result<Vec<PersonPeriod>, StorageError> {
+    let roster = keyed_roster(conn, vault, region)?;
+    let mut self_cert: HashMap<Vec<u8>, String> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare("SELECT person_key, at FROM self_certifications WHERE period = ?1")
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([period], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(backend)?;
+        for row in rows {
+            let (k, at) = row.map_err(backend)?;
+            self_cert.insert(k, at);
+        }
+    }
+    let mut records: HashMap<Vec<u8>, Vec<RecordFact>> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT c.person_key, c.record_id, c.outcome, c.ended_at, m.score, m.threshold
+                 FROM certifications c LEFT JOIN record_matches m ON m.record_id = c.record_id
+                 WHERE c.period = ?1
+                   AND c.outcome IN ('passed', 'manual_passed', 'pending_match')
+                 ORDER BY c.ended_at_utc",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([period], |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<f64>>(4)?,
+                    r.get::<_, Option<f64>>(5)?,
+                ))
+            })
+            .map_err(backend)?;
+        for row in rows {
+            let (key, record_id, outcome, ended_at, score, threshold) = row.map_err(backend)?;
+            records.entry(key).or_default().push(RecordFact {
+                record_id,
+                outcome: parse_outcome(&outcome)?,
+                ended_at: parse_time(&ended_at)?,
+                server_match: score.zip(threshold).map(|(s, t)| (s as f32, t as f32)),
+            });
+        }
+    }
+    let mut sites: HashMap<Vec<u8>, String> = HashMap::new();
+    {
+        let mut stmt = conn
+            .prepare(
+                "SELECT person_key, site_code FROM certifications WHERE period = ?1
+                 ORDER BY ended_at_utc, arrival",
+            )
+            .map_err(backend)?;
+        let rows = stmt
+            .query_map([period], |r| {
+                Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(backend)?;
+        for row in rows {
+            // Oldest first: the latest record's site stays.
+            let (k, site) = row.map_err(backend)?;
+            sites.insert(k, site);
+        }
+    }
+    roster
+        .into_iter()
+        .map(|(key, entry)| {
+            Ok(PersonPeriod {
+                facts: PersonFacts {
+                    roster: Some(RosterFacts {
+                        region: entry.region.clone(),
+                        status: entry.status,
+                    }),
+                    self_certified_at: self_cert.get(&key).map(|t| parse_time(t)).transpose()?,
+                    records: records.remove(&key).unwrap_or_default(),
+                },
+                site: sites.remove(&key),
+                entry,
+            })
+        })
+        .collect()
 }
 
 /// Records of a period (or of a person, every period), oldest first.

@@ -177,6 +177,13 @@ pub trait Storage: Send + Sync + 'static {
     fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StorageError>;
     /// The roster (of one region, or all), by region.
     fn roster(&self, region: Option<&str>) -> Result<Vec<RosterEntry>, StorageError>;
+    /// Everyone on the roster (of one region, or all) with their facts for `period`
+    /// and the site of their latest record in it: `person_facts` for all at once.
+    fn period_people(
+        &self,
+        period: &str,
+        region: Option<&str>,
+    ) -> Result<Vec<PersonPeriod>, StorageError>;
     /// Every received record of a period (any outcome), by end time.
     fn period_records(&self, period: &str) -> Result<Vec<PeriodRecord>, StorageError>;
     /// Every received record of one person, all periods, by end time.

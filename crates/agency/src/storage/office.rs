@@ -142,3 +142,14 @@ pub struct KioskHeartbeat {
     /// When the oldest of them was made.
     pub oldest_pending: Option<DateTime<FixedOffset>>,
 }
+
+/// One person on the roster with the facts of a period: what the dashboard and the
+/// not-yet-certified list read for everyone at once (the same facts
+/// [`Storage::person_facts`](super::Storage::person_facts) gives one by one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonPeriod {
+    pub entry: super::RosterEntry,
+    pub facts: super::PersonFacts,
+    /// Site of the person's latest record in the period (any outcome).
+    pub site: Option<String>,
+}

@@ -72,6 +72,7 @@ macro_rules! cases {
             roster_and_records_are_listed,
             review_decisions_are_kept_per_record,
             heartbeats_keep_the_latest,
+            period_people_equal_person_facts_one_by_one,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {

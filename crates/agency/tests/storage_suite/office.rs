@@ -171,3 +171,75 @@ pub fn heartbeats_keep_the_latest(s: &dyn Storage) {
     s.set_heartbeat(&beat(4)).unwrap();
     assert_eq!(s.heartbeats().unwrap(), vec![beat(4)]);
 }
+
+pub fn period_people_equal_person_facts_one_by_one(s: &dyn Storage) {
+    s.import_roster(&[
+        person(ID_A, "A", "110105", RosterStatus::Active),
+        person(ID_B, "B", "310115", RosterStatus::Suspended),
+        person(ID_C, "C", "110105", RosterStatus::Active),
+    ])
+    .unwrap();
+    s.import_self_certifications(&[certpoint_agency::storage::SelfCertification {
+        id_number: ID_C.into(),
+        period: "2026".into(),
+        at: t("2026-03-01T09:00:00+08:00"),
+    }])
+    .unwrap();
+    registered(s, "k1");
+    let mut first = record(
+        "k1",
+        1,
+        ID_A,
+        Outcome::PendingMatch,
+        "2026-04-02T10:00:00+08:00",
+    );
+    first.site_code = "site-1".into();
+    let pending = store(s, &first, Some(b"crop"));
+    let mut later = record("k1", 2, ID_A, Outcome::Failed, "2026-04-03T10:00:00+08:00");
+    later.site_code = "site-2".into();
+    store(s, &later, None);
+    store(
+        s,
+        &record("k1", 3, ID_A, Outcome::Passed, "2026-04-01T10:00:00+08:00"),
+        None,
+    );
+    let mut other = record("k1", 4, ID_C, Outcome::Passed, "2025-04-01T10:00:00+08:00");
+    other.period = "2025".into();
+    store(s, &other, None);
+    s.set_record_match(&certpoint_agency::storage::RecordMatch {
+        record_id: pending,
+        score: 0.2,
+        threshold: 0.4,
+        reference_version: "v1".into(),
+        models: Default::default(),
+        matched_at: Utc::now(),
+    })
+    .unwrap();
+    let all = s.period_people("2026", None).unwrap();
+    assert_eq!(all.len(), 3);
+    for p in &all {
+        assert_eq!(
+            p.facts,
+            s.person_facts(&p.entry.id_number, "2026").unwrap(),
+            "{:?}",
+            p.entry
+        );
+        assert_eq!(
+            Some(&p.entry),
+            s.roster_entry(&p.entry.id_number).unwrap().as_ref()
+        );
+    }
+    let a = all.iter().find(|p| p.entry.id_number == ID_A).unwrap();
+    // The latest record's site, whatever its outcome.
+    assert_eq!(a.site.as_deref(), Some("site-2"));
+    assert_eq!(a.facts.records.len(), 2);
+    let c = all.iter().find(|p| p.entry.id_number == ID_C).unwrap();
+    assert_eq!(c.site, None);
+    let region: Vec<String> = s
+        .period_people("2026", Some("310115"))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.entry.id_number)
+        .collect();
+    assert_eq!(region, [ID_B]);
+}
