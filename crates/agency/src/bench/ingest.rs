@@ -8,8 +8,14 @@
 //! a duplicate (200), never as a second row. All kiosks start together; the clock runs
 //! from the start until the last kiosk is done.
 //!
-//! The latency of a record is the time of the exchange that was accepted (the server's
-//! answer time under load); failed exchanges are counted as retries by kind, not timed.
+//! Two ways to load: flat out (each kiosk sends its next record as soon as the last is
+//! answered: the server's saturation throughput, where latency is mostly queueing,
+//! 200 kiosks / throughput by Little's law), or at a fixed total `rate` (each kiosk
+//! sends on its own schedule, first slots spread over one interval: latency at that
+//! load). A record's latency runs from when it was due (its slot; flat out, when its
+//! kiosk turned to it) to its acceptance, retries included, so a stall is never hidden
+//! by a kiosk that fell behind its schedule (no coordinated omission). Failed exchanges
+//! are also counted as retries by kind.
 //! Verification reads the server's storage: each record must be stored once under its
 //! id with the signed body and the photo byte for byte.
 
@@ -34,6 +40,8 @@ pub struct SendOptions {
     /// A record still not accepted this long after its first try is given up (and
     /// will count as lost); the kiosk never gives up, a bench run has to end.
     pub give_up_after: Duration,
+    /// Records per second for the whole fleet; `None`: flat out.
+    pub rate: Option<f64>,
 }
 
 impl Default for SendOptions {
@@ -42,6 +50,7 @@ impl Default for SendOptions {
             http: HttpSettings::default(),
             backoff: Backoff::default(),
             give_up_after: Duration::from_secs(120),
+            rate: None,
         }
     }
 }
@@ -59,7 +68,7 @@ pub struct SendStats {
     pub given_up: u64,
     /// Failed exchanges that were retried, by kind.
     pub retries: BTreeMap<String, u64>,
-    /// Accepted exchanges.
+    /// Accepted records, from when each was due.
     pub latencies: Latencies,
     /// From the common start to the last kiosk done.
     pub wall: Duration,
@@ -83,6 +92,9 @@ impl SendStats {
 /// Sends every record of `fleet` to `url`, all kiosks at once.
 pub fn send(fleet: &Arc<Fleet>, url: &str, opts: &SendOptions) -> Result<SendStats, BenchError> {
     let base = http::base_url(url)?;
+    if opts.rate.is_some_and(|r| !r.is_finite() || r <= 0.0) {
+        return Err(BenchError::Invalid("--rate must be above 0".into()));
+    }
     // Built before the start so a bad CA bundle fails here, not in 200 threads.
     let agents = fleet
         .kiosks
@@ -122,12 +134,27 @@ fn send_kiosk(
     let k = &fleet.kiosks[kiosk];
     let mut stats = SendStats::default();
     let mut rng = SplitMix::new(kiosk as u64 ^ 0x5EED);
+    let began = Instant::now();
+    // Each kiosk's share of the rate; the first slot somewhere in the first interval.
+    let interval = opts
+        .rate
+        .map(|r| Duration::from_secs_f64(fleet.kiosks.len() as f64 / r));
+    let offset = interval.map(|i| i.mul_f64(rng.unit()));
     for seq in 1..=k.records {
         let rec = fleet.record(kiosk, seq);
+        let due = match (interval, offset) {
+            (Some(i), Some(o)) => {
+                let slot = began + o + i.saturating_mul(u32::try_from(seq - 1).unwrap_or(u32::MAX));
+                if let Some(wait) = slot.checked_duration_since(Instant::now()) {
+                    std::thread::sleep(wait);
+                }
+                slot
+            }
+            _ => Instant::now(),
+        };
         let first_try = Instant::now();
         let mut attempt = 0u32;
         loop {
-            let t = Instant::now();
             match http::post_record(
                 agent,
                 base,
@@ -136,7 +163,7 @@ fn send_kiosk(
                 rec.envelope.as_bytes(),
             ) {
                 Answer::Accepted { duplicate } => {
-                    stats.latencies.push(t.elapsed());
+                    stats.latencies.push(due.elapsed());
                     if duplicate {
                         stats.duplicates += 1;
                     } else {
@@ -235,6 +262,8 @@ pub struct IngestReport {
     pub refused: BTreeMap<String, u64>,
     pub retries: BTreeMap<String, u64>,
     pub photo_bytes: usize,
+    /// The `--rate` asked for (records/s), or `None` for flat out.
+    pub rate: Option<f64>,
     pub run_id: String,
 }
 
@@ -278,6 +307,7 @@ pub fn run(
         refused: sent.refused,
         retries: sent.retries,
         photo_bytes,
+        rate: opts.rate,
         run_id: fleet.run_id.clone(),
     })
 }

@@ -47,6 +47,11 @@ pub(super) struct IngestArgs {
     /// Records in total, shared evenly among the kiosks.
     #[arg(long, default_value_t = 10_000)]
     records: u64,
+    /// Records per second for all kiosks together, each kiosk on its own schedule:
+    /// the latency at that load. Without it every kiosk sends flat out (the
+    /// saturation throughput; latency is then mostly waiting in line).
+    #[arg(long)]
+    rate: Option<f64>,
     /// Photo size per record, in bytes.
     #[arg(long, default_value_t = 30 * 1024)]
     photo_bytes: usize,
@@ -139,6 +144,7 @@ pub(super) fn run(storage: Arc<dyn Storage>, cmd: BenchCmd) -> anyhow::Result<Ex
             let opts = SendOptions {
                 http: http_settings(a.timeout_secs, &a.ca_bundle)?,
                 give_up_after: Duration::from_secs(a.give_up_secs),
+                rate: a.rate,
                 ..SendOptions::default()
             };
             let spec = RecordSpec {
