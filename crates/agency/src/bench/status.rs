@@ -1,7 +1,9 @@
 //! `certpoint-agency bench status`: `clients` threads asking
 //! `GET /v1/persons/{id}/status?period=P` for random people of a roster file, for
-//! `secs` seconds, as fast as the answers come (a closed loop: each client waits for
-//! its answer before the next question).
+//! `secs` seconds: flat out (each client asks again as soon as it has its answer: the
+//! saturation throughput, where latency is mostly waiting in line, `clients` /
+//! throughput), or at a fixed total `rate`, each client on its own schedule, latency
+//! counted from when the question was due (a client that falls behind is not hidden).
 //!
 //! The roster file is the one imported into the server (`roster import`; `bench roster`
 //! makes one). A kiosk may look up only its own region's people, so the bench
@@ -118,6 +120,8 @@ pub struct StatusReport {
     pub clients: usize,
     pub secs: f64,
     pub roster_people: usize,
+    /// The `--rate` asked for (requests/s), or `None` for flat out.
+    pub rate: Option<f64>,
     /// Errors by kind (`HTTP 403`, `timeout`, …).
     pub error_kinds: BTreeMap<String, u64>,
 }
@@ -128,21 +132,39 @@ struct ClientStats {
     errors: BTreeMap<String, u64>,
 }
 
-/// Registers a kiosk per region of `roster`, then runs `clients` clients for `secs`.
+/// How to load.
+#[derive(Debug, Clone)]
+pub struct StatusLoad {
+    pub clients: usize,
+    pub secs: f64,
+    /// Requests per second for all clients together; `None`: flat out.
+    pub rate: Option<f64>,
+    pub period: String,
+}
+
+/// Registers a kiosk per region of `roster`, then runs the clients.
 pub fn run(
     storage: &dyn Storage,
     url: &str,
     roster: RosterSample,
-    clients: usize,
-    secs: f64,
-    period: &str,
+    load: &StatusLoad,
     http_settings: &HttpSettings,
 ) -> Result<StatusReport, BenchError> {
+    let StatusLoad {
+        clients,
+        secs,
+        rate,
+        ref period,
+    } = *load;
     if clients == 0 || !secs.is_finite() || secs <= 0.0 {
         return Err(BenchError::Invalid(
             "--clients must be at least 1 and --secs above 0".into(),
         ));
     }
+    if rate.is_some_and(|r| !r.is_finite() || r <= 0.0) {
+        return Err(BenchError::Invalid("--rate must be above 0".into()));
+    }
+    let interval = rate.map(|r| Duration::from_secs_f64(clients as f64 / r));
     let base = http::base_url(url)?;
     let run_id = hex(&os_random::<4>()?);
     let mut auth = Vec::with_capacity(roster.regions.len());
@@ -161,7 +183,7 @@ pub fn run(
     let agents = (0..clients)
         .map(|_| http::agent(http_settings))
         .collect::<Result<Vec<_>, _>>()?;
-    let shared = Arc::new((roster, auth, base, period.to_owned()));
+    let shared = Arc::new((roster, auth, base, period.clone()));
     let duration = Duration::from_secs_f64(secs);
     let start = Arc::new(Barrier::new(clients + 1));
     let seed = u64::from_le_bytes(os_random::<8>()?);
@@ -176,13 +198,23 @@ pub fn run(
                 let mut stats = ClientStats::default();
                 start.wait();
                 let began = Instant::now();
+                let mut next = interval.map(|i| began + i.mul_f64(rng.unit()));
                 while began.elapsed() < duration {
+                    let due = match (next, interval) {
+                        (Some(slot), Some(i)) => {
+                            if let Some(wait) = slot.checked_duration_since(Instant::now()) {
+                                std::thread::sleep(wait);
+                            }
+                            next = Some(slot + i);
+                            slot
+                        }
+                        _ => Instant::now(),
+                    };
                     let i = rng.below(roster.ids.len() as u64) as usize;
                     let id = std::str::from_utf8(&roster.ids[i]).unwrap_or("");
                     let url = format!("{base}/v1/persons/{id}/status?period={period}");
-                    let t = Instant::now();
                     match http::get(&agent, &url, &auth[roster.region_of[i] as usize]) {
-                        Ok(200) => stats.latencies.push(t.elapsed()),
+                        Ok(200) => stats.latencies.push(due.elapsed()),
                         Ok(s) => *stats.errors.entry(format!("HTTP {s}")).or_default() += 1,
                         Err(kind) => *stats.errors.entry(kind).or_default() += 1,
                     }
@@ -217,6 +249,7 @@ pub fn run(
         clients,
         secs: (wall * 1000.0).round() / 1000.0,
         roster_people: shared.0.len(),
+        rate,
         error_kinds,
     })
 }
@@ -244,9 +277,12 @@ mod tests {
             storage.as_ref(),
             &server.url(),
             sample,
-            3,
-            0.5,
-            "2026",
+            &StatusLoad {
+                clients: 3,
+                secs: 0.5,
+                rate: None,
+                period: "2026".into(),
+            },
             &HttpSettings::default(),
         )
         .unwrap();

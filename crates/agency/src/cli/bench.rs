@@ -11,7 +11,7 @@ use clap::{Args as ClapArgs, Subcommand};
 
 use crate::bench::fleet::RecordSpec;
 use crate::bench::ingest::{self, SendOptions};
-use crate::bench::status::{self, RosterSample};
+use crate::bench::status::{self, RosterSample, StatusLoad};
 use crate::bench::{roster, HttpSettings};
 use crate::Storage;
 
@@ -81,6 +81,11 @@ pub(super) struct StatusArgs {
     /// How long to run, in seconds.
     #[arg(long, default_value_t = 30.0)]
     secs: f64,
+    /// Requests per second for all clients together, each client on its own schedule:
+    /// the latency at that load. Without it every client asks flat out (the
+    /// saturation throughput; latency is then mostly waiting in line).
+    #[arg(long)]
+    rate: Option<f64>,
     /// The roster file imported into the server (`id_number` and `region` columns).
     #[arg(long)]
     roster: PathBuf,
@@ -179,15 +184,13 @@ pub(super) fn run(storage: Arc<dyn Storage>, cmd: BenchCmd) -> anyhow::Result<Ex
         BenchCmd::Status(a) => {
             let sample = RosterSample::read(&a.roster)?;
             let http = http_settings(a.timeout_secs, &a.ca_bundle)?;
-            let r = status::run(
-                storage.as_ref(),
-                &a.url,
-                sample,
-                a.clients,
-                a.secs,
-                &a.period,
-                &http,
-            )?;
+            let load = StatusLoad {
+                clients: a.clients,
+                secs: a.secs,
+                rate: a.rate,
+                period: a.period,
+            };
+            let r = status::run(storage.as_ref(), &a.url, sample, &load, &http)?;
             if a.json {
                 println!("{}", serde_json::to_string(&r)?);
             } else {
