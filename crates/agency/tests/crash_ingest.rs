@@ -38,7 +38,9 @@ struct Backend {
     data: PathBuf,
     /// Opens the same storage here (registering the kiosks, checking afterwards).
     open: Box<dyn Fn() -> Arc<dyn Storage>>,
-    _dir: tempfile::TempDir,
+    /// Whatever must live as long as the test (the temporary directory, a database
+    /// dropped on drop).
+    _guard: Box<dyn std::any::Any>,
 }
 
 fn sqlite_backend() -> Backend {
@@ -49,18 +51,26 @@ fn sqlite_backend() -> Backend {
         server_args: vec!["--data".into(), data.display().to_string()],
         data,
         open: Box::new(move || Arc::new(SqliteStorage::open_in(&opened).unwrap())),
-        _dir: dir,
+        _guard: Box::new(dir),
     }
 }
 
-/// NOT WIRED YET (wip-ingest has no `--database`; the PostgreSQL backend is being
-/// built on wip-pg). When it lands, this is the one function to finish, then add
-/// `#[test] fn postgres_ingest_survives_kill_9() { kill_9_mid_ingest(postgres_backend()) }`:
-/// 1. connect to `CERTPOINT_TEST_POSTGRES` (a server URL where the test may
-///    CREATE DATABASE), create a database with a random name, and point `server_args`
-///    at it: `--database postgres://…/<name>` (keep `--data` for the sealing key);
-/// 2. make `open` return the PostgreSQL `Storage` on that URL and the same key;
-/// 3. drop the database in a guard kept in `_dir`'s place.
+/// NOT WIRED YET: wip-ingest has no `--database` (the PostgreSQL backend is on
+/// wip-pg). After the merge this is the one function to finish, with wip-pg's
+/// `tests/pg_support` (`#[path = "pg_support/mod.rs"] mod pg_support;`):
+/// ```text
+/// let db = pg_support::FreshDatabase::new();   // panics naming scripts/test if unset
+/// let dir = tempfile::tempdir().unwrap();
+/// let data = dir.path().join("data");           // keys and the photo store stay here
+/// let (url, opened) = (db.url.clone(), data.clone());
+/// Backend {
+///     server_args: vec!["--data".into(), data.display().to_string(), "--database".into(), db.url.clone()],
+///     data,
+///     open: Box::new(move || Arc::new(certpoint_agency::PgStorage::open(&url, &opened).unwrap())),
+///     _guard: Box::new((dir, db)),
+/// }
+/// ```
+/// and add `#[test] fn postgres_ingest_survives_kill_9() { kill_9_mid_ingest(postgres_backend()) }`.
 #[allow(dead_code)]
 fn postgres_backend() -> Backend {
     let _url = std::env::var("CERTPOINT_TEST_POSTGRES").unwrap_or_else(|_| {
