@@ -146,6 +146,34 @@ pub(super) fn get(agent: &ureq::Agent, url: &str, auth_header: &str) -> Result<u
     Ok(resp.status().as_u16())
 }
 
+/// Checks, before the load starts, that the server knows a kiosk the bench has just
+/// registered: a bench pointed at another data directory than the server's would
+/// otherwise measure nothing but 401s.
+pub(super) fn preflight(
+    agent: &ureq::Agent,
+    base: &str,
+    kiosk_id: &str,
+    auth_header: &str,
+) -> Result<(), BenchError> {
+    match get(
+        agent,
+        &format!("{base}/v1/kiosks/{kiosk_id}/gaps"),
+        auth_header,
+    ) {
+        Ok(200) => Ok(()),
+        Ok(401) => Err(BenchError::Invalid(format!(
+            "the server at {base} does not know the kiosks this bench registered: run the bench \
+             with the server's own storage options (the same --data, and --database if it has one)"
+        ))),
+        Ok(status) => Err(BenchError::Invalid(format!(
+            "the server at {base} answered HTTP {status} to a registered kiosk's gap report"
+        ))),
+        Err(kind) => Err(BenchError::Invalid(format!(
+            "cannot reach the server at {base}: {kind}"
+        ))),
+    }
+}
+
 fn read_small(body: &mut ureq::Body) -> String {
     let mut buf = Vec::new();
     let _ = body.as_reader().take(64 * 1024).read_to_end(&mut buf);

@@ -281,6 +281,13 @@ pub fn run(
     }
     let photo_bytes = spec.photo_bytes;
     let fleet = Arc::new(Fleet::register(storage, kiosks, records, spec)?);
+    let k = &fleet.kiosks[0];
+    http::preflight(
+        &http::agent(&opts.http)?,
+        &http::base_url(url)?,
+        &k.kiosk_id,
+        &k.auth_header,
+    )?;
     let mut sent = send(&fleet, url, opts)?;
     let checked = verify(storage, &fleet)?;
     let lat = sent.latencies.summary();
@@ -389,16 +396,42 @@ mod tests {
             give_up_after: Duration::from_millis(200),
             ..SendOptions::default()
         };
-        let report = run(
+        let fleet = Arc::new(Fleet::register(&storage, 1, 2, RecordSpec::default()).unwrap());
+        let sent = send(&fleet, &format!("http://127.0.0.1:{port}"), &opts).unwrap();
+        assert_eq!((sent.given_up, sent.created), (2, 0));
+        let v = verify(&storage, &fleet).unwrap();
+        assert_eq!((v.lost, v.intact), (2, 0));
+        assert!(sent.retries.values().sum::<u64>() >= 2, "{sent:?}");
+        // `bench ingest` itself refuses to start against a server it cannot reach.
+        let e = run(
             &storage,
             &format!("http://127.0.0.1:{port}"),
             1,
-            2,
+            1,
             RecordSpec::default(),
             &opts,
         )
-        .unwrap();
-        assert_eq!((report.lost, report.given_up, report.created), (2, 2, 0));
-        assert!(report.retries.values().sum::<u64>() >= 2, "{report:?}");
+        .unwrap_err();
+        assert!(e.to_string().contains("cannot reach"), "{e}");
+    }
+
+    /// A bench given another data directory than the server's is told so before it
+    /// measures a run of 401s.
+    #[test]
+    fn a_bench_on_another_storage_than_the_servers_is_refused() {
+        let (served, other) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_in(served.path()).unwrap());
+        let server = RunningServer::start("127.0.0.1:0".parse().unwrap(), storage).unwrap();
+        let elsewhere = SqliteStorage::open_in(other.path()).unwrap();
+        let e = run(
+            &elsewhere,
+            &server.url(),
+            2,
+            4,
+            RecordSpec::default(),
+            &SendOptions::default(),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("the same --data"), "{e}");
     }
 }

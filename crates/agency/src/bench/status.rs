@@ -168,21 +168,21 @@ pub fn run(
     let base = http::base_url(url)?;
     let run_id = hex(&os_random::<4>()?);
     let mut auth = Vec::with_capacity(roster.regions.len());
+    let mut first_kiosk = String::new();
     for (i, region) in roster.regions.iter().enumerate() {
         let key = SigningKey::from_bytes(&os_random::<32>()?);
         let token = hex(&os_random::<32>()?);
-        add_kiosk(
-            storage,
-            &format!("bench-status-{run_id}-{i:03}"),
-            &public_key_b64(&key),
-            &token,
-            region,
-        )?;
+        let kiosk_id = format!("bench-status-{run_id}-{i:03}");
+        add_kiosk(storage, &kiosk_id, &public_key_b64(&key), &token, region)?;
+        if i == 0 {
+            first_kiosk = kiosk_id;
+        }
         auth.push(format!("Bearer {token}"));
     }
     let agents = (0..clients)
         .map(|_| http::agent(http_settings))
         .collect::<Result<Vec<_>, _>>()?;
+    http::preflight(&agents[0], &base, &first_kiosk, &auth[0])?;
     let shared = Arc::new((roster, auth, base, period.clone()));
     let duration = Duration::from_secs_f64(secs);
     let start = Arc::new(Barrier::new(clients + 1));
