@@ -23,7 +23,10 @@
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
 //! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
 //!   bundle (the kiosks' offline cache).
+//! - [`bench`]: load generators (`bench ingest`, `bench status`) and a synthetic
+//!   roster, for the throughput and latency figures.
 
+pub mod bench;
 pub mod bundle;
 pub mod cli;
 mod error;
