@@ -24,8 +24,11 @@
 //! - [`admin`]: the back office, `/admin/…` (server-rendered pages over `service`).
 //! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
 //!   bundle (the kiosks' offline cache).
+//! - [`bench`]: load generators (`bench ingest`, `bench status`) and a synthetic
+//!   roster, for the throughput and latency figures.
 
 pub mod admin;
+pub mod bench;
 pub mod bundle;
 pub mod cli;
 mod error;

@@ -3,6 +3,7 @@
 //! the storage for plain listings) and prints; `main.rs` only calls [`main`].
 
 mod admin;
+mod bench;
 mod bundle;
 mod people;
 mod reference_import;
@@ -19,7 +20,7 @@ use clap::{Parser, Subcommand};
 
 use crate::faces::FaceArgs;
 use crate::service::bundles::DEFAULT_REISSUE_HOURS;
-use crate::SqliteStorage;
+use crate::{SqliteStorage, Storage};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -112,6 +113,10 @@ enum Cmd {
     /// Back-office accounts (the web pages under /admin/).
     #[command(subcommand)]
     Admin(staff::StaffCmd),
+    /// Load generators against a running server (upload and status lookups), and a
+    /// synthetic roster file to load it with.
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
 }
 
 /// Runs the command line; what `main.rs` calls.
@@ -125,11 +130,20 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Opens the server's storage as every command that reads or writes it does (the
+/// server, the admin commands, the benches): the one place a backend is chosen.
+fn open_storage(args: &Args) -> anyhow::Result<Arc<SqliteStorage>> {
+    Ok(Arc::new(SqliteStorage::open_in(&args.data).with_context(
+        || format!("opening the data directory {}", args.data.display()),
+    )?))
+}
+
 fn run(mut args: Args) -> anyhow::Result<ExitCode> {
-    let storage = Arc::new(
-        SqliteStorage::open_in(&args.data)
-            .with_context(|| format!("opening the data directory {}", args.data.display()))?,
-    );
+    // A roster file for a load test touches no data directory.
+    if let Some(Cmd::Bench(bench::BenchCmd::Roster(a))) = &args.command {
+        return bench::roster(a);
+    }
+    let storage = open_storage(&args)?;
     match args.command.take() {
         None | Some(Cmd::Serve) => serve::run(&args, storage),
         Some(Cmd::Kiosk(cmd)) => admin::kiosk(&storage, cmd),
@@ -141,5 +155,6 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
         Some(Cmd::Admin(cmd)) => staff::run(&storage, cmd),
+        Some(Cmd::Bench(cmd)) => bench::run(storage as Arc<dyn Storage>, cmd),
     }
 }

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use certpoint_protocol::{mask_id_number, ErrorCode, ReferencePhoto};
 
-use super::{authenticate, blocking, segment, AppState};
+use super::{authenticate, blocking, kiosk_by_token_hash, segment, token_hash, AppState};
 use crate::error::ApiError;
 use crate::service::persons;
 
@@ -29,14 +29,17 @@ pub(super) async fn get_status(
     query: Result<Query<StatusQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let id_number = segment(id_number)?;
-    let kiosk = authenticate(&storage, &headers).await?;
-    let period = query.ok().and_then(|Query(q)| q.period).ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::MalformedRequest,
-            "the query must name the period: ?period=YYYY",
-        )
-    })?;
+    let hash = token_hash(&headers)?;
+    let period = query.ok().and_then(|Query(q)| q.period);
+    // One hop to the blocking pool for the token and the lookup together.
     let status = blocking(move || {
+        let kiosk = kiosk_by_token_hash(storage.as_ref(), &hash)?;
+        let period = period.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::MalformedRequest,
+                "the query must name the period: ?period=YYYY",
+            )
+        })?;
         let status = persons::status_for_kiosk(storage.as_ref(), &kiosk, &id_number, &period)?;
         tracing::info!(
             kiosk = kiosk.kiosk_id,
