@@ -5,6 +5,8 @@ mod sync_support;
 
 use std::time::Duration;
 
+use certpoint_agency::Storage;
+
 use sync_support::{wait_until, Agency, Kiosk};
 
 #[test]
@@ -29,4 +31,20 @@ fn a_started_kiosk_drains_its_queue_to_the_server() {
     for id in &ids {
         assert!(arrived.contains(id), "{id} missing from {arrived:?}");
     }
+    // After a drain pass the worker reports itself (the back office's kiosks page).
+    let beat = || {
+        agency
+            .storage
+            .heartbeats()
+            .unwrap()
+            .into_iter()
+            .find(|h| h.kiosk_id == k.id)
+    };
+    assert!(
+        wait_until(Duration::from_secs(30), || beat().is_some()),
+        "no heartbeat arrived"
+    );
+    let beat = beat().unwrap();
+    assert_eq!(beat.app_version, env!("CARGO_PKG_VERSION"));
+    assert!(beat.queue_depth <= ids.len() as u64);
 }

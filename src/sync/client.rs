@@ -302,6 +302,23 @@ impl AgencyClient {
         }
     }
 
+    /// `POST /v1/heartbeat`: the app version and the queue, for the agency's back
+    /// office (kiosks page). Best effort: an agency without the endpoint answers 404.
+    pub fn heartbeat(&self, beat: &certpoint_protocol::Heartbeat) -> Result<(), String> {
+        let body = serde_json::to_vec(beat).map_err(|e| e.to_string())?;
+        let resp = self
+            .agent
+            .post(format!("{}/v1/heartbeat", self.base_url))
+            .header("authorization", self.auth_header.expose())
+            .content_type("application/json")
+            .send(&body[..])
+            .map_err(|e| transport_reason(&e))?;
+        match resp.status().as_u16() {
+            200..=299 => Ok(()),
+            s => Err(format!("HTTP {s}")),
+        }
+    }
+
     /// `GET /v1/health`: `true` when the server answers 200.
     pub fn health(&self) -> bool {
         self.agent

@@ -206,6 +206,7 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
     let mut store: Option<Store> = None;
     let mut attempt: u32 = 0;
     let mut last_purge: Option<Instant> = None;
+    let mut last_beat: Option<Instant> = None;
     while !signal.is_stopped() {
         let outcome = match store.as_mut() {
             Some(s) => drain_once(s, &parts.client, &key, status, &|| signal.is_stopped())
@@ -220,6 +221,9 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
                 }
             }
         };
+        if let Some(s) = store.as_ref() {
+            heartbeat_if_due(s, &parts.client, &mut last_beat);
+        }
         let stop = match outcome {
             Ok(report) => report.stop,
             Err(e) => {
@@ -266,6 +270,37 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
             }
             DrainStop::Interrupted => break,
         }
+    }
+}
+
+/// How often the worker tells the agency its version and queue.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(60);
+
+/// Sends a heartbeat (app version, queue depth, oldest pending record) at most every
+/// [`HEARTBEAT_EVERY`], after a drain pass. A failure only waits for the next one: the
+/// back office shows the last heartbeat's time, which is the point.
+fn heartbeat_if_due(store: &Store, client: &AgencyClient, last: &mut Option<Instant>) {
+    if last.is_some_and(|t| t.elapsed() < HEARTBEAT_EVERY) {
+        return;
+    }
+    *last = Some(Instant::now());
+    let queue = match store.status() {
+        Ok(q) => q,
+        Err(e) => {
+            tracing::debug!("heartbeat skipped: the queue status failed: {e}");
+            return;
+        }
+    };
+    let beat = certpoint_protocol::Heartbeat {
+        app_version: env!("CARGO_PKG_VERSION").into(),
+        queue_depth: queue.pending,
+        oldest_pending: queue
+            .oldest_pending_at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()),
+    };
+    if let Err(e) = client.heartbeat(&beat) {
+        tracing::debug!("heartbeat not delivered: {e}");
     }
 }
 

@@ -21,11 +21,13 @@
 //!   one (sealed at rest with the key in [`vault`]).
 //! - [`parse`]: request bodies and headers → typed values or 4xx, pure functions.
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
+//! - [`admin`]: the back office, `/admin/…` (server-rendered pages over `service`).
 //! - [`bundle`]: the bundle-signing key and a region's signed reference-embedding
 //!   bundle (the kiosks' offline cache).
 //! - [`bench`]: load generators (`bench ingest`, `bench status`) and a synthetic
 //!   roster, for the throughput and latency figures.
 
+pub mod admin;
 pub mod bench;
 pub mod bundle;
 pub mod cli;

@@ -41,6 +41,8 @@ impl RunningServer {
         options: ServerOptions,
     ) -> std::io::Result<RunningServer> {
         let https = tls.is_some();
+        let mut options = options;
+        options.secure_cookies |= https;
         let std_listener = std::net::TcpListener::bind(bind)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;

@@ -115,6 +115,20 @@ pub struct GapReport {
     pub missing: Vec<[u64; 2]>,
 }
 
+/// `POST /v1/heartbeat` (kiosk bearer token): what a kiosk says about itself, for the
+/// back office's kiosks page. Answered `204 No Content`. Additive: older servers answer
+/// 404, which a kiosk ignores.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// The kiosk's `CARGO_PKG_VERSION`.
+    pub app_version: String,
+    /// Records in its queue not yet accepted by the server.
+    pub queue_depth: u64,
+    /// When the oldest of them was made (`None` when the queue is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oldest_pending: Option<chrono::DateTime<chrono::FixedOffset>>,
+}
+
 /// `GET /v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

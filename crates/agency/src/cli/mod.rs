@@ -8,6 +8,7 @@ mod bundle;
 mod people;
 mod reference_import;
 mod serve;
+mod staff;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -73,6 +74,10 @@ pub struct Args {
     /// Without the models the server still starts, with matching off.
     #[command(flatten)]
     faces: FaceArgs,
+    /// The back office's date (YYYY-MM-DD) instead of today in China: for demos and
+    /// tests of the suspension list. Never set it in production.
+    #[arg(long, hide = true, env = "CERTPOINT_AGENCY_OFFICE_TODAY")]
+    office_today: Option<chrono::NaiveDate>,
     #[command(subcommand)]
     command: Option<Cmd>,
 }
@@ -105,6 +110,9 @@ enum Cmd {
     /// The kiosks' offline reference cache: the bundle-signing key and bundle files.
     #[command(subcommand)]
     Bundle(bundle::BundleCmd),
+    /// Back-office accounts (the web pages under /admin/).
+    #[command(subcommand)]
+    Admin(staff::StaffCmd),
     /// Load generators against a running server (upload and status lookups), and a
     /// synthetic roster file to load it with.
     #[command(subcommand)]
@@ -146,6 +154,7 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Status(a)) => people::status(&storage, a),
         Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
+        Some(Cmd::Admin(cmd)) => staff::run(&storage, cmd),
         Some(Cmd::Bench(cmd)) => bench::run(storage as Arc<dyn Storage>, cmd),
     }
 }

@@ -66,6 +66,8 @@ pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<Ex
         faces,
         bundle_key_dir: Some(args.data.clone()),
         bundle_reissue_hours: args.bundle_reissue_hours,
+        secure_cookies: tls.is_some(),
+        office_today: args.office_today,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -5,6 +5,7 @@
 //! data behind the [`Storage`](crate::Storage) trait, called on a blocking thread.
 
 mod bundles;
+mod kiosks;
 mod persons;
 mod records;
 
@@ -41,6 +42,11 @@ pub struct ServerOptions {
     pub bundle_key_dir: Option<PathBuf>,
     /// A bundle is issued anew after this many hours even when nothing changed.
     pub bundle_reissue_hours: u32,
+    /// The back office's cookies get `Secure` (set when the server speaks TLS).
+    pub secure_cookies: bool,
+    /// The back office's date (tests and demos of the suspension list); `None`:
+    /// today in China.
+    pub office_today: Option<chrono::NaiveDate>,
 }
 
 impl Default for ServerOptions {
@@ -50,6 +56,8 @@ impl Default for ServerOptions {
             faces: None,
             bundle_key_dir: None,
             bundle_reissue_hours: DEFAULT_REISSUE_HOURS,
+            secure_cookies: false,
+            office_today: None,
         }
     }
 }
@@ -61,6 +69,8 @@ impl std::fmt::Debug for ServerOptions {
             .field("matching", &self.faces.is_some())
             .field("bundle_key_dir", &self.bundle_key_dir)
             .field("bundle_reissue_hours", &self.bundle_reissue_hours)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("office_today", &self.office_today)
             .finish()
     }
 }
@@ -101,6 +111,13 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
             options.bundle_reissue_hours,
         ))
     });
+    let office = crate::admin::routes(crate::admin::AdminState {
+        storage: storage.clone(),
+        sessions: Default::default(),
+        unknown: Default::default(),
+        secure: options.secure_cookies,
+        today: options.office_today,
+    });
     let state = AppState {
         storage,
         reference_reads: Arc::new(TokenBuckets::new(options.reference_reads)),
@@ -121,6 +138,7 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
         .route("/v1/persons/{id_number}/status", get(persons::get_status))
         .route("/v1/kiosks/{kiosk_id}/gaps", get(records::get_gaps))
         .route("/v1/reference-bundle", get(bundles::get_reference_bundle))
+        .route("/v1/heartbeat", post(kiosks::post_heartbeat))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
         // Without these, axum answers a wrong method (405) and an undecodable path
         // segment (400) with an empty or plain-text body; the protocol promises JSON
@@ -134,6 +152,9 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
         // Bodies are read by hand with our own limit and JSON 413.
         .layer(axum::extract::DefaultBodyLimit::disable())
         .with_state(state)
+        // The back office: its own state, the session cookie as its only credential,
+        // axum's default body limit (forms are small).
+        .merge(office)
 }
 
 /// A path segment axum could not decode (bad percent-encoding, not UTF-8).

@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::parse;
 use crate::storage::{AwaitingMatch, InsertOutcome, NewCertification, RecordIndex};
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+pub(super) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
         ApiError::new(
             ErrorCode::TooLarge,

@@ -17,11 +17,14 @@ mod csv_rows;
 pub mod kiosks;
 pub mod matching;
 pub mod persons;
+pub mod progress;
 pub mod rate_limit;
 pub mod references;
 pub mod region;
+pub mod review;
 pub mod roster;
 pub mod selfcert;
+pub mod staff;
 pub mod status;
 
 use certpoint_protocol::id_number::{IdError, IdNumber};

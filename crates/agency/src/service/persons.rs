@@ -16,7 +16,7 @@ use std::time::Instant;
 use certpoint_protocol::{parse_period, PersonStatus};
 
 use super::rate_limit::{retry_after_secs, TokenBuckets};
-use super::status::decide;
+use super::status::{decide_reviewed, verdicts};
 use super::{parse_id, ServiceError};
 use crate::storage::{Kiosk, ReadResult, Reference, Storage};
 
@@ -55,7 +55,8 @@ pub fn status_for_kiosk(
     } else if kiosk.region.is_none() {
         may_look_up(kiosk, None)?;
     }
-    Ok(decide(period, &facts))
+    let decisions = storage.review_decisions(id.as_str(), period)?;
+    Ok(decide_reviewed(period, &facts, &verdicts(&decisions)))
 }
 
 /// `GET /v1/persons/{id}/reference`: rate limit, region rule, log, photo.

@@ -20,20 +20,46 @@
 //!    look at, never silently certified); `at` is the earliest such record's end.
 //! 5. Else `not_certified`.
 //!
+//! A reviewer's decision on a record (the back office's review queue) comes before
+//! steps 3 and 4 for that record: `rejected` makes it count for nothing, `confirmed`
+//! makes it certify (channel `onsite`, at the record's end), whatever the server's
+//! match said. The review service only lets a `pending_match` record be confirmed when
+//! the person has a reference photo to compare the crop with (no reference, no pass).
+//!
 //! "Effective outcome": a schema-1 record saying `passed` without a scored match proved
 //! only liveness, so it counts as `pending_match` (`CertificationRecord::
 //! effective_outcome`, stored in the record's index columns at arrival). Failed and
 //! abandoned attempts count for nothing.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
 
 use certpoint_protocol::{parse_period, Channel, Outcome, PersonState, PersonStatus};
 
 use super::{parse_id, ServiceError};
-use crate::storage::{PersonFacts, RosterStatus, Storage};
+use crate::storage::{PersonFacts, ReviewDecision, RosterStatus, Storage, Verdict};
 
-/// The status rules (see the module documentation).
+/// The status rules without review decisions (see the module documentation).
 pub fn decide(period: &str, facts: &PersonFacts) -> PersonStatus {
+    decide_reviewed(period, facts, &BTreeMap::new())
+}
+
+/// Review verdicts by record id, from the stored decisions.
+pub fn verdicts(decisions: &[ReviewDecision]) -> BTreeMap<String, Verdict> {
+    decisions
+        .iter()
+        .map(|d| (d.record_id.clone(), d.verdict))
+        .collect()
+}
+
+/// The status rules with reviewers' verdicts by record id (see the module
+/// documentation).
+pub fn decide_reviewed(
+    period: &str,
+    facts: &PersonFacts,
+    verdicts: &BTreeMap<String, Verdict>,
+) -> PersonStatus {
     let answer = |state, channel, at| PersonStatus {
         period: period.to_owned(),
         state,
@@ -54,6 +80,14 @@ pub fn decide(period: &str, facts: &PersonFacts) -> PersonStatus {
         certifying.push((at, Channel::App));
     }
     for r in &facts.records {
+        match verdicts.get(&r.record_id) {
+            Some(Verdict::Rejected) => continue,
+            Some(Verdict::Confirmed) => {
+                certifying.push((r.ended_at, Channel::Onsite));
+                continue;
+            }
+            None => {}
+        }
         match r.outcome {
             Outcome::Passed | Outcome::ManualPassed => {
                 certifying.push((r.ended_at, Channel::Onsite))
@@ -86,7 +120,20 @@ pub fn status(
 ) -> Result<PersonStatus, ServiceError> {
     let id = parse_id(id_number)?;
     parse_period(period)?;
-    Ok(decide(period, &storage.person_facts(id.as_str(), period)?))
+    person_status(storage, id.as_str(), period)
+}
+
+/// The status of a validated ID number and period: the stored facts and review
+/// decisions through [`decide_reviewed`]. Every front end (CLI, kiosks' endpoint, back
+/// office) comes here.
+pub fn person_status(
+    storage: &dyn Storage,
+    id_number: &str,
+    period: &str,
+) -> Result<PersonStatus, ServiceError> {
+    let facts = storage.person_facts(id_number, period)?;
+    let decisions = storage.review_decisions(id_number, period)?;
+    Ok(decide_reviewed(period, &facts, &verdicts(&decisions)))
 }
 
 #[cfg(test)]
@@ -219,6 +266,65 @@ mod tests {
             ],
         );
         assert_eq!(state(&f).2.as_deref(), Some("2026-04-02T09:00:00+08:00"));
+    }
+
+    fn reviewed(f: &PersonFacts, record: &str, verdict: Verdict) -> PersonState {
+        let v = BTreeMap::from([(record.to_owned(), verdict)]);
+        decide_reviewed("2026", f, &v).state
+    }
+
+    #[test]
+    fn a_review_decision_settles_its_record() {
+        let pending = facts(None, vec![record(Outcome::PendingMatch, B, None)]);
+        let id = format!("r-{B}");
+        assert_eq!(
+            reviewed(&pending, &id, Verdict::Confirmed),
+            PersonState::Certified
+        );
+        assert_eq!(
+            reviewed(&pending, &id, Verdict::Rejected),
+            PersonState::NotCertified
+        );
+        // A rejected manual pass or matched record no longer certifies.
+        let manual = facts(None, vec![record(Outcome::ManualPassed, A, None)]);
+        assert_eq!(
+            reviewed(&manual, &format!("r-{A}"), Verdict::Rejected),
+            PersonState::NotCertified
+        );
+        let matched = facts(
+            None,
+            vec![record(Outcome::PendingMatch, A, Some((0.9, 0.4)))],
+        );
+        assert_eq!(
+            reviewed(&matched, &format!("r-{A}"), Verdict::Rejected),
+            PersonState::NotCertified
+        );
+        // A decision on another record changes nothing; the roster still comes first.
+        assert_eq!(
+            reviewed(&pending, "r-other", Verdict::Confirmed),
+            PersonState::PendingReview
+        );
+        let mut gone = pending.clone();
+        gone.roster = Some(RosterFacts {
+            region: "110105".into(),
+            status: RosterStatus::Deceased,
+        });
+        assert_eq!(
+            reviewed(&gone, &id, Verdict::Confirmed),
+            PersonState::Deceased
+        );
+        // A rejection of one record leaves the other pending one awaiting review.
+        let two = facts(
+            None,
+            vec![
+                record(Outcome::PendingMatch, A, None),
+                record(Outcome::PendingMatch, B, None),
+            ],
+        );
+        assert_eq!(
+            reviewed(&two, &format!("r-{A}"), Verdict::Rejected),
+            PersonState::PendingReview
+        );
     }
 
     #[test]

@@ -58,6 +58,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "the offline cache bundle published per region",
         apply: |tx, _| sql(tx, BUNDLES),
     },
+    Migration {
+        name: "back office: staff accounts, audit log, review decisions, kiosk heartbeats",
+        apply: |tx, _| sql(tx, OFFICE),
+    },
 ];
 
 /// The schema version this build writes.
@@ -370,5 +374,40 @@ CREATE TABLE bundle_publications (
     region         TEXT PRIMARY KEY NOT NULL,
     content_sha256 TEXT NOT NULL,
     generated_at   TEXT NOT NULL
+);
+"#;
+
+/// The back office (`/admin/…`): staff accounts (Argon2id hashes, lockout counters),
+/// the audit log of logins, decisions and exports, one review decision per record (the
+/// latest; the audit log keeps the history), and each kiosk's last heartbeat.
+const OFFICE: &str = r#"
+CREATE TABLE staff_accounts (
+    name          TEXT PRIMARY KEY NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'reviewer', 'auditor')),
+    password_hash TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until  TEXT,
+    added_at      TEXT NOT NULL
+);
+CREATE TABLE staff_audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     TEXT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE TABLE review_decisions (
+    record_id TEXT PRIMARY KEY NOT NULL REFERENCES certifications (record_id),
+    verdict   TEXT NOT NULL CHECK (verdict IN ('confirmed', 'rejected')),
+    reason    TEXT NOT NULL,
+    reviewer  TEXT NOT NULL,
+    at        TEXT NOT NULL
+);
+CREATE TABLE kiosk_heartbeats (
+    kiosk_id       TEXT PRIMARY KEY NOT NULL REFERENCES kiosks (kiosk_id),
+    received_at    TEXT NOT NULL,
+    app_version    TEXT NOT NULL,
+    queue_depth    INTEGER NOT NULL,
+    oldest_pending TEXT
 );
 "#;

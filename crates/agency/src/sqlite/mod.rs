@@ -11,6 +11,7 @@
 mod bundles;
 mod kiosks;
 mod migrations;
+mod office;
 mod people;
 mod records;
 mod references;
@@ -264,5 +265,61 @@ impl Storage for SqliteStorage {
     }
     fn set_bundle_publication(&self, p: &BundlePublication) -> Result<(), StorageError> {
         bundles::set(&self.conn(), p)
+    }
+
+    fn add_staff(&self, account: &StaffAccount) -> Result<(), StorageError> {
+        office::add_staff(&self.conn(), account)
+    }
+    fn staff(&self, name: &str) -> Result<Option<StaffAccount>, StorageError> {
+        office::staff(&self.conn(), name)
+    }
+    fn set_staff_lockout(
+        &self,
+        name: &str,
+        failed_logins: u32,
+        locked_until: Option<DateTime<Utc>>,
+    ) -> Result<(), StorageError> {
+        office::set_lockout(&self.conn(), name, failed_logins, locked_until)
+    }
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StorageError> {
+        office::append_audit(&self.conn(), event)
+    }
+    fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StorageError> {
+        office::audit(&self.conn(), limit)
+    }
+    fn roster(&self, region: Option<&str>) -> Result<Vec<RosterEntry>, StorageError> {
+        office::roster(&self.conn(), &self.vault, region)
+    }
+    fn period_people(
+        &self,
+        period: &str,
+        region: Option<&str>,
+    ) -> Result<Vec<PersonPeriod>, StorageError> {
+        office::period_people(&self.conn(), &self.vault, period, region)
+    }
+    fn period_records(&self, period: &str) -> Result<Vec<PeriodRecord>, StorageError> {
+        office::period_records(&self.conn(), &self.vault, Some(period), None)
+    }
+    fn person_records(&self, id_number: &str) -> Result<Vec<PeriodRecord>, StorageError> {
+        office::period_records(&self.conn(), &self.vault, None, Some(id_number))
+    }
+    fn set_review_decision(&self, d: &ReviewDecision) -> Result<(), StorageError> {
+        office::set_review(&self.conn(), d)
+    }
+    fn review_decisions(
+        &self,
+        id_number: &str,
+        period: &str,
+    ) -> Result<Vec<ReviewDecision>, StorageError> {
+        office::reviews(&self.conn(), &self.vault, Some(id_number), Some(period))
+    }
+    fn period_review_decisions(&self, period: &str) -> Result<Vec<ReviewDecision>, StorageError> {
+        office::reviews(&self.conn(), &self.vault, None, Some(period))
+    }
+    fn set_heartbeat(&self, h: &KioskHeartbeat) -> Result<(), StorageError> {
+        office::set_heartbeat(&self.conn(), h)
+    }
+    fn heartbeats(&self) -> Result<Vec<KioskHeartbeat>, StorageError> {
+        office::heartbeats(&self.conn())
     }
 }

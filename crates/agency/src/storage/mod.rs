@@ -13,8 +13,10 @@
 //! personal data at rest; callers hand it ID numbers, names and photos in the clear
 //! and get them back the same way.
 
+mod office;
 mod types;
 
+pub use office::*;
 pub use types::*;
 
 use certpoint_protocol::{GapReport, StoredCertification};
@@ -35,6 +37,8 @@ pub enum StorageError {
     NoSuchRecord(String),
     #[error("a match score must be a finite number (record {0})")]
     BadScore(String),
+    #[error("a back-office account named {0} already exists")]
+    StaffExists(String),
 }
 
 pub trait Storage: Send + Sync + 'static {
@@ -155,6 +159,48 @@ pub trait Storage: Send + Sync + 'static {
     fn bundle_publication(&self, region: &str) -> Result<Option<BundlePublication>, StorageError>;
     /// Records (or replaces) the bundle published for `p.region`.
     fn set_bundle_publication(&self, p: &BundlePublication) -> Result<(), StorageError>;
+
+    // --- the back office (`/admin/…`) ---------------------------------------------
+
+    /// Adds a staff account; `StaffExists` if the name is taken.
+    fn add_staff(&self, account: &StaffAccount) -> Result<(), StorageError>;
+    fn staff(&self, name: &str) -> Result<Option<StaffAccount>, StorageError>;
+    /// Sets an account's failed-login count and lockout end.
+    fn set_staff_lockout(
+        &self,
+        name: &str,
+        failed_logins: u32,
+        locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), StorageError>;
+    fn append_audit(&self, event: &AuditEvent) -> Result<(), StorageError>;
+    /// The audit log, newest first, at most `limit`.
+    fn audit_events(&self, limit: usize) -> Result<Vec<AuditEvent>, StorageError>;
+    /// The roster (of one region, or all), by region.
+    fn roster(&self, region: Option<&str>) -> Result<Vec<RosterEntry>, StorageError>;
+    /// Everyone on the roster (of one region, or all) with their facts for `period`
+    /// and the site of their latest record in it: `person_facts` for all at once.
+    fn period_people(
+        &self,
+        period: &str,
+        region: Option<&str>,
+    ) -> Result<Vec<PersonPeriod>, StorageError>;
+    /// Every received record of a period (any outcome), by end time.
+    fn period_records(&self, period: &str) -> Result<Vec<PeriodRecord>, StorageError>;
+    /// Every received record of one person, all periods, by end time.
+    fn person_records(&self, id_number: &str) -> Result<Vec<PeriodRecord>, StorageError>;
+    /// Stores (or replaces) the review decision on a record; `NoSuchRecord` if unknown.
+    fn set_review_decision(&self, d: &ReviewDecision) -> Result<(), StorageError>;
+    /// Decisions on the records of one person and period.
+    fn review_decisions(
+        &self,
+        id_number: &str,
+        period: &str,
+    ) -> Result<Vec<ReviewDecision>, StorageError>;
+    /// Decisions on the records of a period, everyone's.
+    fn period_review_decisions(&self, period: &str) -> Result<Vec<ReviewDecision>, StorageError>;
+    /// Stores a kiosk's heartbeat (the last one replaces the one before).
+    fn set_heartbeat(&self, h: &KioskHeartbeat) -> Result<(), StorageError>;
+    fn heartbeats(&self) -> Result<Vec<KioskHeartbeat>, StorageError>;
 
     // --- conveniences over the above ----------------------------------------------
 

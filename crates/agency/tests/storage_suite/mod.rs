@@ -17,6 +17,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod matching;
+mod office;
 mod people;
 mod records;
 mod references;
@@ -32,6 +33,7 @@ use certpoint_protocol::{
 };
 
 pub use matching::*;
+pub use office::*;
 pub use people::*;
 pub use records::*;
 pub use references::*;
@@ -65,6 +67,12 @@ macro_rules! cases {
             match_results,
             bundle_publications,
             reference_reads_are_logged_masked,
+            staff_accounts_and_lockout,
+            audit_log_is_kept_newest_first,
+            roster_and_records_are_listed,
+            review_decisions_are_kept_per_record,
+            heartbeats_keep_the_latest,
+            period_people_equal_person_facts_one_by_one,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {
