@@ -7,6 +7,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::assistance::{self, Relation};
+
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,13 +38,71 @@ impl Outcome {
 }
 
 /// Who decided the outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Method {
     /// The kiosk's own face and liveness checks.
     FaceAuto,
     /// A clerk checked the physical ID card and vouched for the person.
     ClerkManual { clerk_id: String, reason: String },
+    /// A Certificate of Assistance: the retiree is bedridden, a relative came, and the
+    /// clerk checked the relative's ID card and vouches (see [`crate::assistance`]).
+    /// Always outcome `manual_passed` with face_match `not_run`; the agency counts it
+    /// as channel `assistance`. Not a face pass: no face is compared at all.
+    Assistance {
+        clerk_id: String,
+        /// The certificate's serial, unique per kiosk ([`crate::assistance_serial`]).
+        serial: String,
+        /// The random code printed on the certificate ([`crate::CODE_ALPHABET`]);
+        /// `GET /v1/assistance/{serial}` needs it, so serials cannot be enumerated.
+        verification_code: String,
+        relation: Relation,
+        /// The relative's validated 18-character ID number. `Debug` masks it.
+        relative_id_number: String,
+        relative_name: String,
+        reason: String,
+    },
+}
+
+impl Method {
+    /// The clerk who vouched, if one did.
+    pub fn clerk_id(&self) -> Option<&str> {
+        match self {
+            Method::FaceAuto => None,
+            Method::ClerkManual { clerk_id, .. } | Method::Assistance { clerk_id, .. } => {
+                Some(clerk_id)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::FaceAuto => f.write_str("FaceAuto"),
+            Method::ClerkManual { clerk_id, reason } => f
+                .debug_struct("ClerkManual")
+                .field("clerk_id", clerk_id)
+                .field("reason", reason)
+                .finish(),
+            Method::Assistance {
+                clerk_id,
+                serial,
+                relation,
+                relative_id_number,
+                ..
+            } => f
+                .debug_struct("Assistance")
+                .field("clerk_id", clerk_id)
+                .field("serial", serial)
+                .field("relation", relation)
+                .field(
+                    "relative_id_number",
+                    &crate::mask_id_number(relative_id_number),
+                )
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// One active-liveness action asked of the person.
@@ -229,6 +289,10 @@ pub enum RecordRuleError {
     PendingMatchShape,
     #[error("outcome pending_match does not exist in schema_version 1")]
     PendingMatchInV1,
+    #[error("method assistance needs outcome manual_passed and face_match not_run (a certificate of assistance compares no face), schema_version 2")]
+    AssistanceShape,
+    #[error("method assistance: {0}")]
+    AssistanceField(&'static str),
 }
 
 impl CertificationRecord {
@@ -244,6 +308,7 @@ impl CertificationRecord {
                 Ok(())
             }
             2 => {
+                self.validate_assistance()?;
                 if let FaceMatch::Scored { source: None, .. } = self.face_match {
                     return Err(RecordRuleError::MissingSource);
                 }
@@ -261,6 +326,64 @@ impl CertificationRecord {
             }
             v => Err(RecordRuleError::UnsupportedVersion(v)),
         }
+    }
+
+    /// A certificate of assistance is a clerk's manual pass with no face compared,
+    /// and its printed fields must be readable and checkable.
+    fn validate_assistance(&self) -> Result<(), RecordRuleError> {
+        let Method::Assistance {
+            clerk_id,
+            serial,
+            verification_code,
+            relative_id_number,
+            relative_name,
+            reason,
+            ..
+        } = &self.method
+        else {
+            return Ok(());
+        };
+        if self.outcome != Outcome::ManualPassed || self.face_match != FaceMatch::NotRun {
+            return Err(RecordRuleError::AssistanceShape);
+        }
+        let field = |ok: bool, what| {
+            if ok {
+                Ok(())
+            } else {
+                Err(RecordRuleError::AssistanceField(what))
+            }
+        };
+        field(
+            !clerk_id.trim().is_empty() && clerk_id.len() <= 64,
+            "clerk_id must be 1 to 64 characters",
+        )?;
+        field(
+            assistance::is_serial_shape(serial),
+            "serial must be 1 to 96 letters, digits, - or _",
+        )?;
+        field(
+            assistance::is_code_shape(verification_code),
+            "verification_code must be 10 characters of Crockford base32",
+        )?;
+        field(
+            crate::id_number::IdNumber::parse(relative_id_number)
+                .is_ok_and(|id| id.as_str() == relative_id_number),
+            "relative_id_number must be a valid resident ID number",
+        )?;
+        field(
+            relative_id_number != &self.id_number,
+            "relative_id_number must not be the retiree's own",
+        )?;
+        let name = relative_name.trim().chars().count();
+        field(
+            (1..=assistance::MAX_NAME_CHARS).contains(&name),
+            "relative_name must be 1 to 40 characters",
+        )?;
+        let why = reason.trim().chars().count();
+        field(
+            (assistance::MIN_REASON_CHARS..=assistance::MAX_REASON_CHARS).contains(&why),
+            "reason must be 4 to 200 characters",
+        )
     }
 
     /// The outcome as the agency counts it: a v1 `passed` whose face was never scored
@@ -374,6 +497,91 @@ mod tests {
         assert_eq!(r.validate(), Err(RecordRuleError::PendingMatchInV1));
         r.schema_version = 3;
         assert_eq!(r.validate(), Err(RecordRuleError::UnsupportedVersion(3)));
+    }
+
+    pub(crate) fn assistance_sample() -> CertificationRecord {
+        let mut r = sample();
+        r.outcome = Outcome::ManualPassed;
+        r.reason = None;
+        r.face_match = FaceMatch::NotRun;
+        r.challenges = vec![];
+        r.passive_liveness = None;
+        r.method = Method::Assistance {
+            clerk_id: "C01".into(),
+            serial: "110105-K1-2026-0001".into(),
+            verification_code: "ABCDE12345".into(),
+            relation: Relation::Child,
+            relative_id_number: "310115196002291236".into(),
+            relative_name: "张小明".into(),
+            reason: "长期卧床，无法到场".into(),
+        };
+        r
+    }
+
+    #[test]
+    fn assistance_is_a_manual_pass_without_a_face() {
+        let r = assistance_sample();
+        assert_eq!(r.validate(), Ok(()));
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(text.contains(r#""kind":"assistance""#), "{text}");
+        assert!(text.contains(r#""relation":"child""#), "{text}");
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        // Debug masks the relative's number as it does the retiree's.
+        let shown = format!("{:?}", r.method);
+        assert!(!shown.contains("310115196002291236"), "{shown}");
+        assert!(shown.contains("3101**********1236"), "{shown}");
+
+        let mut passed = r.clone();
+        passed.outcome = Outcome::Passed;
+        assert_eq!(passed.validate(), Err(RecordRuleError::AssistanceShape));
+        let mut scored = r.clone();
+        scored.face_match = FaceMatch::PendingMatch;
+        assert_eq!(scored.validate(), Err(RecordRuleError::AssistanceShape));
+    }
+
+    #[test]
+    fn assistance_fields_are_checked() {
+        let with = |f: &dyn Fn(&mut Method)| {
+            let mut r = assistance_sample();
+            f(&mut r.method);
+            r.validate()
+        };
+        let field = |m: &mut Method| match m {
+            Method::Assistance { .. } => {}
+            _ => unreachable!(),
+        };
+        assert_eq!(with(&field), Ok(()));
+        macro_rules! set {
+            ($name:ident = $value:expr) => {
+                with(&|m: &mut Method| {
+                    if let Method::Assistance { $name, .. } = m {
+                        *$name = $value.into();
+                    }
+                })
+            };
+        }
+        for (what, result) in [
+            ("clerk", set!(clerk_id = " ")),
+            ("serial", set!(serial = "a/b")),
+            ("code", set!(verification_code = "ABCDE1234I")),
+            (
+                "relative id",
+                set!(relative_id_number = "310115196002291235"),
+            ),
+            ("own id", set!(relative_id_number = "11010519491231002X")),
+            (
+                "lowercase x",
+                set!(relative_id_number = "11010519491231002x"),
+            ),
+            ("name", set!(relative_name = "")),
+            ("reason", set!(reason = "卧床")),
+        ] {
+            assert!(
+                matches!(result, Err(RecordRuleError::AssistanceField(_))),
+                "{what}: {result:?}"
+            );
+        }
     }
 
     fn sample() -> CertificationRecord {

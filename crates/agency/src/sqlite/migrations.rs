@@ -58,6 +58,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "the offline cache bundle published per region",
         apply: |tx, _| sql(tx, BUNDLES),
     },
+    Migration {
+        name: "record channels and certificates of assistance",
+        apply: |tx, _| sql(tx, ASSISTANCE),
+    },
 ];
 
 /// The schema version this build writes.
@@ -370,5 +374,17 @@ CREATE TABLE bundle_publications (
     region         TEXT PRIMARY KEY NOT NULL,
     content_sha256 TEXT NOT NULL,
     generated_at   TEXT NOT NULL
+);
+"#;
+
+/// A record's channel (every record before certificates of assistance was on site)
+/// and the serials of certificates of assistance, with the sha256 of their codes.
+const ASSISTANCE: &str = r#"
+ALTER TABLE certifications ADD COLUMN channel TEXT NOT NULL DEFAULT 'onsite'
+    CHECK (channel IN ('onsite', 'assistance'));
+CREATE TABLE assistance_certificates (
+    serial      TEXT PRIMARY KEY NOT NULL,
+    record_id   TEXT NOT NULL UNIQUE REFERENCES certifications (record_id),
+    code_sha256 TEXT NOT NULL
 );
 "#;

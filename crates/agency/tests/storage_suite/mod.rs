@@ -16,6 +16,7 @@
 // Each test binary that includes the suite uses part of it.
 #![allow(dead_code, unused_imports)]
 
+mod assistance;
 mod matching;
 mod people;
 mod records;
@@ -31,6 +32,7 @@ use certpoint_protocol::{
     canonical_json, CertificationRecord, FaceMatch, Method, Outcome, ReferenceSource,
 };
 
+pub use assistance::*;
 pub use matching::*;
 pub use people::*;
 pub use records::*;
@@ -65,6 +67,9 @@ macro_rules! cases {
             match_results,
             bundle_publications,
             reference_reads_are_logged_masked,
+            assistance_serials_are_stored_beside_the_record,
+            an_assistance_serial_belongs_to_one_record,
+            person_facts_name_the_assistance_channel,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {
