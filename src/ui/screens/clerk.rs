@@ -10,10 +10,18 @@ use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
 
 use super::result::certified_when;
-use super::{manual, result, submit, UiState};
+use super::{assist, manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
+    st.assist.poll();
+    if st.assist.open {
+        // The certificate screen replaces the panel; a manual pass's PIN answer is
+        // still picked up (and dropped if its session ended meanwhile).
+        manual::take_pin_answer(view, st, events);
+        egui::ScrollArea::vertical().show(ui, |ui| assist::screen(ui, st));
+        return;
+    }
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading(cat.t("clerk.title"));
@@ -110,6 +118,15 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                 events.push(Event::Retry);
             }
         });
+
+        let ended = matches!(
+            view.state,
+            State::Passed { .. }
+                | State::Failed { .. }
+                | State::PendingMatch { .. }
+                | State::ClerkAssist { .. }
+        );
+        assist::entry(ui, st, ended);
 
         let typed = !st.pin.is_empty() || !st.reason.is_empty();
         if typed && !view.state.awaiting_decision() {
