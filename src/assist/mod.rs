@@ -290,7 +290,7 @@ pub fn issue(
         relation: app.relation,
         reason: app.reason.clone(),
         clerk_id: app.clerk_id.clone(),
-        status_unchecked: status_note.clone(),
+        status_unchecked: status_note.is_some(),
     };
     // Rendered before the record is stored: a certificate that cannot be drawn is not
     // issued at all.

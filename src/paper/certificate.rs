@@ -38,8 +38,9 @@ pub struct Certificate {
     pub relation: Relation,
     pub reason: String,
     pub clerk_id: String,
-    /// `Some(why)` when the agency's status of the retiree could not be checked.
-    pub status_unchecked: Option<String>,
+    /// The agency's status of the retiree could not be checked (offline, no answer):
+    /// the paper says so, in Chinese; the technical reason stays in the JSON and logs.
+    pub status_unchecked: bool,
 }
 
 impl std::fmt::Debug for Certificate {
@@ -143,14 +144,14 @@ impl Certificate {
             s.line(LEFT + 60.0, y + 2.0, W - LEFT - 10.0, y + 2.0, 0.3);
             y += 8.0;
         }
-        if let Some(why) = &self.status_unchecked {
+        if self.status_unchecked {
             y = s.wrapped(
                 LEFT,
                 y + 2.0,
                 TEXT_W,
                 10.5,
                 6.0,
-                &format!("注：办理时未能向经办机构核验该退休人员的认证状态（{why}）；本记录已排队上传，以经办机构核验结果为准。"),
+                "注：办理时未能向经办机构核验该退休人员的认证状态（终端离线或经办机构无应答）；本记录已排队上传，以经办机构核验结果为准。",
             );
         }
 
@@ -214,7 +215,7 @@ pub(crate) mod tests {
             relation: Relation::Child,
             reason: "长期卧床，无法到场".into(),
             clerk_id: "C01".into(),
-            status_unchecked: None,
+            status_unchecked: false,
         }
     }
 
@@ -242,7 +243,7 @@ pub(crate) mod tests {
     fn an_unchecked_status_and_a_rare_character_are_said() {
         let mut c = sample();
         c.relative_name = "张𠀀".into();
-        c.status_unchecked = Some("server unreachable".into());
+        c.status_unchecked = true;
         assert_eq!(c.missing_name_chars(), vec!['𠀀']);
         let s = c.sheet().unwrap();
         let all: String = s.texts().collect::<Vec<_>>().join("\n");

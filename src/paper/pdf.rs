@@ -148,8 +148,13 @@ pub fn text_width_mm(text: &str, size_pt: f32) -> f32 {
     units / upem * size_pt / PT_PER_MM
 }
 
+/// Punctuation that must not start a line (it hangs past the margin instead).
+const NO_LINE_START: &str = "，。、；：！？）》」』〉,.;:!?)";
+
 /// `text` broken into lines no wider than `width_mm` (at any character: Chinese has no
-/// spaces to break at; an ASCII word is kept whole when it fits on a line).
+/// spaces to break at; a run of ASCII letters, digits and marks — a word, a masked ID
+/// number, a serial — is kept whole when it fits on a line; closing punctuation never
+/// starts a line).
 pub fn wrap(text: &str, size_pt: f32, width_mm: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
@@ -157,13 +162,16 @@ pub fn wrap(text: &str, size_pt: f32, width_mm: f32) -> Vec<String> {
         for c in para.chars() {
             let mut candidate = line.clone();
             candidate.push(c);
-            if !line.is_empty() && text_width_mm(&candidate, size_pt) > width_mm {
+            if !line.is_empty()
+                && !NO_LINE_START.contains(c)
+                && text_width_mm(&candidate, size_pt) > width_mm
+            {
                 // Carry an unfinished ASCII word to the next line when it can fit there.
                 let cut = line
-                    .rfind(|ch: char| !ch.is_ascii_alphanumeric())
+                    .rfind(|ch: char| !ch.is_ascii_graphic())
                     .map(|i| i + line[i..].chars().next().map_or(1, char::len_utf8))
                     .unwrap_or(0);
-                if c.is_ascii_alphanumeric() && cut > 0 && cut < line.len() {
+                if c.is_ascii_graphic() && cut > 0 && cut < line.len() {
                     let word = line.split_off(cut);
                     lines.push(std::mem::take(&mut line));
                     line = word;
@@ -405,6 +413,16 @@ mod tests {
         }
         let words = wrap("verification code ABCDE-12345 printed", 12.0, 40.0);
         assert!(words.iter().all(|l| !l.ends_with("ABC")), "{words:?}");
+        // A masked number is one word; a full stop never starts a line.
+        let masked = "证明身份证号为 3101**********1236 的退休人员。";
+        for w in [30.0, 40.0, 50.0, 60.0] {
+            let lines = wrap(masked, 12.0, w);
+            assert!(
+                lines.iter().any(|l| l.contains("3101**********1236")),
+                "{w}: {lines:?}"
+            );
+            assert!(lines.iter().all(|l| !l.starts_with('。')), "{w}: {lines:?}");
+        }
     }
 
     #[test]

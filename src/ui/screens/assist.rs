@@ -58,36 +58,36 @@ impl AssistPanel {
     }
 }
 
-/// The entry button on the panel and the receipt button after an attempt.
+/// The receipt button (enabled after an attempt) and the entry button, small, laid
+/// out right to left by the caller.
 pub(super) fn entry(ui: &mut Ui, st: &mut UiState, session_ended: bool) {
     let cat = st.cat();
-    ui.horizontal_wrapped(|ui| {
-        let size = vec2(240.0, theme::BUTTON_HEIGHT * 0.8);
-        if ui
-            .add(egui::Button::new(cat.t("assist.open")).min_size(size))
-            .clicked()
-        {
-            st.assist.open = true;
-            st.assist.answer = None;
+    let can_print = session_ended && st.assist.desk.is_some() && !st.assist.busy();
+    let receipt = ui.add_enabled(can_print, egui::Button::new(cat.t("receipt.print")).small());
+    if ui
+        .add(egui::Button::new(cat.t("assist.open")).small())
+        .clicked()
+    {
+        st.assist.open = true;
+        st.assist.answer = None;
+    }
+    if receipt.clicked() {
+        if let Some(desk) = st.assist.desk.as_mut() {
+            desk.receipt();
         }
-        let can_print = session_ended && st.assist.desk.is_some() && !st.assist.busy();
-        if ui
-            .add_enabled(
-                can_print,
-                egui::Button::new(cat.t("receipt.print")).min_size(size),
-            )
-            .clicked()
-        {
-            if let Some(desk) = st.assist.desk.as_mut() {
-                desk.receipt();
-            }
-            st.assist.answer = None;
-        }
-    });
+        st.assist.answer = None;
+    }
+}
+
+/// Where the receipt went (or why not), under the title row until the next request.
+pub(super) fn receipt_answer(ui: &mut Ui, st: &UiState) {
+    let cat = st.cat();
+    if st.assist.busy() && !st.assist.open {
+        ui.colored_label(theme::TEXT_DIM, cat.t("assist.working"));
+    }
     if let Some(DeskAnswer::Receipt { .. } | DeskAnswer::Failed(_)) = &st.assist.answer {
-        if !st.assist.open {
-            answer(ui, st.assist.answer.as_ref(), cat);
-        }
+        answer(ui, st.assist.answer.as_ref(), cat);
+        ui.separator();
     }
 }
 
@@ -233,17 +233,18 @@ fn submit(p: &mut AssistPanel, cat: &Catalogue) {
 /// What the desk answered, for the clerk.
 fn answer(ui: &mut Ui, a: Option<&DeskAnswer>, cat: &Catalogue) {
     let Some(a) = a else { return };
-    let saved = |ui: &mut Ui, d: &Delivery| match d {
-        Delivery::Printed { printer, file, .. } => {
-            ui.colored_label(theme::GOOD, cat.fill("paper.printed", &[("p", printer)]));
-            ui.label(cat.fill("paper.saved_at", &[("f", &file.display())]));
+    // The path on a line of its own: a long path without spaces wraps badly mid-text.
+    let saved = |ui: &mut Ui, d: &Delivery| {
+        match d {
+            Delivery::Printed { printer, .. } => {
+                ui.colored_label(theme::GOOD, cat.fill("paper.printed", &[("p", printer)]));
+            }
+            Delivery::Saved { .. } => {
+                ui.colored_label(theme::WARN, cat.t("paper.no_printer"));
+            }
         }
-        Delivery::Saved { file } => {
-            ui.colored_label(theme::WARN, cat.t("paper.no_printer"));
-            ui.label(
-                RichText::new(cat.fill("paper.saved_at", &[("f", &file.display())])).monospace(),
-            );
-        }
+        ui.label(cat.t("paper.saved_at"));
+        ui.label(RichText::new(d.file().display().to_string()).monospace());
     };
     match a {
         DeskAnswer::Issue(IssueOutcome::Issued(i)) => {

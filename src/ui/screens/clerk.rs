@@ -22,6 +22,14 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
         egui::ScrollArea::vertical().show(ui, |ui| assist::screen(ui, st));
         return;
     }
+    // After an attempt: its receipt slip can be printed (the record stored last).
+    let ended = matches!(
+        view.state,
+        State::Passed { .. }
+            | State::Failed { .. }
+            | State::PendingMatch { .. }
+            | State::ClerkAssist { .. }
+    );
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading(cat.t("clerk.title"));
@@ -40,9 +48,17 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             });
         });
         ui.separator();
+        assist::receipt_answer(ui, st);
 
         // ID entry: the wedge field shows what is being typed, masked.
-        ui.label(RichText::new(cat.t("clerk.id_field")).strong());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(cat.t("clerk.id_field")).strong());
+            // Small buttons at the right of this line: they take no room from the
+            // session below (the manual pass must stay on screen at 1080p).
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                assist::entry(ui, st, ended);
+            });
+        });
         let pending = st.wedge.pending_masked();
         let shown = if pending.is_empty() {
             cat.t("clerk.id_hint").to_owned()
@@ -118,15 +134,6 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                 events.push(Event::Retry);
             }
         });
-
-        let ended = matches!(
-            view.state,
-            State::Passed { .. }
-                | State::Failed { .. }
-                | State::PendingMatch { .. }
-                | State::ClerkAssist { .. }
-        );
-        assist::entry(ui, st, ended);
 
         let typed = !st.pin.is_empty() || !st.reason.is_empty();
         if typed && !view.state.awaiting_decision() {
