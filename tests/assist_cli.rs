@@ -97,6 +97,31 @@ fn pdftotext(pdf: &Path) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// The QR code on the PDF's page: rendered with poppler's `pdftoppm`, read by zbar's
+/// `zbarimg` (`scripts/setup test` installs both).
+fn scan_qr(pdf: &Path) -> String {
+    let root = pdf.with_extension("qr"); // pdftoppm writes <root>.png
+    let png = PathBuf::from(format!("{}.png", root.display()));
+    let o = Command::new("pdftoppm")
+        .args(["-png", "-r", "150", "-singlefile"])
+        .arg(pdf)
+        .arg(&root)
+        .output()
+        .expect("pdftoppm (poppler-utils) is installed");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = Command::new("zbarimg")
+        .args(["-q", "--raw"])
+        .arg(&png)
+        .output()
+        .expect("zbarimg (zbar-tools) is installed");
+    assert!(
+        o.status.success(),
+        "zbarimg found no QR code: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
 /// A fake `lp` in `dir` that writes its arguments, one a line, to `dir/lp-args.txt`.
 fn fake_lp(dir: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
@@ -115,8 +140,7 @@ fn fake_lp(dir: &Path) -> PathBuf {
 
 #[test]
 fn issue_sync_verify_then_refuse_a_second_time() {
-    let mut agency = Agency::stopped();
-    agency.start();
+    let agency = Agency::running();
     let k = kiosk(&agency.url(), "", 5);
     agency.register("K1", &k.key, TOKEN);
     agency.on_roster(RETIREE);
@@ -155,6 +179,13 @@ fn issue_sync_verify_then_refuse_a_second_time() {
         assert!(!t.contains(secret), "a full ID number is printed:\n{t}");
     }
     assert!(!t.contains("未能向经办机构核验"), "{t}");
+    // The QR code, rendered and scanned as a phone would, names the verification URL.
+    let url = format!(
+        "{}/v1/assistance/{serial}?code={}",
+        agency.url(),
+        code.replace('-', "")
+    );
+    assert_eq!(scan_qr(&pdf), url);
     // stdout holds no full number either.
     assert!(!text(&o).contains(RETIREE) && !text(&o).contains(RELATIVE));
 
@@ -183,8 +214,7 @@ fn issue_sync_verify_then_refuse_a_second_time() {
 
 #[test]
 fn refusals_and_pins_have_their_own_outcomes() {
-    let mut agency = Agency::stopped();
-    agency.start();
+    let agency = Agency::running();
     let k = kiosk(&agency.url(), "", 5);
     agency.register("K1", &k.key, TOKEN);
     agency.on_roster(RETIREE);
@@ -251,10 +281,10 @@ fn refusals_and_pins_have_their_own_outcomes() {
 
 #[test]
 fn an_unreachable_agency_still_issues_prints_on_lp_and_says_so() {
-    let agency = Agency::stopped(); // never started: nothing listens
     let bin = tempfile::tempdir().unwrap();
     fake_lp(bin.path());
-    let k = kiosk(&agency.url(), "printer = \"Counter\"", 2);
+    // Port 1 (tcpmux): nothing listens there, the connection is refused at once.
+    let k = kiosk("http://127.0.0.1:1", "printer = \"Counter\"", 2);
 
     let pdf = k.dir.path().join("offline.pdf");
     let o = issue(&k, RETIREE, &pdf, PIN, Some(bin.path()));
