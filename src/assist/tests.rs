@@ -59,7 +59,8 @@ fn fields_are_checked_one_by_one() {
         f(&mut a);
         a.check().unwrap_err()
     };
-    let cases: [(fn(&mut Application), &str); 8] = [
+    type Case = (fn(&mut Application), &'static str);
+    let cases: [Case; 8] = [
         (
             |a| a.pensioner_id = "11010519491231002Y".into(),
             "pensioner",

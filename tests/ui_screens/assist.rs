@@ -16,6 +16,11 @@ const PIN: &str = "482915";
 
 /// A kiosk with an office name and clerk C01, and the desk thread on its store.
 fn desk() -> (tempfile::TempDir, AssistDesk) {
+    desk_with(|_| {})
+}
+
+/// As [`desk`], with `prepare` run on the store first (to store records).
+fn desk_with(prepare: impl FnOnce(&mut Store)) -> (tempfile::TempDir, AssistDesk) {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "[kiosk]\nid = \"K1\"\nsite_code = \"110105\"\ndata_dir = \"data\"\n\n\
@@ -30,6 +35,7 @@ fn desk() -> (tempfile::TempDir, AssistDesk) {
     store
         .add_clerk("C01", PIN, chrono::Local::now().fixed_offset())
         .unwrap();
+    prepare(&mut store);
     let desk = AssistDesk::start(cfg, store, Arc::new(|| {})).unwrap();
     (dir, desk)
 }
@@ -110,6 +116,40 @@ fn a_certificate_is_issued_from_the_clerk_panel() {
     h.run();
     assert!(!h.state().ui.assist.open);
     h.get_by_label("协助证明");
+}
+
+#[test]
+fn the_receipt_button_prints_the_slip_of_the_last_record_after_an_attempt() {
+    // The kiosk's store holds the attempt's record (the scripted flow stores none).
+    let (dir, desk) = desk_with(|store| {
+        let mut r = certpoint::store::selftest::synthetic_record("K1", 1);
+        r.outcome = certpoint_protocol::Outcome::Failed;
+        r.reason = Some("challenge_timeout".into());
+        store.enqueue(r, None).unwrap();
+    });
+    let mut h = harness(backend(), "zh-CN");
+    h.state_mut().ui.assist.desk = Some(desk);
+    h.run();
+    // Nothing to print before an attempt has ended: the button does nothing.
+    h.get_by_label("打印回执").click();
+    h.run();
+    assert!(!h.state().ui.assist.desk.as_ref().unwrap().busy());
+    assert!(h.state().ui.assist.answer.is_none());
+    scan(&mut h, ID);
+    live_attempt(&mut h);
+    assert_eq!(state_name(&h), "pending_match");
+    h.get_by_label("打印回执").click();
+    wait_for_desk(&mut h);
+    h.get_by_label("回执已生成：未通过");
+    h.get_by_label("未配置打印机：请手动打印已保存的文件");
+    let slips: Vec<_> = std::fs::read_dir(dir.path().join("data/paper"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        slips.len() == 1 && slips[0].starts_with("receipt-"),
+        "{slips:?}"
+    );
 }
 
 #[test]

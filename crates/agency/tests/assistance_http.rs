@@ -141,17 +141,24 @@ fn a_certificate_certifies_and_verifies_masked() {
 fn a_serial_used_twice_is_an_invalid_record_and_a_bad_shape_is_refused() {
     let mut a = Agency::new();
     a.start(None);
-    let first = assistance(1, ID_A, "S-1", "ABCDE12345");
+    let first = assistance(1, ID_A, "110105-K1-2026-0009", "ABCDE12345");
     assert_eq!(post(&a, &first).status, 201);
     // The same record again is a duplicate (200), not a clash.
     assert_eq!(post(&a, &first).status, 200);
-    let clash = post(&a, &assistance(2, ID_B, "S-1", "ZZZZZ99999"));
+    let clash = post(
+        &a,
+        &assistance(2, ID_B, "110105-K1-2026-0009", "ZZZZZ99999"),
+    );
     assert_eq!(clash.status, 422, "{}", clash.text());
-    assert!(clash.text().contains("S-1"), "{}", clash.text());
+    assert!(
+        clash.text().contains("110105-K1-2026-0009"),
+        "{}",
+        clash.text()
+    );
     assert_eq!(a.status(ID_B), "not_certified");
 
     // An assistance record claiming a face pass is refused by the record rules.
-    let mut passed = assistance(3, ID_C, "S-3", "ABCDE12345");
+    let mut passed = assistance(3, ID_C, "110105-K1-2026-0003", "ABCDE12345");
     passed.outcome = Outcome::Passed;
     let refused = post(&a, &passed);
     assert_eq!(refused.status, 422, "{}", refused.text());

@@ -361,6 +361,15 @@ impl CertificationRecord {
             assistance::is_serial_shape(serial),
             "serial must be 1 to 96 letters, digits, - or _",
         )?;
+        // The prefix ties a serial to its kiosk and period, so serials of different
+        // kiosks can never collide (the agency checks kiosk_id against the token).
+        let prefix = format!("{}-{}-{}-", self.site_code, self.kiosk_id, self.period);
+        field(
+            serial
+                .strip_prefix(&prefix)
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
+            "serial must be {site_code}-{kiosk_id}-{period}-{number}",
+        )?;
         field(
             assistance::is_code_shape(verification_code),
             "verification_code must be 10 characters of Crockford base32",
@@ -564,6 +573,15 @@ mod tests {
         for (what, result) in [
             ("clerk", set!(clerk_id = " ")),
             ("serial", set!(serial = "a/b")),
+            (
+                "another kiosk's serial",
+                set!(serial = "110105-K2-2026-0001"),
+            ),
+            (
+                "another period's serial",
+                set!(serial = "110105-K1-2025-0001"),
+            ),
+            ("serial without a number", set!(serial = "110105-K1-2026-")),
             ("code", set!(verification_code = "ABCDE1234I")),
             (
                 "relative id",

@@ -84,9 +84,21 @@ pub fn assistance_serials_are_stored_beside_the_record(s: &dyn Storage) {
 
 pub fn an_assistance_serial_belongs_to_one_record(s: &dyn Storage) {
     registered(s, "K1");
-    let first = assistance_record("K1", 1, ID_A, "S-1", "2026-04-02T10:00:00+08:00");
+    let first = assistance_record(
+        "K1",
+        1,
+        ID_A,
+        "110105-K1-2026-0009",
+        "2026-04-02T10:00:00+08:00",
+    );
     let first_id = store(s, &first, None);
-    let other = assistance_record("K1", 2, ID_B, "S-1", "2026-04-03T10:00:00+08:00");
+    let other = assistance_record(
+        "K1",
+        2,
+        ID_B,
+        "110105-K1-2026-0009",
+        "2026-04-03T10:00:00+08:00",
+    );
     let body = canonical_json(&other).unwrap();
     let other_id = other.record_id.to_string();
     let e = s
@@ -101,13 +113,16 @@ pub fn an_assistance_serial_belongs_to_one_record(s: &dyn Storage) {
         })
         .unwrap_err();
     assert!(
-        matches!(&e, StorageError::SerialTaken(s) if s == "S-1"),
+        matches!(&e, StorageError::SerialTaken(s) if s == "110105-K1-2026-0009"),
         "{e}"
     );
     // Nothing of the refused record was kept: not the record, not the serial.
     assert!(s.certification(&other_id).unwrap().is_none());
     assert_eq!(
-        s.assistance_certificate("S-1").unwrap().unwrap().record_id,
+        s.assistance_certificate("110105-K1-2026-0009")
+            .unwrap()
+            .unwrap()
+            .record_id,
         first_id
     );
     assert_eq!(s.person_facts(ID_B, "2026").unwrap().records.len(), 0);
@@ -119,7 +134,13 @@ pub fn person_facts_name_the_assistance_channel(s: &dyn Storage) {
         .unwrap();
     store(
         s,
-        &assistance_record("K1", 1, ID_A, "S-1", "2026-04-02T10:00:00+08:00"),
+        &assistance_record(
+            "K1",
+            1,
+            ID_A,
+            "110105-K1-2026-0009",
+            "2026-04-02T10:00:00+08:00",
+        ),
         None,
     );
     store(
