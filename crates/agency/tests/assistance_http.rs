@@ -135,6 +135,33 @@ fn a_certificate_certifies_and_verifies_masked() {
         .status,
         401
     );
+
+    // The same check from the agency's command line (staff with the paper in hand).
+    a.stop();
+    let run = a.cli(&[
+        "assistance",
+        "verify",
+        "110105-K1-2026-0001",
+        "--code",
+        "abcde-12345",
+        "--json",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let j = run.json();
+    assert_eq!(
+        (j["valid"].as_bool(), j["relative_name_masked"].as_str()),
+        (Some(true), Some("王**"))
+    );
+    assert!(!run.stdout.contains(ID_A) && !run.stdout.contains(ID_D));
+    let run = a.cli(&[
+        "assistance",
+        "verify",
+        "110105-K1-2026-0001",
+        "--code",
+        "ABCDE12346",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.starts_with("not found"), "{}", run.stdout);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! the storage for plain listings) and prints; `main.rs` only calls [`main`].
 
 mod admin;
+mod assistance;
 mod bundle;
 mod people;
 mod reference_import;
@@ -104,6 +105,9 @@ enum Cmd {
     /// The kiosks' offline reference cache: the bundle-signing key and bundle files.
     #[command(subcommand)]
     Bundle(bundle::BundleCmd),
+    /// Certificates of Assistance: verify one from its paper.
+    #[command(subcommand)]
+    Assistance(assistance::AssistanceCmd),
 }
 
 /// Runs the command line; what `main.rs` calls.
@@ -132,5 +136,6 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Status(a)) => people::status(&storage, a),
         Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
+        Some(Cmd::Assistance(cmd)) => assistance::run(&storage, cmd),
     }
 }
