@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::assistance::{self, Relation};
+use crate::assistance::Relation;
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,73 +328,6 @@ impl CertificationRecord {
         }
     }
 
-    /// A certificate of assistance is a clerk's manual pass with no face compared,
-    /// and its printed fields must be readable and checkable.
-    fn validate_assistance(&self) -> Result<(), RecordRuleError> {
-        let Method::Assistance {
-            clerk_id,
-            serial,
-            verification_code,
-            relative_id_number,
-            relative_name,
-            reason,
-            ..
-        } = &self.method
-        else {
-            return Ok(());
-        };
-        if self.outcome != Outcome::ManualPassed || self.face_match != FaceMatch::NotRun {
-            return Err(RecordRuleError::AssistanceShape);
-        }
-        let field = |ok: bool, what| {
-            if ok {
-                Ok(())
-            } else {
-                Err(RecordRuleError::AssistanceField(what))
-            }
-        };
-        field(
-            !clerk_id.trim().is_empty() && clerk_id.len() <= 64,
-            "clerk_id must be 1 to 64 characters",
-        )?;
-        field(
-            assistance::is_serial_shape(serial),
-            "serial must be 1 to 96 letters, digits, - or _",
-        )?;
-        // The prefix ties a serial to its kiosk and period, so serials of different
-        // kiosks can never collide (the agency checks kiosk_id against the token).
-        let prefix = format!("{}-{}-{}-", self.site_code, self.kiosk_id, self.period);
-        field(
-            serial
-                .strip_prefix(&prefix)
-                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())),
-            "serial must be {site_code}-{kiosk_id}-{period}-{number}",
-        )?;
-        field(
-            assistance::is_code_shape(verification_code),
-            "verification_code must be 10 characters of Crockford base32",
-        )?;
-        field(
-            crate::id_number::IdNumber::parse(relative_id_number)
-                .is_ok_and(|id| id.as_str() == relative_id_number),
-            "relative_id_number must be a valid resident ID number",
-        )?;
-        field(
-            relative_id_number != &self.id_number,
-            "relative_id_number must not be the retiree's own",
-        )?;
-        let name = relative_name.trim().chars().count();
-        field(
-            (1..=assistance::MAX_NAME_CHARS).contains(&name),
-            "relative_name must be 1 to 40 characters",
-        )?;
-        let why = reason.trim().chars().count();
-        field(
-            (assistance::MIN_REASON_CHARS..=assistance::MAX_REASON_CHARS).contains(&why),
-            "reason must be 4 to 200 characters",
-        )
-    }
-
     /// The outcome as the agency counts it: a v1 `passed` whose face was never scored
     /// above the threshold proved liveness only, so it is `pending_match`.
     pub fn effective_outcome(&self) -> Outcome {
@@ -420,7 +353,7 @@ impl fmt::Debug for CertificationRecord {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -508,101 +441,7 @@ mod tests {
         assert_eq!(r.validate(), Err(RecordRuleError::UnsupportedVersion(3)));
     }
 
-    pub(crate) fn assistance_sample() -> CertificationRecord {
-        let mut r = sample();
-        r.outcome = Outcome::ManualPassed;
-        r.reason = None;
-        r.face_match = FaceMatch::NotRun;
-        r.challenges = vec![];
-        r.passive_liveness = None;
-        r.method = Method::Assistance {
-            clerk_id: "C01".into(),
-            serial: "110105-K1-2026-0001".into(),
-            verification_code: "ABCDE12345".into(),
-            relation: Relation::Child,
-            relative_id_number: "310115196002291236".into(),
-            relative_name: "张小明".into(),
-            reason: "长期卧床，无法到场".into(),
-        };
-        r
-    }
-
-    #[test]
-    fn assistance_is_a_manual_pass_without_a_face() {
-        let r = assistance_sample();
-        assert_eq!(r.validate(), Ok(()));
-        let text = crate::canonical_json(&r).unwrap();
-        assert!(text.contains(r#""kind":"assistance""#), "{text}");
-        assert!(text.contains(r#""relation":"child""#), "{text}");
-        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
-        assert_eq!(back, r);
-        // Debug masks the relative's number as it does the retiree's.
-        let shown = format!("{:?}", r.method);
-        assert!(!shown.contains("310115196002291236"), "{shown}");
-        assert!(shown.contains("3101**********1236"), "{shown}");
-
-        let mut passed = r.clone();
-        passed.outcome = Outcome::Passed;
-        assert_eq!(passed.validate(), Err(RecordRuleError::AssistanceShape));
-        let mut scored = r.clone();
-        scored.face_match = FaceMatch::PendingMatch;
-        assert_eq!(scored.validate(), Err(RecordRuleError::AssistanceShape));
-    }
-
-    #[test]
-    fn assistance_fields_are_checked() {
-        let with = |f: &dyn Fn(&mut Method)| {
-            let mut r = assistance_sample();
-            f(&mut r.method);
-            r.validate()
-        };
-        let field = |m: &mut Method| match m {
-            Method::Assistance { .. } => {}
-            _ => unreachable!(),
-        };
-        assert_eq!(with(&field), Ok(()));
-        macro_rules! set {
-            ($name:ident = $value:expr) => {
-                with(&|m: &mut Method| {
-                    if let Method::Assistance { $name, .. } = m {
-                        *$name = $value.into();
-                    }
-                })
-            };
-        }
-        for (what, result) in [
-            ("clerk", set!(clerk_id = " ")),
-            ("serial", set!(serial = "a/b")),
-            (
-                "another kiosk's serial",
-                set!(serial = "110105-K2-2026-0001"),
-            ),
-            (
-                "another period's serial",
-                set!(serial = "110105-K1-2025-0001"),
-            ),
-            ("serial without a number", set!(serial = "110105-K1-2026-")),
-            ("code", set!(verification_code = "ABCDE1234I")),
-            (
-                "relative id",
-                set!(relative_id_number = "310115196002291235"),
-            ),
-            ("own id", set!(relative_id_number = "11010519491231002X")),
-            (
-                "lowercase x",
-                set!(relative_id_number = "11010519491231002x"),
-            ),
-            ("name", set!(relative_name = "")),
-            ("reason", set!(reason = "卧床")),
-        ] {
-            assert!(
-                matches!(result, Err(RecordRuleError::AssistanceField(_))),
-                "{what}: {result:?}"
-            );
-        }
-    }
-
-    fn sample() -> CertificationRecord {
+    pub(crate) fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
             schema_version: crate::RECORD_SCHEMA_VERSION,
