@@ -15,6 +15,7 @@
 //! - [`cli`], [`kiosk`], [`ui`]: the command line, start-up and the window.
 //! - [`watchdog`]: tells systemd the window is up and still drawing.
 
+pub mod assist;
 pub mod cache;
 pub mod camera;
 pub mod card_reader;
@@ -25,6 +26,7 @@ pub mod flow;
 pub mod kiosk;
 pub mod liveness;
 pub mod logging;
+pub mod paper;
 pub mod record;
 pub mod store;
 pub mod sync;

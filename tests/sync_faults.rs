@@ -190,6 +190,8 @@ fn conflicting_and_invalid_records_are_parked_and_the_rest_continue() {
                 outcome: certpoint_protocol::Outcome::Failed,
                 ended_at: chrono::DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00")
                     .unwrap(),
+                channel: certpoint_protocol::Channel::Onsite,
+                assistance: None,
             },
         })
         .unwrap();

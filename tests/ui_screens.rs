@@ -22,6 +22,10 @@ use image::{Rgb, RgbImage};
 #[path = "ui_screens/manual_pass.rs"]
 mod manual_pass;
 
+// The Certificate of Assistance screen (with its own helpers).
+#[path = "ui_screens/assist.rs"]
+mod assist;
+
 const ID: &str = "11010519491231002X";
 
 fn params() -> FlowParams {

@@ -116,6 +116,61 @@ pub enum Command {
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
+    /// Certificates of Assistance (协助认证证明) for bedridden retirees.
+    #[command(subcommand)]
+    Assist(AssistCommand),
+    /// Print (or save) the certification receipt slip of a stored record.
+    Receipt(ReceiptArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AssistCommand {
+    /// Issue a certificate: check the fields, the clerk's PIN and the retiree's status,
+    /// store the record, write the PDF and print it when [paper] printer is set.
+    /// Exit 0 issued, 2 a field is wrong, 3 refused by the status, 4 PIN not accepted.
+    Issue(AssistIssueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssistIssueArgs {
+    /// The bedridden retiree's resident ID number.
+    #[arg(long)]
+    pub pensioner: String,
+    /// The relative's resident ID number (from the card they show).
+    #[arg(long)]
+    pub relative_id: String,
+    /// The relative's name as on their ID card.
+    #[arg(long)]
+    pub relative_name: String,
+    /// spouse, child, child_in_law, grandchild, sibling, parent, guardian, other_relative.
+    #[arg(long)]
+    pub relation: String,
+    /// Why the retiree cannot come (4 to 200 characters), e.g. "长期卧床".
+    #[arg(long)]
+    pub reason: String,
+    /// The clerk's id; their PIN is asked (or read from stdin with --pin-stdin).
+    #[arg(long)]
+    pub clerk: String,
+    /// Read the clerk's PIN from the first line of standard input.
+    #[arg(long)]
+    pub pin_stdin: bool,
+    /// Where to save the PDF (default: <paper dir>/<serial>.pdf).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptArgs {
+    /// The record's id (`certpoint queue list`).
+    #[arg(long)]
+    pub record: String,
+    /// Where to save the PDF (default: <paper dir>/receipt-<record>.pdf).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Default, Args)]

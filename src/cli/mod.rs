@@ -2,6 +2,7 @@
 //! here, so the headless paths are tested the same way the kiosk runs them.
 
 mod args;
+mod assist;
 mod audit;
 mod bench;
 mod cache;
@@ -190,6 +191,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &mut out,
         ),
         Some(Command::Card(CardCommand::Simulate(args))) => card::simulate(*args, &mut out),
+        Some(Command::Assist(AssistCommand::Issue(args))) => {
+            assist::issue(&load_config(cli.config.as_deref())?, args, &mut out)
+        }
+        Some(Command::Receipt(args)) => {
+            assist::receipt(&load_config(cli.config.as_deref())?, args, &mut out)
+        }
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
             Ok(ExitCode::SUCCESS)

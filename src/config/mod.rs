@@ -16,6 +16,7 @@ mod card_reader;
 mod install;
 mod load;
 mod locate;
+mod paper;
 pub mod permissions;
 mod policy;
 mod reference_cache;
@@ -37,6 +38,7 @@ pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
 };
+pub use paper::{is_printer_name, PaperSection, OFFICE_NAME_MAX, RECEIPT_SIZES};
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use reference_cache::ReferenceCacheSection;
 pub use types::{CameraSource, MonthDay, Secret, ValueError};
@@ -69,6 +71,8 @@ pub struct Config {
     pub liveness: crate::liveness::LivenessParams,
     /// The ID card reader (`crate::card_reader`).
     pub card_reader: CardReaderSection,
+    /// Printed papers: certificates of assistance, receipt slips (`crate::paper`).
+    pub paper: PaperSection,
 }
 
 /// A validated configuration and where it came from.
@@ -102,6 +106,15 @@ impl LoadedConfig {
 
     pub fn models_dir(&self) -> PathBuf {
         self.path_of(&self.config.models.dir)
+    }
+
+    /// `paper.output_dir`, or `<data_dir>/paper` when unset.
+    pub fn paper_dir(&self) -> PathBuf {
+        if self.config.paper.output_dir.as_os_str().is_empty() {
+            self.data_dir().join("paper")
+        } else {
+            self.path_of(&self.config.paper.output_dir)
+        }
     }
 
     pub fn voice_dir(&self) -> PathBuf {

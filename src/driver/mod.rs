@@ -27,7 +27,7 @@ use crate::record::{self, KioskIdentity};
 use crate::store::Enqueued;
 use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
 
-pub use period::{flow_params, period_for};
+pub use period::{flow_params, period_for, window_dates};
 
 /// What the kiosk learned about a person at the scan: their status this period, and
 /// their reference when they may certify.

@@ -142,7 +142,10 @@ impl Store {
             record.attempt
         );
         let actor = match &record.method {
-            certpoint_protocol::Method::ClerkManual { clerk_id, .. } => format!("clerk:{clerk_id}"),
+            certpoint_protocol::Method::ClerkManual { clerk_id, .. }
+            | certpoint_protocol::Method::Assistance { clerk_id, .. } => {
+                format!("clerk:{clerk_id}")
+            }
             certpoint_protocol::Method::FaceAuto => "system".to_owned(),
         };
         let entry = AuditEntry {
@@ -225,6 +228,20 @@ impl Store {
             out.push(row?.decode(&self.sealer)?);
         }
         Ok(out)
+    }
+
+    /// The next certificate-of-assistance number of `kiosk_id` for `period`, from 1.
+    /// Committed on its own: a certificate abandoned after this (a crash, a refused
+    /// record) leaves a gap in the numbers, never a number used twice.
+    pub fn next_certificate_number(&mut self, kiosk_id: &str, period: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "INSERT INTO certificate_sequence (kiosk_id, period, last_n) VALUES (?1, ?2, 1)
+             ON CONFLICT (kiosk_id, period) DO UPDATE SET last_n = last_n + 1
+             RETURNING last_n",
+            params![kiosk_id, period],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
     }
 
     /// One record by id, with its state.

@@ -106,6 +106,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
         fingerprint TEXT NOT NULL
     );
     "#,
+    // Certificates of assistance are numbered per kiosk and period (`crate::assist`);
+    // kept apart from `kiosk_sequence`, whose numbers the agency checks for gaps.
+    r#"
+    CREATE TABLE certificate_sequence (
+        kiosk_id TEXT NOT NULL,
+        period   TEXT NOT NULL,
+        last_n   INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_id, period)
+    );
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -9,6 +9,7 @@
 //! - [`testing`]: the real flow on a scripted clock, for the UI tests and screenshots.
 
 pub mod app;
+pub mod assist;
 pub mod bench;
 pub mod fonts;
 pub mod i18n;
@@ -46,6 +47,8 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     let started = std::time::Instant::now();
     let kiosk = Kiosk::start(config)?;
     let pin_store = kiosk.store.connect_again()?;
+    let desk_store = kiosk.store.connect_again()?;
+    let desk_config = config.clone();
     let pin_policy = crate::store::PinPolicy::from(&config.config.clerk);
     let windowed = args.windowed || config.config.ui.windowed;
     let mut viewport = egui::ViewportBuilder::default().with_title("certpoint");
@@ -82,6 +85,8 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             let mut ui = UiState::new(&lang);
             ui.voice_lang = Some(voice_lang);
             ui.pin_gate = Some(pin_gate);
+            let ctx = cc.egui_ctx.clone();
+            ui.assist.desk = Some(assist::AssistDesk::start(desk_config, desk_store, Arc::new(move || ctx.request_repaint()))?);
             let mut app = App::new(runtime, ui);
             app.exit_after = exit_after;
             app.started = started;

@@ -74,10 +74,22 @@ impl Agency {
         a
     }
 
+    /// Listening on a free port. Nobody knows the URL before, so a port taken between
+    /// `free_addr` and the bind (other tests on the machine) is simply replaced.
     pub fn running() -> Agency {
         let mut a = Agency::stopped();
-        a.start();
-        a
+        for _ in 0..5 {
+            let storage: Arc<dyn Storage> = a.storage.clone();
+            match RunningServer::start_with(a.addr, storage, None) {
+                Ok(server) => {
+                    a.server = Some(server);
+                    return a;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => a.addr = free_addr(),
+                Err(e) => panic!("start server: {e}"),
+            }
+        }
+        panic!("no free port for the agency after 5 tries");
     }
 
     pub fn start(&mut self) {

@@ -12,6 +12,7 @@
 //! The agency's signed reference-embedding bundle (the kiosk's offline cache) is
 //! written and verified by [`bundle`].
 
+pub mod assistance;
 pub mod bundle;
 mod canonical;
 pub mod id_number;
@@ -20,6 +21,9 @@ mod sign;
 mod status;
 mod wire;
 
+pub use assistance::{
+    assistance_serial, mask_name, AssistanceVerification, Relation, CODE_ALPHABET,
+};
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
 pub use sign::{

@@ -7,6 +7,8 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::assistance::Relation;
+
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -36,13 +38,71 @@ impl Outcome {
 }
 
 /// Who decided the outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Method {
     /// The kiosk's own face and liveness checks.
     FaceAuto,
     /// A clerk checked the physical ID card and vouched for the person.
     ClerkManual { clerk_id: String, reason: String },
+    /// A Certificate of Assistance: the retiree is bedridden, a relative came, and the
+    /// clerk checked the relative's ID card and vouches (see [`crate::assistance`]).
+    /// Always outcome `manual_passed` with face_match `not_run`; the agency counts it
+    /// as channel `assistance`. Not a face pass: no face is compared at all.
+    Assistance {
+        clerk_id: String,
+        /// The certificate's serial, unique per kiosk ([`crate::assistance_serial`]).
+        serial: String,
+        /// The random code printed on the certificate ([`crate::CODE_ALPHABET`]);
+        /// `GET /v1/assistance/{serial}` needs it, so serials cannot be enumerated.
+        verification_code: String,
+        relation: Relation,
+        /// The relative's validated 18-character ID number. `Debug` masks it.
+        relative_id_number: String,
+        relative_name: String,
+        reason: String,
+    },
+}
+
+impl Method {
+    /// The clerk who vouched, if one did.
+    pub fn clerk_id(&self) -> Option<&str> {
+        match self {
+            Method::FaceAuto => None,
+            Method::ClerkManual { clerk_id, .. } | Method::Assistance { clerk_id, .. } => {
+                Some(clerk_id)
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Method::FaceAuto => f.write_str("FaceAuto"),
+            Method::ClerkManual { clerk_id, reason } => f
+                .debug_struct("ClerkManual")
+                .field("clerk_id", clerk_id)
+                .field("reason", reason)
+                .finish(),
+            Method::Assistance {
+                clerk_id,
+                serial,
+                relation,
+                relative_id_number,
+                ..
+            } => f
+                .debug_struct("Assistance")
+                .field("clerk_id", clerk_id)
+                .field("serial", serial)
+                .field("relation", relation)
+                .field(
+                    "relative_id_number",
+                    &crate::mask_id_number(relative_id_number),
+                )
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 /// One active-liveness action asked of the person.
@@ -229,6 +289,10 @@ pub enum RecordRuleError {
     PendingMatchShape,
     #[error("outcome pending_match does not exist in schema_version 1")]
     PendingMatchInV1,
+    #[error("method assistance needs outcome manual_passed and face_match not_run (a certificate of assistance compares no face), schema_version 2")]
+    AssistanceShape,
+    #[error("method assistance: {0}")]
+    AssistanceField(&'static str),
 }
 
 impl CertificationRecord {
@@ -244,6 +308,7 @@ impl CertificationRecord {
                 Ok(())
             }
             2 => {
+                self.validate_assistance()?;
                 if let FaceMatch::Scored { source: None, .. } = self.face_match {
                     return Err(RecordRuleError::MissingSource);
                 }
@@ -288,7 +353,7 @@ impl fmt::Debug for CertificationRecord {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -376,7 +441,7 @@ mod tests {
         assert_eq!(r.validate(), Err(RecordRuleError::UnsupportedVersion(3)));
     }
 
-    fn sample() -> CertificationRecord {
+    pub(crate) fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
             schema_version: crate::RECORD_SCHEMA_VERSION,

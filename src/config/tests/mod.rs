@@ -132,13 +132,18 @@ fn documented_defaults_match_the_code() {
     };
     let (as_shipped, spelled_out) = (load(&shipped), load(&uncommented));
     assert_eq!(as_shipped, spelled_out);
+    // The office's name, printed on papers, is identity too.
     let defaults = Config {
         kiosk: as_shipped.kiosk.clone(),
+        paper: super::PaperSection {
+            office_name: as_shipped.paper.office_name.clone(),
+            ..Default::default()
+        },
         ..Config::default()
     };
     assert_eq!(
         as_shipped, defaults,
-        "the shipped file sets only kiosk identity beyond the defaults"
+        "the shipped file sets only kiosk identity (and the office's name) beyond the defaults"
     );
 }
 

@@ -134,6 +134,8 @@ proptest! {
                             "manual pass of attempt {} without a stored failure or pending match", r.attempt
                         );
                     }
+                    // Issued at the clerk panel (`crate::assist`), never by the flow.
+                    Method::Assistance { .. } => prop_assert!(false, "the flow stored a certificate of assistance"),
                 }
             }
             if scan && matches!(&next, State::IdentityEntered { session, .. } if session.started_ms == ms) {

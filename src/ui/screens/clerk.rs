@@ -10,10 +10,26 @@ use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
 
 use super::result::certified_when;
-use super::{manual, result, submit, UiState};
+use super::{assist, manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
+    st.assist.poll();
+    if st.assist.open {
+        // The certificate screen replaces the panel; a manual pass's PIN answer is
+        // still picked up (and dropped if its session ended meanwhile).
+        manual::take_pin_answer(view, st, events);
+        egui::ScrollArea::vertical().show(ui, |ui| assist::screen(ui, st));
+        return;
+    }
+    // After an attempt: its receipt slip can be printed (the record stored last).
+    let ended = matches!(
+        view.state,
+        State::Passed { .. }
+            | State::Failed { .. }
+            | State::PendingMatch { .. }
+            | State::ClerkAssist { .. }
+    );
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading(cat.t("clerk.title"));
@@ -32,9 +48,17 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             });
         });
         ui.separator();
+        assist::receipt_answer(ui, st);
 
         // ID entry: the wedge field shows what is being typed, masked.
-        ui.label(RichText::new(cat.t("clerk.id_field")).strong());
+        ui.horizontal(|ui| {
+            ui.label(RichText::new(cat.t("clerk.id_field")).strong());
+            // Small buttons at the right of this line: they take no room from the
+            // session below (the manual pass must stay on screen at 1080p).
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                assist::entry(ui, st, ended);
+            });
+        });
         let pending = st.wedge.pending_masked();
         let shown = if pending.is_empty() {
             cat.t("clerk.id_hint").to_owned()

@@ -6,12 +6,14 @@
 //! nothing here decides anything about the flow. Texts come from the catalogue, sizes
 //! and colours from [`theme`].
 
+mod assist;
 mod clerk;
 mod manual;
 mod result;
 mod retiree;
 mod symbols;
 
+pub use assist::AssistPanel;
 use clerk::clerk_panel;
 pub use clerk::notice_text;
 use retiree::retiree;
@@ -49,6 +51,8 @@ pub struct UiState {
     pub seed: Box<dyn FnMut() -> u64>,
     /// The voice's language, kept equal to the screen's.
     pub voice_lang: Option<super::voice::VoiceLanguage>,
+    /// The certificate-of-assistance screen and the receipt button (`assist`).
+    pub assist: AssistPanel,
 }
 
 impl UiState {
@@ -71,6 +75,7 @@ impl UiState {
             preview: None,
             seed: Box::new(rand::random),
             voice_lang: None,
+            assist: AssistPanel::default(),
         }
     }
 

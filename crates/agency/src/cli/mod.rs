@@ -4,6 +4,7 @@
 
 mod admin;
 mod bench;
+mod assistance;
 mod bundle;
 mod people;
 mod reference_import;
@@ -117,6 +118,9 @@ enum Cmd {
     /// synthetic roster file to load it with.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
+    /// Certificates of Assistance: verify one from its paper.
+    #[command(subcommand)]
+    Assistance(assistance::AssistanceCmd),
 }
 
 /// Runs the command line; what `main.rs` calls.
@@ -156,5 +160,6 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
         Some(Cmd::Admin(cmd)) => staff::run(&storage, cmd),
         Some(Cmd::Bench(cmd)) => bench::run(storage as Arc<dyn Storage>, cmd),
+        Some(Cmd::Assistance(cmd)) => assistance::run(&storage, cmd),
     }
 }

@@ -4,6 +4,7 @@
 //! parses, calls `parse` or `service`, and renders; the rules live in `service`, the
 //! data behind the [`Storage`](crate::Storage) trait, called on a blocking thread.
 
+mod assistance;
 mod bundles;
 mod kiosks;
 mod persons;
@@ -139,6 +140,7 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
         .route("/v1/kiosks/{kiosk_id}/gaps", get(records::get_gaps))
         .route("/v1/reference-bundle", get(bundles::get_reference_bundle))
         .route("/v1/heartbeat", post(kiosks::post_heartbeat))
+        .route("/v1/assistance/{serial}", get(assistance::get_assistance))
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such endpoint") })
         // Without these, axum answers a wrong method (405) and an undecodable path
         // segment (400) with an empty or plain-text body; the protocol promises JSON

@@ -17,7 +17,7 @@ use certpoint_protocol::{
 use super::{authenticate, authenticate_reader, blocking, segment, AppState};
 use crate::error::ApiError;
 use crate::parse;
-use crate::storage::{AwaitingMatch, InsertOutcome, NewCertification, RecordIndex};
+use crate::storage::{AwaitingMatch, InsertOutcome, NewCertification, RecordIndex, StorageError};
 
 pub(super) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
     let too_large = || {
@@ -89,7 +89,18 @@ pub(super) async fn post_certification(
             signature: &sub.signature,
             photo,
             index,
-        })?;
+        });
+        // A serial is the kiosk's own counter; another record holding it is a kiosk
+        // fault no resend can fix: 422, parked as rejected for the administrator.
+        let outcome = match outcome {
+            Err(StorageError::SerialTaken(serial)) => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidRecord,
+                    format!("certificate of assistance serial {serial} is already stored with another record; the kiosk's certificate counter was reset?"),
+                ))
+            }
+            other => other?,
+        };
         let (status, received_at, duplicate) = match outcome {
             InsertOutcome::Created { received_at } => (StatusCode::CREATED, received_at, false),
             InsertOutcome::Duplicate { received_at } => (StatusCode::OK, received_at, true),

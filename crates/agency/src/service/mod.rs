@@ -12,6 +12,7 @@
 //!   start, after a reference import).
 //! - [`bundles`]: the offline cache bundle published per region.
 
+pub mod assistance;
 pub mod bundles;
 mod csv_rows;
 pub mod kiosks;

@@ -10,7 +10,9 @@
 //!    - an app self-certification (channel `app`);
 //!    - a received record whose effective outcome is `passed` (the kiosk matched the
 //!      face against this person's reference) or `manual_passed` (a clerk checked the
-//!      physical ID card) (channel `onsite`);
+//!      physical ID card) (channel `onsite`), or a certificate of assistance (a
+//!      `manual_passed` record whose method is `assistance`: a relative came for a
+//!      bedridden retiree and a clerk vouched) (channel `assistance`);
 //!    - a `pending_match` record that the server has since matched at or above the
 //!      threshold (channel `onsite`).
 //!
@@ -89,9 +91,7 @@ pub fn decide_reviewed(
             None => {}
         }
         match r.outcome {
-            Outcome::Passed | Outcome::ManualPassed => {
-                certifying.push((r.ended_at, Channel::Onsite))
-            }
+            Outcome::Passed | Outcome::ManualPassed => certifying.push((r.ended_at, r.channel)),
             Outcome::PendingMatch => match r.server_match {
                 Some((score, threshold)) if score.is_finite() && score >= threshold => {
                     certifying.push((r.ended_at, Channel::Onsite))
@@ -157,6 +157,7 @@ mod tests {
             record_id: format!("r-{at}"),
             outcome,
             ended_at: t(at),
+            channel: Channel::Onsite,
             server_match,
         }
     }
@@ -364,5 +365,59 @@ mod tests {
                 Some(B.into())
             )
         );
+    }
+
+    fn assistance(at: &str) -> RecordFact {
+        RecordFact {
+            channel: Channel::Assistance,
+            ..record(Outcome::ManualPassed, at, None)
+        }
+    }
+
+    #[test]
+    fn a_certificate_of_assistance_certifies_with_its_own_channel() {
+        assert_eq!(
+            state(&facts(None, vec![assistance(A)])),
+            (
+                PersonState::Certified,
+                Some(Channel::Assistance),
+                Some(A.into())
+            )
+        );
+        // The earliest certifying event is named, whatever its channel.
+        let later_onsite = facts(None, vec![record(Outcome::Passed, B, None), assistance(A)]);
+        assert_eq!(state(&later_onsite).1, Some(Channel::Assistance));
+        let earlier_app = facts(Some(A), vec![assistance(B)]);
+        assert_eq!(state(&earlier_app).1, Some(Channel::App));
+        // It wins over a pending face match, as any certifying event does.
+        let over_pending = facts(
+            None,
+            vec![record(Outcome::PendingMatch, A, None), assistance(B)],
+        );
+        assert_eq!(
+            state(&over_pending),
+            (
+                PersonState::Certified,
+                Some(Channel::Assistance),
+                Some(B.into())
+            )
+        );
+    }
+
+    #[test]
+    fn a_certificate_of_assistance_does_not_revive_the_deceased_or_suspended() {
+        let mut f = facts(None, vec![assistance(A)]);
+        for (status, expected) in [
+            (RosterStatus::Deceased, PersonState::Deceased),
+            (RosterStatus::Suspended, PersonState::Suspended),
+        ] {
+            f.roster = Some(RosterFacts {
+                region: "110105".into(),
+                status,
+            });
+            assert_eq!(state(&f), (expected, None, None));
+        }
+        f.roster = None;
+        assert_eq!(state(&f).0, PersonState::NotInRoster);
     }
 }

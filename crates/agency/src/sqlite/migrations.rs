@@ -62,6 +62,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "back office: staff accounts, audit log, review decisions, kiosk heartbeats",
         apply: |tx, _| sql(tx, OFFICE),
     },
+    Migration {
+        name: "record channels and certificates of assistance",
+        apply: |tx, _| sql(tx, ASSISTANCE),
+    },
 ];
 
 /// The schema version this build writes.
@@ -409,5 +413,17 @@ CREATE TABLE kiosk_heartbeats (
     app_version    TEXT NOT NULL,
     queue_depth    INTEGER NOT NULL,
     oldest_pending TEXT
+);
+"#;
+
+/// A record's channel (every record before certificates of assistance was on site)
+/// and the serials of certificates of assistance, with the sha256 of their codes.
+const ASSISTANCE: &str = r#"
+ALTER TABLE certifications ADD COLUMN channel TEXT NOT NULL DEFAULT 'onsite'
+    CHECK (channel IN ('onsite', 'assistance'));
+CREATE TABLE assistance_certificates (
+    serial      TEXT PRIMARY KEY NOT NULL,
+    record_id   TEXT NOT NULL UNIQUE REFERENCES certifications (record_id),
+    code_sha256 TEXT NOT NULL
 );
 "#;

@@ -168,6 +168,12 @@ impl Storage for SqliteStorage {
     fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError> {
         records::get(&self.conn(), &self.vault, record_id)
     }
+    fn assistance_certificate(
+        &self,
+        serial: &str,
+    ) -> Result<Option<AssistanceCertificate>, StorageError> {
+        records::assistance_certificate(&self.conn(), serial)
+    }
     fn records(&self, kiosk_id: Option<&str>) -> Result<Vec<RecordSummary>, StorageError> {
         records::list(&self.conn(), kiosk_id)
     }

@@ -187,7 +187,8 @@ pub(super) fn period_people(
     {
         let mut stmt = conn
             .prepare(
-                "SELECT c.person_key, c.record_id, c.outcome, c.ended_at, m.score, m.threshold
+                "SELECT c.person_key, c.record_id, c.outcome, c.ended_at, m.score, m.threshold,
+                        c.channel
                  FROM certifications c LEFT JOIN record_matches m ON m.record_id = c.record_id
                  WHERE c.period = ?1
                    AND c.outcome IN ('passed', 'manual_passed', 'pending_match')
@@ -203,15 +204,18 @@ pub(super) fn period_people(
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<f64>>(4)?,
                     r.get::<_, Option<f64>>(5)?,
+                    r.get::<_, String>(6)?,
                 ))
             })
             .map_err(backend)?;
         for row in rows {
-            let (key, record_id, outcome, ended_at, score, threshold) = row.map_err(backend)?;
+            let (key, record_id, outcome, ended_at, score, threshold, channel) =
+                row.map_err(backend)?;
             records.entry(key).or_default().push(RecordFact {
                 record_id,
                 outcome: parse_outcome(&outcome)?,
                 ended_at: parse_time(&ended_at)?,
+                channel: super::people::parse_channel(&channel)?,
                 server_match: score.zip(threshold).map(|(s, t)| (s as f32, t as f32)),
             });
         }

@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use certpoint_protocol::Outcome;
+use certpoint_protocol::{Channel, Outcome};
 
 use super::{backend, now, parse_time, utc_text};
 use crate::storage::{
@@ -210,7 +210,7 @@ pub(super) fn facts(
         .transpose()?;
     let mut stmt = conn
         .prepare(
-            "SELECT c.record_id, c.outcome, c.ended_at, m.score, m.threshold
+            "SELECT c.record_id, c.outcome, c.ended_at, m.score, m.threshold, c.channel
              FROM certifications c LEFT JOIN record_matches m ON m.record_id = c.record_id
              WHERE c.person_key = ?1 AND c.period = ?2
                AND c.outcome IN ('passed', 'manual_passed', 'pending_match')
@@ -225,12 +225,13 @@ pub(super) fn facts(
                 r.get::<_, String>(2)?,
                 r.get::<_, Option<f64>>(3)?,
                 r.get::<_, Option<f64>>(4)?,
+                r.get::<_, String>(5)?,
             ))
         })
         .map_err(backend)?;
     let mut records = Vec::new();
     for row in rows {
-        let (record_id, outcome, ended_at, score, threshold) = row.map_err(backend)?;
+        let (record_id, outcome, ended_at, score, threshold, channel) = row.map_err(backend)?;
         let outcome = match outcome.as_str() {
             "passed" => Outcome::Passed,
             "manual_passed" => Outcome::ManualPassed,
@@ -240,6 +241,7 @@ pub(super) fn facts(
             record_id,
             outcome,
             ended_at: parse_time(&ended_at)?,
+            channel: parse_channel(&channel)?,
             server_match: score.zip(threshold).map(|(s, t)| (s as f32, t as f32)),
         });
     }
@@ -248,4 +250,15 @@ pub(super) fn facts(
         self_certified_at,
         records,
     })
+}
+
+/// A record's stored `channel` column (`onsite` unless it is a certificate of assistance).
+pub(super) fn parse_channel(channel: &str) -> Result<Channel, StorageError> {
+    match channel {
+        "assistance" => Ok(Channel::Assistance),
+        "onsite" => Ok(Channel::Onsite),
+        other => Err(StorageError::Backend(format!(
+            "stored record channel {other:?} unknown"
+        ))),
+    }
 }

@@ -7,8 +7,8 @@ use certpoint_protocol::{GapReport, Outcome, StoredCertification};
 
 use super::{backend, now, parse_utc, utc_text};
 use crate::storage::{
-    missing_ranges, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
-    StorageError,
+    missing_ranges, AssistanceCertificate, AwaitingMatch, InsertOutcome, NewCertification,
+    RecordMatch, RecordSummary, StorageError,
 };
 use crate::vault::{Field, Vault};
 
@@ -44,8 +44,9 @@ pub(super) fn insert(
     let ix = &c.index;
     tx.execute(
         "INSERT INTO certifications (record_id, kiosk_id, seq, body_sealed, signature,
-           received_at, person_key, period, site_code, outcome, ended_at, ended_at_utc)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+           received_at, person_key, period, site_code, outcome, ended_at, ended_at_utc,
+           channel)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             c.record_id,
             c.kiosk_id,
@@ -59,9 +60,28 @@ pub(super) fn insert(
             ix.outcome.as_str(),
             ix.ended_at.to_rfc3339(),
             utc_text(ix.ended_at),
+            ix.channel.as_str(),
         ],
     )
     .map_err(backend)?;
+    if let Some(a) = &ix.assistance {
+        let taken: bool = tx
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM assistance_certificates WHERE serial = ?1)",
+                [a.serial],
+                |r| r.get(0),
+            )
+            .map_err(backend)?;
+        if taken {
+            return Err(StorageError::SerialTaken(a.serial.to_owned()));
+        }
+        tx.execute(
+            "INSERT INTO assistance_certificates (serial, record_id, code_sha256)
+             VALUES (?1, ?2, ?3)",
+            params![a.serial, c.record_id, a.code_sha256],
+        )
+        .map_err(backend)?;
+    }
     if let Some((media_type, sha256, bytes)) = c.photo {
         tx.execute(
             "INSERT INTO certification_photos (record_id, media_type, sha256, bytes)
@@ -325,4 +345,23 @@ pub(super) fn get_match(
             .map_err(|e| StorageError::Backend(format!("stored models unreadable: {e}")))?,
         matched_at: parse_utc(&matched_at)?,
     }))
+}
+
+pub(super) fn assistance_certificate(
+    conn: &Connection,
+    serial: &str,
+) -> Result<Option<AssistanceCertificate>, StorageError> {
+    conn.query_row(
+        "SELECT record_id, code_sha256 FROM assistance_certificates WHERE serial = ?1",
+        [serial],
+        |r| {
+            Ok(AssistanceCertificate {
+                serial: serial.to_owned(),
+                record_id: r.get(0)?,
+                code_sha256: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(backend)
 }

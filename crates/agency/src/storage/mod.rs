@@ -39,6 +39,8 @@ pub enum StorageError {
     BadScore(String),
     #[error("a back-office account named {0} already exists")]
     StaffExists(String),
+    #[error("certificate of assistance serial {0} is already stored with another record")]
+    SerialTaken(String),
 }
 
 pub trait Storage: Send + Sync + 'static {
@@ -67,6 +69,13 @@ pub trait Storage: Send + Sync + 'static {
     /// The stored face crop of a record.
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError>;
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError>;
+    /// The certificate of assistance stored under `serial` (written by
+    /// `insert_certification` from `index.assistance`; a serial already stored with
+    /// another record makes that insert fail with `SerialTaken`).
+    fn assistance_certificate(
+        &self,
+        serial: &str,
+    ) -> Result<Option<AssistanceCertificate>, StorageError>;
 
     // --- server-side matching ------------------------------------------------------
 

@@ -11,7 +11,7 @@ use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use certpoint_protocol::{mask_id_number, Outcome};
+use certpoint_protocol::{mask_id_number, Channel, Method, Outcome};
 
 /// A registered kiosk. The token itself is never stored, only its sha256.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,18 +36,66 @@ pub struct RecordIndex<'a> {
     /// match is indexed as `pending_match`.
     pub outcome: Outcome,
     pub ended_at: DateTime<FixedOffset>,
+    /// `assistance` for a certificate of assistance, `onsite` for everything else a
+    /// kiosk sends (the status rules name it).
+    pub channel: Channel,
+    /// A certificate of assistance's serial and the sha256 (hex) of its verification
+    /// code, stored beside the record so `GET /v1/assistance/{serial}` finds it.
+    pub assistance: Option<AssistanceIndex<'a>>,
+}
+
+/// What the agency keeps to verify a certificate of assistance: the code is kept only
+/// as its sha256, so a copy of the index cannot print valid-looking certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistanceIndex<'a> {
+    pub serial: &'a str,
+    pub code_sha256: String,
 }
 
 impl<'a> RecordIndex<'a> {
     pub fn of(record: &'a certpoint_protocol::CertificationRecord) -> RecordIndex<'a> {
+        let assistance = match &record.method {
+            Method::Assistance {
+                serial,
+                verification_code,
+                ..
+            } => Some(AssistanceIndex {
+                serial,
+                code_sha256: code_sha256(verification_code),
+            }),
+            _ => None,
+        };
         RecordIndex {
             id_number: &record.id_number,
             period: &record.period,
             site_code: &record.site_code,
             outcome: record.effective_outcome(),
             ended_at: record.ended_at,
+            channel: if assistance.is_some() {
+                Channel::Assistance
+            } else {
+                Channel::Onsite
+            },
+            assistance,
         }
     }
+}
+
+/// sha256 (hex) of a verification code, as [`AssistanceIndex`] keeps it.
+pub fn code_sha256(code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A stored certificate of assistance (`Storage::assistance_certificate`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssistanceCertificate {
+    pub serial: String,
+    pub record_id: String,
+    pub code_sha256: String,
 }
 
 impl fmt::Debug for RecordIndex<'_> {
@@ -342,6 +390,8 @@ pub struct RecordFact {
     pub record_id: String,
     pub outcome: Outcome,
     pub ended_at: DateTime<FixedOffset>,
+    /// `onsite`, or `assistance` for a certificate of assistance.
+    pub channel: Channel,
     /// The server's comparison, for a `pending_match` record: `(score, threshold)`.
     pub server_match: Option<(f32, f32)>,
 }

@@ -16,6 +16,7 @@
 // Each test binary that includes the suite uses part of it.
 #![allow(dead_code, unused_imports)]
 
+mod assistance;
 mod matching;
 mod office;
 mod people;
@@ -32,6 +33,7 @@ use certpoint_protocol::{
     canonical_json, CertificationRecord, FaceMatch, Method, Outcome, ReferenceSource,
 };
 
+pub use assistance::*;
 pub use matching::*;
 pub use office::*;
 pub use people::*;
@@ -73,6 +75,9 @@ macro_rules! cases {
             review_decisions_are_kept_per_record,
             heartbeats_keep_the_latest,
             period_people_equal_person_facts_one_by_one,
+            assistance_serials_are_stored_beside_the_record,
+            an_assistance_serial_belongs_to_one_record,
+            person_facts_name_the_assistance_channel,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {
