@@ -99,6 +99,7 @@ fn a_scanned_session_ends_pending_match_offline_on_the_threaded_runtime_and_the_
     assert!(t.elapsed() < Duration::from_millis(50));
 
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed,
     });
@@ -144,6 +145,7 @@ fn a_camera_that_ends_is_a_fault_then_reconnects() {
     let kiosk = Kiosk::start(&cfg).unwrap();
     let mut rt = Runtime::start(kiosk, Box::new(LogSpeaker), Arc::new(|| {})).unwrap();
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed: 99,
     });
@@ -187,6 +189,7 @@ fn a_camera_missing_at_start_is_a_fault_with_reconnect_attempts() {
     );
     // A scan while the camera is down starts nothing and tells the clerk.
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed: 1,
     });

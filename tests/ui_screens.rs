@@ -384,6 +384,7 @@ fn snapshot_all(lang: &str, main_only: bool) {
         // Identity lookup and matching: states held by a server or a model, set directly.
         let mut b = backend();
         b.apply(certpoint::flow::Event::IdScanned {
+            source: certpoint_protocol::IdSource::Typed,
             id: certpoint::id_number::IdNumber::parse(ID).unwrap(),
             seed: 7,
         });

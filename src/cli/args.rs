@@ -63,9 +63,21 @@ pub enum Command {
         /// Frame source: file:DIR (images played once, in name order) or file:PHOTO.
         #[arg(long)]
         camera: String,
-        /// The retiree's resident ID number.
+        /// The retiree's resident ID number (typed: the record's id_source is `typed`).
+        #[arg(
+            long,
+            required_unless_present = "card_device",
+            conflicts_with = "card_device"
+        )]
+        id: Option<String>,
+        /// Read the ID number off the card on this ID card reader (serial device;
+        /// `[card_reader]` baud, retries and photo_decoder apply): id_source
+        /// `card_reader`, and with a photo decoder the chip photo is the reference.
         #[arg(long)]
-        id: String,
+        card_device: Option<PathBuf>,
+        /// Seconds to wait for a card on the reader.
+        #[arg(long, default_value_t = 10.0)]
+        card_wait: f64,
         /// Reference photo to match against (without it the record is marked for the
         /// server to match later).
         #[arg(long)]

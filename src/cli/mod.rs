@@ -65,6 +65,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Certify {
             camera,
             id,
+            card_device,
+            card_wait,
             reference,
             seed,
             json,
@@ -75,6 +77,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 certify::CertifyArgs {
                     camera,
                     id,
+                    card_device,
+                    card_wait,
                     reference,
                     seed,
                     json,
