@@ -21,6 +21,9 @@ use image::{Rgb, RgbImage};
 // The manual pass, PIN check and lockout (with their own helpers).
 #[path = "ui_screens/manual_pass.rs"]
 mod manual_pass;
+// Issue 14 at the counter: card reads, the deadline, exclusions, the manual check.
+#[path = "ui_screens/counter.rs"]
+mod counter;
 
 const ID: &str = "11010519491231002X";
 

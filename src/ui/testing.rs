@@ -77,6 +77,12 @@ impl FlowBackend {
     /// Feeds one event to the flow now, answering the runner's requests with
     /// [`lookup`](Self::lookup) and [`match_answer`](Self::match_answer).
     pub fn apply(&mut self, event: Event) {
+        if matches!(event, Event::IdScanned { .. } | Event::CardRead { .. }) {
+            // As the kiosk's driver does at each scan.
+            let today = self.now().wall.date_naive();
+            self.view.params.certification_window =
+                Some(crate::driver::window_dates(&self.window, today));
+        }
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
             let state = std::mem::replace(&mut self.view.state, State::Idle);

@@ -50,7 +50,18 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             s => s.session().map(|s| s.id.masked()),
         };
         if let Some(id) = id_now {
-            ui.label(format!("{}: {id}", cat.t("clerk.current_id")));
+            // Where the number came from, on the same line (the panel is tight).
+            let source = view
+                .state
+                .session()
+                .map(|s| {
+                    format!(
+                        " ({})",
+                        cat.t(&format!("clerk.id_source.{}", s.id_source.as_str()))
+                    )
+                })
+                .unwrap_or_default();
+            ui.label(format!("{}: {id}{source}", cat.t("clerk.current_id")));
         }
         ui.label(format!(
             "{}: {}",

@@ -68,6 +68,20 @@ pub(super) fn clerk_deadline(ui: &mut Ui, view: &View, cat: &Catalogue) {
             days_left,
             stop,
         } => {
+            // After a failure the consequence says the date already; one line only.
+            if matches!(
+                view.state,
+                State::Failed { .. } | State::ClerkAssist { .. } | State::ManualCheck { .. }
+            ) {
+                ui.colored_label(
+                    theme::WARN,
+                    cat.fill(
+                        "clerk.deadline_stop",
+                        &[("end", &cat.date(end)), ("stop", &cat.month(stop))],
+                    ),
+                );
+                return;
+            }
             let color = if days_left < 14 {
                 theme::WARN
             } else {
@@ -84,18 +98,6 @@ pub(super) fn clerk_deadline(ui: &mut Ui, view: &View, cat: &Catalogue) {
                     ],
                 ),
             );
-            if matches!(
-                view.state,
-                State::Failed { .. } | State::ClerkAssist { .. } | State::ManualCheck { .. }
-            ) {
-                ui.colored_label(
-                    theme::WARN,
-                    cat.fill(
-                        "clerk.deadline_stop",
-                        &[("end", &cat.date(end)), ("stop", &cat.month(stop))],
-                    ),
-                );
-            }
         }
         Deadline::Closed { from, closed, next } => {
             ui.colored_label(
@@ -113,16 +115,11 @@ pub(super) fn clerk_deadline(ui: &mut Ui, view: &View, cat: &Catalogue) {
     }
 }
 
-/// Where the number came from, and what the card said (expired, Mongolian, photo).
+/// What the card said (expired, Mongolian, photo).
 pub(super) fn identity_source(ui: &mut Ui, view: &View, cat: &Catalogue) {
     let Some(session) = view.state.session() else {
         return;
     };
-    ui.label(format!(
-        "{}: {}",
-        cat.t("clerk.id_source"),
-        cat.t(&format!("clerk.id_source.{}", session.id_source.as_str()))
-    ));
     let Some(card) = &session.card else { return };
     if let Some(on) = card.expired_on {
         ui.colored_label(theme::BAD, cat.fill("clerk.card_expired", &[("date", &on)]));
@@ -163,21 +160,10 @@ pub(super) fn exclusions_and_manual_check(
         .filter(|r| session.excluded.iter().any(|e| e.reason == *r))
         .collect();
     if editable {
-        ui.label(RichText::new(cat.t("clerk.exclude_title")).strong());
-        for reason in ExclusionReason::ALL {
-            let mut on = active.contains(&reason);
-            let label = cat
-                .t(&format!("clerk.exclude.{}", reason.as_str()))
-                .to_owned();
-            if ui.checkbox(&mut on, label).changed() {
-                let mut next: Vec<ExclusionReason> =
-                    active.iter().copied().filter(|r| *r != reason).collect();
-                if on {
-                    next.push(reason);
-                }
-                events.push(Event::Exclude(next));
-            }
-        }
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(cat.t("clerk.exclude_title")).strong());
+            exclusion_boxes(ui, &active, cat, events);
+        });
     }
     if !session.excluded.is_empty() {
         let list: Vec<String> = session
@@ -197,6 +183,28 @@ pub(super) fn exclusions_and_manual_check(
             .min_size(vec2(300.0, theme::BUTTON_HEIGHT));
         if ui.add(button).clicked() {
             events.push(Event::ManualCheck);
+        }
+    }
+}
+
+fn exclusion_boxes(
+    ui: &mut Ui,
+    active: &[ExclusionReason],
+    cat: &Catalogue,
+    events: &mut Vec<Event>,
+) {
+    for reason in ExclusionReason::ALL {
+        let mut on = active.contains(&reason);
+        let label = cat
+            .t(&format!("clerk.exclude.{}", reason.as_str()))
+            .to_owned();
+        if ui.checkbox(&mut on, label).changed() {
+            let mut next: Vec<ExclusionReason> =
+                active.iter().copied().filter(|r| *r != reason).collect();
+            if on {
+                next.push(reason);
+            }
+            events.push(Event::Exclude(next));
         }
     }
 }
