@@ -7,19 +7,18 @@
 //! session its card read started; a decoder that fails leaves the session to the
 //! server's or the cache's reference (here: none, offline → pending_match).
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Command;
 
 use certpoint::flow::challenge_plan;
 use certpoint::synth::{write_replay, Synth};
 use certpoint::vision::Vision;
-use nix::sys::signal::{kill, Signal};
-use nix::unistd::Pid;
 use serde_json::Value;
+
+#[path = "common/sim.rs"]
+mod sim;
+use sim::Sim;
 
 const BIN: &str = env!("CARGO_BIN_EXE_certpoint");
 const ID: &str = "11010519491231002X";
@@ -30,60 +29,6 @@ fn root() -> PathBuf {
 
 fn photo(name: &str) -> PathBuf {
     root().join("tests/data/faces").join(name)
-}
-
-/// A running simulator, killed and reaped when dropped.
-struct Sim {
-    child: Child,
-    link: PathBuf,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Sim {
-    fn start(dir: &Path, args: &[&str]) -> Sim {
-        let link = dir.join("reader");
-        let mut child = Command::new(BIN)
-            .args(["card", "simulate", "--link"])
-            .arg(&link)
-            .args(args)
-            .env_remove("CERTPOINT_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let sim = Sim { child, link, lines };
-        assert!(sim.next_line().contains("simulator ready"));
-        sim.next_line();
-        sim
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the simulator printed nothing")
-    }
-
-    /// Off and on again: the next reader sees a new card.
-    fn replace_card(&self) {
-        for _ in 0..2 {
-            kill(Pid::from_raw(self.child.id() as i32), Signal::SIGUSR1).unwrap();
-            self.next_line();
-        }
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn config(dir: &Path, decoder: Option<&Path>) -> PathBuf {
