@@ -162,7 +162,7 @@ impl Driver {
         now: Now,
         event: Event,
     ) -> anyhow::Result<()> {
-        if matches!(event, Event::IdScanned { .. }) {
+        if matches!(event, Event::IdScanned { .. } | Event::CardRead { .. }) {
             let today = now.wall.date_naive();
             self.params.certification_window = Some(period::window_dates(&self.window, today));
             self.period = period_for(&self.window, today);

@@ -145,6 +145,8 @@ struct Worker {
     card: Option<CardListener>,
     /// Whether the listener was last told to listen.
     card_listening: bool,
+    /// A manual check ran with the camera down.
+    manual_while_down: bool,
 }
 
 impl Worker {
@@ -190,6 +192,7 @@ impl Worker {
             last_screen: "",
             card,
             card_listening: true,
+            manual_while_down: false,
         }
     }
 
@@ -318,9 +321,15 @@ impl Worker {
             }
             changed |= self.reference_answer();
             changed |= self.card_reader();
-            if !self.camera.connected() && matches!(self.driver.state, State::Idle) {
-                // A manual check served someone while the camera was down; back on
-                // the fault screen so the next scan knows.
+            // A manual check served someone while the camera was down: once it ends,
+            // back to the fault screen, so the next scan is a manual check too. (A
+            // clerk's cancel of the fault screen itself still leaves it, as before.)
+            if matches!(self.driver.state, State::ManualCheck { .. }) {
+                self.manual_while_down |= !self.camera.connected();
+            } else if std::mem::take(&mut self.manual_while_down)
+                && matches!(self.driver.state, State::Idle)
+                && !self.camera.connected()
+            {
                 self.event(Event::CameraLost);
                 changed = true;
             }

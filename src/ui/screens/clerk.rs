@@ -87,6 +87,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                     | State::PendingMatch { .. }
                     | State::AlreadyCertified { .. }
                     | State::NotEligible { .. }
+                    | State::CameraFault { .. }
             );
             let size = vec2(150.0, theme::BUTTON_HEIGHT);
             if ui
