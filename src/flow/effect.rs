@@ -214,8 +214,6 @@ pub enum ClerkNotice {
     OutsideWindow { from: NaiveDate, to: NaiveDate },
     /// A scan arrived while a session is still running or awaiting a decision.
     SessionBusy,
-    /// A scan arrived while the camera is down.
-    CameraUnavailable,
     /// The person is already certified for this period (when and how, if the server
     /// said).
     AlreadyCertified {

@@ -259,7 +259,6 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
             &[("from", &cat.date(*from)), ("to", &cat.date(*to))],
         ),
         ClerkNotice::SessionBusy => cat.t("notice.session_busy").to_owned(),
-        ClerkNotice::CameraUnavailable => cat.t("notice.camera_unavailable").to_owned(),
         ClerkNotice::AlreadyCertified { at, channel } => cat.fill(
             "notice.already_certified",
             &[("when", &certified_when(*at, *channel, cat))],
