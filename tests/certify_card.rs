@@ -200,3 +200,68 @@ fn without_a_card_or_a_number_certify_says_what_to_give() {
         "{text}"
     );
 }
+
+/// `--exclude stiff_neck`: only the blink is asked (a replay that only blinks passes),
+/// and the record says what was excluded and why; the number was typed.
+#[test]
+fn excluded_actions_shrink_the_challenges_and_go_into_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let frames = dir.path().join("blink");
+    {
+        let mut v = Vision::load(&root().join("models"), None, 1).unwrap();
+        let img = image::open(photo("obama_portrait.jpg")).unwrap().to_rgb8();
+        let s = Synth::from_photo(&mut v, &img).unwrap();
+        write_replay(&s.replay(&[certpoint_protocol::Action::Blink]), &frames).unwrap();
+    }
+    let cfg = config(dir.path(), None);
+    let run = |exclude: &str| {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(&cfg)
+            .args(["certify", "--camera"])
+            .arg(format!("file:{}", frames.display()))
+            .args(["--id", ID, "--seed", "9", "--json", "--exclude", exclude])
+            .arg("--reference")
+            .arg(photo("obama_podium.jpg"))
+            .output()
+            .unwrap()
+    };
+    let out = run("stiff_neck");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["outcome"], "passed", "{r:#}");
+    let rec = &r["record"];
+    assert_eq!(rec["id_source"], "typed");
+    assert_eq!(rec["challenges"].as_array().unwrap().len(), 1);
+    assert_eq!(rec["challenges"][0]["action"], "blink");
+    let excluded: Vec<(String, String)> = rec["excluded_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        excluded,
+        [
+            ("turn_left".to_owned(), "stiff_neck".to_owned()),
+            ("turn_right".to_owned(), "stiff_neck".to_owned()),
+            ("look_up".to_owned(), "stiff_neck".to_owned()),
+        ]
+    );
+
+    let out = run("stiff_neck,eye_condition");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("nothing would be left"), "{text}");
+    let out = run("bad_knees");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stiff_neck or eye_condition"));
+}

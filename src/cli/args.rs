@@ -78,6 +78,10 @@ pub enum Command {
         /// Seconds to wait for a card on the reader.
         #[arg(long, default_value_t = 10.0)]
         card_wait: f64,
+        /// The clerk's exclusions for this person, comma-separated: stiff_neck (no
+        /// head movements), eye_condition (no blink). The record lists them.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
         /// Reference photo to match against (without it the record is marked for the
         /// server to match later).
         #[arg(long)]

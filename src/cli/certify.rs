@@ -36,6 +36,8 @@ pub struct CertifyArgs {
     pub id: Option<String>,
     pub card_device: Option<PathBuf>,
     pub card_wait: f64,
+    /// `stiff_neck`, `eye_condition`.
+    pub exclude: Vec<String>,
     pub reference: Option<PathBuf>,
     pub seed: Option<u64>,
     pub json: bool,
@@ -104,6 +106,19 @@ pub(super) fn run(
 ) -> anyhow::Result<ExitCode> {
     // Warnings to stderr (an unreadable server answer, say); stdout stays the report.
     let _log = crate::logging::init("warn", None)?;
+    let exclude = args
+        .exclude
+        .iter()
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| {
+            certpoint_protocol::ExclusionReason::ALL
+                .into_iter()
+                .find(|r| r.as_str() == w.trim())
+                .with_context(|| {
+                    format!("--exclude {w:?}: use stiff_neck or eye_condition (comma-separated)")
+                })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     // The card first: no point loading models for a reader with no card on it.
     let card = match &args.card_device {
         Some(device) => Some(
@@ -173,6 +188,20 @@ pub(super) fn run(
                 at(0),
                 Event::IdScanned { id, seed, source },
             )?;
+        }
+    }
+    if !exclude.is_empty() {
+        // As the clerk's boxes do, before the challenges are drawn.
+        driver.event(&mut host, &mut vision, at(1), Event::Exclude(exclude))?;
+        if driver
+            .state
+            .session()
+            .is_some_and(|s| s.excluded.is_empty())
+        {
+            bail!(
+                "--exclude: {}; nothing would be left to ask (a person who can do none of the actions is checked by hand in the window's manual check)",
+                host.notices.join("; ")
+            );
         }
     }
     if let Some(settled) = settled_at_scan(&driver.state, driver.period()) {
