@@ -83,7 +83,7 @@ fn list(store: &Store, json: bool, out: &mut impl Write) -> anyhow::Result<ExitC
 }
 
 /// The first line of stdin, for scripts and installers.
-fn pin_from_stdin() -> anyhow::Result<String> {
+pub(super) fn pin_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
