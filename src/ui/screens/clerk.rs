@@ -74,7 +74,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                 &[("n", &s.attempt), ("max", &view.params.attempts_allowed())],
             ));
         }
-        counter::identity_source(ui, view, cat);
+        counter::identity_source(ui, view, st);
         counter::clerk_deadline(ui, view, cat);
 
         // Session controls.

@@ -11,7 +11,10 @@ use eframe::egui::{self, vec2, RichText, Ui};
 use crate::card_reader::ReaderStatus;
 use crate::deadline::Deadline;
 use crate::flow::{ChipPhoto, Event, State};
-use crate::ui::i18n::Catalogue;
+use crate::ui::i18n::{Catalogue, LANGUAGES};
+
+/// The `[ui] language` code the Mongolian catalogue will have.
+const MONGOLIAN: &str = "mn";
 use crate::ui::theme;
 use crate::ui::view::View;
 
@@ -116,7 +119,8 @@ pub(super) fn clerk_deadline(ui: &mut Ui, view: &View, cat: &Catalogue) {
 }
 
 /// What the card said (expired, Mongolian, photo).
-pub(super) fn identity_source(ui: &mut Ui, view: &View, cat: &Catalogue) {
+pub(super) fn identity_source(ui: &mut Ui, view: &View, st: &mut UiState) {
+    let cat = st.cat();
     let Some(session) = view.state.session() else {
         return;
     };
@@ -125,9 +129,24 @@ pub(super) fn identity_source(ui: &mut Ui, view: &View, cat: &Catalogue) {
         ui.colored_label(theme::BAD, cat.fill("clerk.card_expired", &[("date", &on)]));
     }
     if card.mongolian {
-        // The hook for the Mongolian prompts: today the catalogue does not exist, so
-        // the clerk is told it is not available (LANGUAGES has no "mn").
-        ui.colored_label(theme::WARN, cat.t("clerk.mongolian"));
+        // The hook for the Mongolian prompts: once assets/i18n/mn.toml (and a voice
+        // pack) exist and "mn" is in LANGUAGES, the clerk gets a button to switch the
+        // screen and the voice; until then the panel says they are not available.
+        match LANGUAGES.iter().find(|l| **l == MONGOLIAN) {
+            Some(mn) => {
+                if ui.button(cat.t("clerk.mongolian_offer")).clicked() {
+                    st.lang = mn;
+                    if let Some(v) = &st.voice_lang {
+                        if let Ok(mut v) = v.lock() {
+                            *v = (*mn).to_owned();
+                        }
+                    }
+                }
+            }
+            None => {
+                ui.colored_label(theme::WARN, cat.t("clerk.mongolian"));
+            }
+        }
     }
     match &card.chip_photo {
         ChipPhoto::NotConfigured => {}
