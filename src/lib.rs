@@ -21,6 +21,7 @@ pub mod camera;
 pub mod card_reader;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod driver;
 pub mod flow;
 pub mod kiosk;

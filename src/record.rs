@@ -46,5 +46,7 @@ pub fn build(attempt: AttemptRecord, kiosk: &KioskIdentity, period: &str) -> Cer
         photo: None,
         models: kiosk.models.clone(),
         app_version: kiosk.app_version.clone(),
+        id_source: Some(attempt.id_source),
+        excluded_actions: attempt.excluded_actions,
     }
 }

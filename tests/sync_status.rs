@@ -181,6 +181,7 @@ fn the_window_shows_the_status_from_its_lookup_thread() {
         )
         .unwrap();
         rt.send(Event::IdScanned {
+            source: certpoint_protocol::IdSource::Typed,
             id: certpoint::id_number::IdNumber::parse(ID).unwrap(),
             seed: 1,
         });

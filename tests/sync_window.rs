@@ -62,6 +62,7 @@ fn the_window_matches_on_the_kiosk_against_the_servers_reference() {
     assert!(kiosk.reference.is_some(), "a server is configured");
     let mut rt = Runtime::start(kiosk, Box::new(LogSpeaker), Arc::new(|| {})).unwrap();
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed,
     });
@@ -110,6 +111,7 @@ fn a_slow_server_does_not_stall_the_analysis() {
     wait_for(&mut rt, "idle", Duration::from_secs(5));
     let t0 = Instant::now();
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed,
     });
@@ -180,6 +182,7 @@ fn an_answer_for_the_previous_person_is_dropped() {
             &mut vision,
             now(0),
             Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
                 id: a.clone(),
                 seed: 1,
             },
@@ -194,6 +197,7 @@ fn an_answer_for_the_previous_person_is_dropped() {
             &mut vision,
             now(200),
             Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
                 id: b.clone(),
                 seed: 2,
             },

@@ -99,6 +99,7 @@ fn a_scanned_session_ends_pending_match_offline_on_the_threaded_runtime_and_the_
     assert!(t.elapsed() < Duration::from_millis(50));
 
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed,
     });
@@ -144,6 +145,7 @@ fn a_camera_that_ends_is_a_fault_then_reconnects() {
     let kiosk = Kiosk::start(&cfg).unwrap();
     let mut rt = Runtime::start(kiosk, Box::new(LogSpeaker), Arc::new(|| {})).unwrap();
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed: 99,
     });
@@ -185,19 +187,20 @@ fn a_camera_missing_at_start_is_a_fault_with_reconnect_attempts() {
         "the clerk sees why: {}",
         v.camera.label
     );
-    // A scan while the camera is down starts nothing and tells the clerk.
+    // A scan while the camera is down opens the manual check by the ID card; once it
+    // ends (here: cancelled) the kiosk is back on the fault screen.
     rt.send(Event::IdScanned {
+        source: certpoint_protocol::IdSource::Typed,
         id: IdNumber::parse(ID).unwrap(),
         seed: 1,
     });
-    let t = Instant::now();
-    while !rt
+    wait_for(&mut rt, "manual_check", Duration::from_secs(5));
+    assert!(rt
         .view()
         .notices
-        .contains(&certpoint::flow::ClerkNotice::CameraUnavailable)
-    {
-        assert!(t.elapsed() < Duration::from_secs(5), "no notice");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(rt.view().state.name(), "camera_fault");
+        .contains(&certpoint::flow::ClerkNotice::ManualCheck(
+            certpoint::flow::ManualWhy::CameraUnavailable
+        )));
+    rt.send(Event::ClerkCancel);
+    wait_for(&mut rt, "camera_fault", Duration::from_secs(5));
 }

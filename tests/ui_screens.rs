@@ -21,6 +21,9 @@ use image::{Rgb, RgbImage};
 // The manual pass, PIN check and lockout (with their own helpers).
 #[path = "ui_screens/manual_pass.rs"]
 mod manual_pass;
+// Issue 14 at the counter: card reads, the deadline, exclusions, the manual check.
+#[path = "ui_screens/counter.rs"]
+mod counter;
 
 // The Certificate of Assistance screen (with its own helpers).
 #[path = "ui_screens/assist.rs"]
@@ -388,6 +391,7 @@ fn snapshot_all(lang: &str, main_only: bool) {
         // Identity lookup and matching: states held by a server or a model, set directly.
         let mut b = backend();
         b.apply(certpoint::flow::Event::IdScanned {
+            source: certpoint_protocol::IdSource::Typed,
             id: certpoint::id_number::IdNumber::parse(ID).unwrap(),
             seed: 7,
         });

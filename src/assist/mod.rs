@@ -273,6 +273,9 @@ pub fn issue(
         photo: None,
         models: Default::default(),
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        // The clerk types both numbers into the form (or the command line).
+        id_source: Some(certpoint_protocol::IdSource::Typed),
+        excluded_actions: Vec::new(),
     };
     record
         .validate()

@@ -239,6 +239,12 @@ impl IdCard {
         matches!(self.valid_to, ValidTo::Until(d) if d < today)
     }
 
+    /// A resident card of the Mongolian nation (code 02): the clerk panel notes it
+    /// (Mongolian prompts, once a catalogue exists).
+    pub fn is_mongolian(&self) -> bool {
+        self.kind == CardKind::Resident && self.nation.as_deref() == Some(nation::MONGOLIAN)
+    }
+
     /// The nation as people read it: the GB/T 3304 name on a resident card, the
     /// nationality code on a foreigner's card.
     pub fn nation_name(&self) -> Option<&str> {

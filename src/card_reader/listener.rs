@@ -228,6 +228,8 @@ where
 {
     let mut reader: Option<Reader<T>> = None;
     let mut last_failure: Option<ReaderError> = None;
+    // Set while paused, so the panel says "ready" again when listening resumes.
+    let mut was_paused = false;
     loop {
         {
             let s = shared.lock();
@@ -237,6 +239,7 @@ where
             if !s.listening {
                 drop(s);
                 shared.set_status(ReaderStatus::Paused);
+                was_paused = true;
                 let s = shared.lock();
                 let _ = shared
                     .changed
@@ -265,6 +268,9 @@ where
                 }
             },
         };
+        if std::mem::take(&mut was_paused) {
+            shared.set_status(ReaderStatus::Ready);
+        }
         let today = chrono::Local::now().date_naive();
         match r.poll(today) {
             Ok(Poll::NewCard(read)) => {

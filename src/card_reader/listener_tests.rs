@@ -114,6 +114,8 @@ fn paused_it_neither_polls_nor_keeps_an_offer() {
     assert!(l.take().is_none());
     l.set_listening(true);
     assert!(matches!(l.wait(WAIT), Some(Offered::Card(_))));
+    // Listening again, the clerk panel says so (it once stayed "paused").
+    assert_eq!(l.status(), ReaderStatus::Ready);
 }
 
 #[test]

@@ -63,9 +63,25 @@ pub enum Command {
         /// Frame source: file:DIR (images played once, in name order) or file:PHOTO.
         #[arg(long)]
         camera: String,
-        /// The retiree's resident ID number.
+        /// The retiree's resident ID number (typed: the record's id_source is `typed`).
+        #[arg(
+            long,
+            required_unless_present = "card_device",
+            conflicts_with = "card_device"
+        )]
+        id: Option<String>,
+        /// Read the ID number off the card on this ID card reader (serial device;
+        /// `[card_reader]` baud, retries and photo_decoder apply): id_source
+        /// `card_reader`, and with a photo decoder the chip photo is the reference.
         #[arg(long)]
-        id: String,
+        card_device: Option<PathBuf>,
+        /// Seconds to wait for a card on the reader.
+        #[arg(long, default_value_t = 10.0)]
+        card_wait: f64,
+        /// The clerk's exclusions for this person, comma-separated: stiff_neck (no
+        /// head movements), eye_condition (no blink). The record lists them.
+        #[arg(long, value_delimiter = ',')]
+        exclude: Vec<String>,
         /// Reference photo to match against (without it the record is marked for the
         /// server to match later).
         #[arg(long)]
@@ -98,6 +114,38 @@ pub enum Command {
     /// Show the audit log and check its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The clerk checks a person by the physical ID card without the camera (the person
+    /// cannot do the actions, or the camera is down) and records a manual pass; the
+    /// clerk's PIN must verify. The person's status is asked first.
+    ManualCheck {
+        /// The person's ID number (typed).
+        #[arg(
+            long,
+            required_unless_present = "card_device",
+            conflicts_with = "card_device"
+        )]
+        id: Option<String>,
+        /// Read the number off the card on this ID card reader instead.
+        #[arg(long)]
+        card_device: Option<PathBuf>,
+        /// Seconds to wait for a card on the reader.
+        #[arg(long, default_value_t = 10.0)]
+        card_wait: f64,
+        /// cannot_perform_challenges or camera_unavailable (the record's reason).
+        #[arg(long, default_value = "cannot_perform_challenges")]
+        why: String,
+        /// The clerk's id (`certpoint clerk add`).
+        #[arg(long)]
+        clerk: String,
+        /// Why the clerk vouches for the person (free text, in the record's method).
+        #[arg(long)]
+        reason: String,
+        /// Read the PIN from the first line of standard input instead of the terminal.
+        #[arg(long)]
+        pin_stdin: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// Clerks who may approve a manual pass, and their PINs.
     #[command(subcommand)]
     Clerk(ClerkCommand),

@@ -91,6 +91,37 @@ pub(super) fn read(
     Ok(ExitCode::SUCCESS)
 }
 
+/// One card read off `device` for a certification (`certify --card-device`): the
+/// configured line settings and decoder, waiting up to `wait_secs` for a card. The
+/// chip photo is decoded when `[card_reader] photo_decoder` is set; a decoder failure
+/// is returned beside the read, not as an error (the session falls back).
+pub(super) fn read_for_session(
+    cfg: &LoadedConfig,
+    device: &std::path::Path,
+    wait_secs: f64,
+) -> anyhow::Result<crate::card_reader::CardEvent> {
+    let section = &cfg.config.card_reader;
+    let decoder = crate::card_reader::photo_decoder(cfg)?;
+    let transport = SerialTransport::open(device, section.baud)?;
+    let settings = ReaderSettings {
+        retries: section.retries,
+        removal_finds: section.removal_polls,
+    };
+    let mut reader = Reader::new(transport, settings);
+    reader.sam_status()?;
+    let today = chrono::Local::now().date_naive();
+    let finds = (wait_secs.max(0.0) / FIND_GAP.as_secs_f64()).ceil() as u32 + 1;
+    let read = reader.read_card(today, finds, FIND_GAP)?;
+    let photo = decoder.map(|d| d.decode(&read.photo_wlt).map(std::sync::Arc::new));
+    Ok(crate::card_reader::CardEvent {
+        seq: 1,
+        id: read.card.id_number().cloned(),
+        expired: read.card.expired_on(today),
+        read,
+        photo,
+    })
+}
+
 fn photo_decoder(
     cfg: Option<&LoadedConfig>,
     section: &CardReaderSection,

@@ -32,7 +32,12 @@ use crate::vision::{Vision, Wants};
 /// The command's arguments, already parsed by clap.
 pub struct CertifyArgs {
     pub camera: String,
-    pub id: String,
+    /// Typed on the command line (`--id`), or read off a card (`--card-device`).
+    pub id: Option<String>,
+    pub card_device: Option<PathBuf>,
+    pub card_wait: f64,
+    /// `stiff_neck`, `eye_condition`.
+    pub exclude: Vec<String>,
     pub reference: Option<PathBuf>,
     pub seed: Option<u64>,
     pub json: bool,
@@ -101,7 +106,34 @@ pub(super) fn run(
 ) -> anyhow::Result<ExitCode> {
     // Warnings to stderr (an unreadable server answer, say); stdout stays the report.
     let _log = crate::logging::init("warn", None)?;
-    let id = IdNumber::parse(&args.id).map_err(|e| anyhow::anyhow!("--id: {e}"))?;
+    let exclude = args
+        .exclude
+        .iter()
+        .filter(|w| !w.trim().is_empty())
+        .map(|w| {
+            certpoint_protocol::ExclusionReason::ALL
+                .into_iter()
+                .find(|r| r.as_str() == w.trim())
+                .with_context(|| {
+                    format!("--exclude {w:?}: use stiff_neck or eye_condition (comma-separated)")
+                })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    // The card first: no point loading models for a reader with no card on it.
+    let card = match &args.card_device {
+        Some(device) => Some(
+            super::card::read_for_session(cfg, device, args.card_wait)
+                .with_context(|| format!("--card-device {}", device.display()))?,
+        ),
+        None => None,
+    };
+    let id = match (&card, &args.id) {
+        (Some(ev), _) => ev.id.clone().context(
+            "the card on the reader has no resident ID number (a foreigner's card): pass --id instead",
+        )?,
+        (None, Some(id)) => IdNumber::parse(id).map_err(|e| anyhow::anyhow!("--id: {e}"))?,
+        (None, None) => bail!("give --id NUMBER or --card-device PATH"),
+    };
     let mut source = open_replay(cfg, &args.camera)?;
     let reference = match &args.reference {
         Some(p) => Some(load_reference(p)?),
@@ -143,7 +175,35 @@ pub(super) fn run(
         wall: wall(start, ms),
     };
     let seed = args.seed.unwrap_or_else(rand::random);
-    driver.event(&mut host, &mut vision, at(0), Event::IdScanned { id, seed })?;
+    match card {
+        Some(ev) => {
+            let (facts, chip) = crate::driver::card_facts(&ev.read, ev.expired, ev.photo);
+            driver.card_read(&mut host, &mut vision, at(0), id, seed, facts, chip)?;
+        }
+        None => {
+            let source = certpoint_protocol::IdSource::Typed;
+            driver.event(
+                &mut host,
+                &mut vision,
+                at(0),
+                Event::IdScanned { id, seed, source },
+            )?;
+        }
+    }
+    if !exclude.is_empty() {
+        // As the clerk's boxes do, before the challenges are drawn.
+        driver.event(&mut host, &mut vision, at(1), Event::Exclude(exclude))?;
+        if driver
+            .state
+            .session()
+            .is_some_and(|s| s.excluded.is_empty())
+        {
+            bail!(
+                "--exclude: {}; nothing would be left to ask (a person who can do none of the actions is checked by hand in the window's manual check)",
+                host.notices.join("; ")
+            );
+        }
+    }
     if let Some(settled) = settled_at_scan(&driver.state, driver.period()) {
         // The server's word ended the session before any attempt: nothing was stored,
         // and the replay is not played.

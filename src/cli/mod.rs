@@ -10,6 +10,7 @@ mod card;
 mod certify;
 mod clerk;
 mod id;
+mod manual;
 mod queue;
 mod sync;
 mod vision;
@@ -66,6 +67,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Certify {
             camera,
             id,
+            card_device,
+            card_wait,
+            exclude,
             reference,
             seed,
             json,
@@ -76,6 +80,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 certify::CertifyArgs {
                     camera,
                     id,
+                    card_device,
+                    card_wait,
+                    exclude,
                     reference,
                     seed,
                     json,
@@ -159,6 +166,29 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &load_config(cli.config.as_deref())?,
             head.as_ref(),
             json,
+            &mut out,
+        ),
+        Some(Command::ManualCheck {
+            id,
+            card_device,
+            card_wait,
+            why,
+            clerk,
+            reason,
+            pin_stdin,
+            json,
+        }) => manual::run(
+            &load_config(cli.config.as_deref())?,
+            manual::ManualArgs {
+                id,
+                card_device,
+                card_wait,
+                why,
+                clerk,
+                reason,
+                pin_stdin,
+                json,
+            },
             &mut out,
         ),
         Some(Command::Clerk(cmd)) => {

@@ -7,6 +7,7 @@
 //! the [`Host`] trait, so the same driver runs the headless `certify` command, the
 //! tests and (with a threaded host) the kiosk window.
 
+mod card;
 pub mod observe;
 mod period;
 
@@ -27,6 +28,7 @@ use crate::record::{self, KioskIdentity};
 use crate::store::Enqueued;
 use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
 
+pub use card::card_facts;
 pub use period::{flow_params, period_for, window_dates};
 
 /// What the kiosk learned about a person at the scan: their status this period, and
@@ -117,6 +119,10 @@ pub struct Driver {
     awaiting_reference: Option<IdNumber>,
     /// JPEG of the aligned face the match used, for the record.
     last_crop: Option<Vec<u8>>,
+    /// The chip photo of the card being read right now, for the ID number on that
+    /// card: taken as the session's reference only by the session this very card read
+    /// starts (same number), and dropped after the event either way.
+    pending_chip: Option<(IdNumber, Arc<RgbImage>)>,
     pub stored: Vec<StoredAttempt>,
 }
 
@@ -134,6 +140,7 @@ impl Driver {
             period: String::new(),
             awaiting_reference: None,
             last_crop: None,
+            pending_chip: None,
             stored: Vec::new(),
         }
     }
@@ -155,7 +162,7 @@ impl Driver {
         now: Now,
         event: Event,
     ) -> anyhow::Result<()> {
-        if matches!(event, Event::IdScanned { .. }) {
+        if matches!(event, Event::IdScanned { .. } | Event::CardRead { .. }) {
             let today = now.wall.date_naive();
             self.params.certification_window = Some(period::window_dates(&self.window, today));
             self.period = period_for(&self.window, today);
@@ -171,12 +178,61 @@ impl Driver {
                 }
             }
         }
+        // A chip photo belongs to the read that brought it; a later scan never sees it.
+        self.pending_chip = None;
         if matches!(self.state, State::Idle) {
             // A reference photo is personal data kept for one session only.
             self.reference = None;
             self.awaiting_reference = None;
         }
         Ok(())
+    }
+
+    /// A card read off the ID card reader: starts a session like a scan (source
+    /// `card_reader`). With a decoded chip photo, that photo becomes the session's
+    /// reference (source `id_card_chip`), but only if the session started is this
+    /// card's: same ID number, started by this very event (a card read while another
+    /// session runs is refused by the flow, and its photo dropped).
+    #[allow(clippy::too_many_arguments)]
+    pub fn card_read(
+        &mut self,
+        host: &mut dyn Host,
+        vision: &mut Vision,
+        now: Now,
+        id: IdNumber,
+        seed: u64,
+        card: flow::CardFacts,
+        chip: Option<Arc<RgbImage>>,
+    ) -> anyhow::Result<()> {
+        self.pending_chip = chip.map(|c| (id.clone(), c));
+        self.event(host, vision, now, Event::CardRead { id, seed, card })
+    }
+
+    /// The chip photo as this session's reference, if the card read that started it
+    /// brought one for `id` and a face can be embedded from it.
+    fn take_chip(&mut self, host: &mut dyn Host, vision: &mut Vision, id: &IdNumber) {
+        let Some((chip_id, photo)) = self.pending_chip.take() else {
+            return;
+        };
+        if &chip_id != id {
+            return;
+        }
+        match vision.embed_reference(&photo) {
+            Ok(embedding) => {
+                // The version names the exact picture (not the person): a digest of
+                // the decoded pixels.
+                let digest = crate::store::hex_sha256(photo.as_raw());
+                self.reference = Some(SessionReference {
+                    embedding,
+                    version: format!("chip:sha256:{}", &digest[..16]),
+                    source: ReferenceSource::IdCardChip,
+                });
+            }
+            Err(why) => {
+                tracing::warn!("the chip photo is unusable as a reference: {why}");
+                host.notify(&ClerkNotice::ChipPhotoFailed(why.to_string()));
+            }
+        }
     }
 
     /// An answer to a [`ReferenceAnswer::Pending`] request. Taken only while the
@@ -212,6 +268,25 @@ impl Driver {
         vision: &mut Vision,
         answer: ReferenceAnswer,
     ) -> Option<Event> {
+        // With the card's own chip photo in hand, the server (or the cache) is asked
+        // for the person's status only: its reference, or its lack of one, changes
+        // nothing. Already certified and not eligible still end the session.
+        if let Some(chip) = self
+            .reference
+            .as_ref()
+            .filter(|r| r.source == ReferenceSource::IdCardChip)
+        {
+            if let ReferenceAnswer::Photo { .. }
+            | ReferenceAnswer::Embedding { .. }
+            | ReferenceAnswer::NotFound
+            | ReferenceAnswer::Unavailable = answer
+            {
+                return Some(Event::ReferenceFound {
+                    version: chip.version.clone(),
+                    source: ReferenceSource::IdCardChip,
+                });
+            }
+        }
         let mut keep = |embedding: Vec<f32>, version: String, source: ReferenceSource| {
             self.reference = Some(SessionReference {
                 embedding,
@@ -320,6 +395,7 @@ impl Driver {
             Effect::FetchReference(id) => {
                 // A new session: nothing of the last person's reference may carry over.
                 self.reference = None;
+                self.take_chip(host, vision, &id);
                 let answer = host.look_up(&id, &self.period);
                 self.awaiting_reference = matches!(answer, ReferenceAnswer::Pending).then_some(id);
                 self.reference_event(host, vision, answer)

@@ -75,12 +75,10 @@ fn start_challenges(
     params: &FlowParams,
     fx: &mut Vec<Effect>,
 ) -> State {
-    let plan = challenge_plan(
-        &params.challenge_set,
-        params.challenge_count,
-        session.seed,
-        session.attempt,
-    );
+    // The clerk's exclusions shrink the set the order is drawn from; the count is
+    // clamped to what is left (the flow refused an exclusion that would leave nothing).
+    let set = super::exclude::allowed_set(&params.challenge_set, &session.excluded);
+    let plan = challenge_plan(&set, params.challenge_count, session.seed, session.attempt);
     let Some(&first) = plan.first() else {
         return start_matching(session, evidence, now, fx);
     };

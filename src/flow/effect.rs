@@ -2,7 +2,8 @@
 //! record of every ended attempt.
 
 use certpoint_protocol::{
-    Action, ChallengeResult, Channel, FaceMatch, Method, Outcome, Quality, Scored,
+    Action, ChallengeResult, Channel, ExcludedAction, FaceMatch, IdSource, Method, Outcome,
+    Quality, Scored,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
@@ -65,6 +66,9 @@ pub enum Prompt {
     AlreadyCertified,
     /// The camera is not working; the clerk has been told.
     CameraProblem,
+    /// Said after the welcome when today is outside the certification window: the
+    /// period is over (or not open yet); the visit is still recorded.
+    OutsideWindow,
 }
 
 impl Prompt {
@@ -86,6 +90,7 @@ impl Prompt {
             Prompt::SeeClerk => "see_clerk".into(),
             Prompt::AlreadyCertified => "already_certified".into(),
             Prompt::CameraProblem => "camera_problem".into(),
+            Prompt::OutsideWindow => "outside_window".into(),
         }
     }
 }
@@ -117,6 +122,10 @@ pub enum EndReason {
     /// The server's answer, arriving while an attempt ran, says the person may not
     /// certify (deceased, suspended, not on the roster): the attempt is abandoned.
     NotEligible,
+    /// The clerk switched to a manual check (the person cannot do the challenges):
+    /// the attempt is abandoned; for the manual pass that follows, the same words say
+    /// why the clerk stepped in.
+    ManualCheck(super::state::ManualWhy),
 }
 
 impl EndReason {
@@ -134,6 +143,7 @@ impl EndReason {
             EndReason::MatchUnavailable => "match_unavailable",
             EndReason::Unmatched(p) => p.code(),
             EndReason::NotEligible => "not_eligible",
+            EndReason::ManualCheck(why) => why.code(),
         }
     }
 }
@@ -204,8 +214,6 @@ pub enum ClerkNotice {
     OutsideWindow { from: NaiveDate, to: NaiveDate },
     /// A scan arrived while a session is still running or awaiting a decision.
     SessionBusy,
-    /// A scan arrived while the camera is down.
-    CameraUnavailable,
     /// The person is already certified for this period (when and how, if the server
     /// said).
     AlreadyCertified {
@@ -232,6 +240,30 @@ pub enum ClerkNotice {
     AssistNeeded { reason: EndReason },
     /// The camera stopped delivering frames.
     CameraLost,
+    /// The card read has expired (on this day); the session goes ahead, the clerk
+    /// decides whether the card may serve.
+    CardExpired { on: NaiveDate },
+    /// The card gives the holder's nation as Mongolian (02). The Mongolian prompts are
+    /// not available yet; the clerk may help in person.
+    MongolianCard,
+    /// The card could not be read (the reader's message, for the clerk).
+    CardReadFailed(String),
+    /// The chip photo could not be decoded: the session uses the server's or the
+    /// cache's reference instead.
+    ChipPhotoFailed(String),
+    /// The clerk checks the person by the ID card, without the camera.
+    ManualCheck(super::state::ManualWhy),
+    /// The clerk's exclusions were not taken.
+    ExclusionRefused(ExclusionError),
+}
+
+/// Why an [`Event::Exclude`](super::Event::Exclude) was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExclusionError {
+    /// Only before the challenges are drawn (looking up, positioning, a fail screen).
+    NotNow,
+    /// Nothing of the configured challenge set would be left: use the manual check.
+    NothingLeft,
 }
 
 /// Why a [`Event::ManualPass`](super::Event::ManualPass) was refused.
@@ -261,6 +293,8 @@ pub struct AttemptRecord {
     pub passive_liveness: Option<Scored>,
     pub face_match: FaceMatch,
     pub quality: Option<Quality>,
+    pub id_source: IdSource,
+    pub excluded_actions: Vec<ExcludedAction>,
 }
 
 /// How an attempt ended. A failure's verdict outlives its (already stored) record on the
@@ -290,6 +324,8 @@ impl Verdict {
             passive_liveness: self.passive_liveness,
             face_match: self.face_match,
             quality: self.quality,
+            id_source: session.id_source,
+            excluded_actions: session.excluded.clone(),
         }
     }
 

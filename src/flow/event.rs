@@ -1,7 +1,7 @@
 //! What goes into the flow: the time of the input and what happened.
 
-use certpoint_protocol::{Action, Channel, Quality, ReferenceSource};
-use chrono::{DateTime, FixedOffset};
+use certpoint_protocol::{Action, Channel, ExclusionReason, IdSource, Quality, ReferenceSource};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::effect::Ineligibility;
 use crate::id_number::IdNumber;
@@ -31,8 +31,30 @@ pub struct Input {
 pub enum Event {
     /// The clerk scanned or typed a valid ID number. `seed` is drawn by the runner from
     /// the OS RNG; it fixes every challenge order of the session, so a replay with the
-    /// same seed asks the same actions.
-    IdScanned { id: IdNumber, seed: u64 },
+    /// same seed asks the same actions. `source` (scanner or typed, the wedge parser's
+    /// verdict) goes into every record of the session.
+    IdScanned {
+        id: IdNumber,
+        seed: u64,
+        source: IdSource,
+    },
+    /// The ID card reader read a card while the kiosk was listening: starts a session
+    /// exactly like a scan (source `card_reader`), plus what the card says for the
+    /// clerk. A chip photo, if decoded, stays with the runner: the flow only learns
+    /// whether there is one.
+    CardRead {
+        id: IdNumber,
+        seed: u64,
+        card: CardFacts,
+    },
+    /// The clerk checks the person by the physical ID card instead of the camera: the
+    /// person cannot perform the challenges. A running attempt is stored `abandoned`
+    /// (`manual_check`); the session then waits for the clerk's manual pass (PIN).
+    ManualCheck,
+    /// The clerk's per-person exclusions (the whole set each time; empty clears them).
+    /// Taken before the challenges are drawn, i.e. while looking up, positioning or on
+    /// a fail screen; they apply to every later attempt of the session.
+    Exclude(Vec<ExclusionReason>),
     /// The runner holds a usable reference for the person (its embedding is ready).
     ReferenceFound {
         version: String,
@@ -81,6 +103,31 @@ pub enum Event {
     CameraRestored,
     /// Periodic timer so deadlines fire even when no frames arrive.
     Tick,
+}
+
+/// What a card read tells the clerk (the number is in the event itself).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CardFacts {
+    /// The card's validity ended on this day, before today: the clerk must look.
+    pub expired_on: Option<NaiveDate>,
+    /// The card gives the holder's nation as Mongolian (code 02): prompts in Mongolian
+    /// would suit them (offered once that catalogue exists).
+    pub mongolian: bool,
+    /// What became of the chip photo.
+    pub chip_photo: ChipPhoto,
+}
+
+/// The chip photo of a card read, as far as the flow needs to know.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ChipPhoto {
+    /// No decoder configured: the photo is not used.
+    #[default]
+    NotConfigured,
+    /// Decoded; the runner holds it as this session's `id_card_chip` reference.
+    Decoded,
+    /// The decoder failed (the text says why): the session falls back to the server's
+    /// or the cache's reference.
+    Failed(String),
 }
 
 /// What the analysis thread saw in one frame.

@@ -92,6 +92,7 @@ mod attempt;
 mod effect;
 mod event;
 mod evidence;
+mod exclude;
 mod judge;
 mod params;
 mod plan;
@@ -103,13 +104,14 @@ mod voice;
 mod tests;
 
 pub use effect::{
-    AttemptRecord, ClerkNotice, Effect, EndReason, Ineligibility, ManualPassError, PendingReason,
-    Prompt, Verdict,
+    AttemptRecord, ClerkNotice, Effect, EndReason, ExclusionError, Ineligibility, ManualPassError,
+    PendingReason, Prompt, Verdict,
 };
-pub use event::{Event, FrameObservation, Input, Now, Placement};
+pub use event::{CardFacts, ChipPhoto, Event, FrameObservation, Input, Now, Placement};
 pub use evidence::{Evidence, PassiveAggregate};
+pub use exclude::excluded_actions;
 pub use params::FlowParams;
 pub use plan::challenge_plan;
-pub use state::{Challenges, Matching, Positioning, ReferenceStatus, Session, State};
+pub use state::{Challenges, ManualWhy, Matching, Positioning, ReferenceStatus, Session, State};
 pub use step::step;
 pub use voice::Voice;

@@ -1,10 +1,10 @@
 //! The states of the flow and the data each one carries. The UI renders these directly.
 
-use certpoint_protocol::{Action, Channel, FaceMatch, ReferenceSource};
+use certpoint_protocol::{Action, Channel, ExcludedAction, FaceMatch, IdSource, ReferenceSource};
 use chrono::{DateTime, FixedOffset};
 
 use super::effect::{Ineligibility, PendingReason, Prompt, Verdict};
-use super::event::Placement;
+use super::event::{CardFacts, Placement};
 use super::evidence::Evidence;
 use super::params::FlowParams;
 use super::voice::Voice;
@@ -80,6 +80,39 @@ pub enum State {
     },
     /// The camera is gone; only the clerk can leave this (cancel), or its return.
     CameraFault { since_ms: u64 },
+    /// The clerk checks the person by the physical ID card, without the camera:
+    /// because it is down, or because the person cannot perform the challenges. Only a
+    /// manual pass (clerk id, PIN, reason) or a cancel leaves it, or the decision
+    /// timeout. Whatever attempt ran before is already stored.
+    ManualCheck {
+        session: Session,
+        why: ManualWhy,
+        since_ms: u64,
+    },
+}
+
+/// Why the clerk checks by hand without a failed attempt first; the `reason` of the
+/// `manual_passed` record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManualWhy {
+    /// The camera was down when the person came (a scan in the camera-fault screen).
+    CameraUnavailable,
+    /// The clerk judged the person unable to do the challenges.
+    CannotPerformChallenges,
+}
+
+impl ManualWhy {
+    pub const ALL: [ManualWhy; 2] = [
+        ManualWhy::CameraUnavailable,
+        ManualWhy::CannotPerformChallenges,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            ManualWhy::CameraUnavailable => "camera_unavailable",
+            ManualWhy::CannotPerformChallenges => "cannot_perform_challenges",
+        }
+    }
 }
 
 /// Data of [`State::Positioning`].
@@ -138,6 +171,12 @@ pub struct Session {
     pub attempt_started_wall: DateTime<FixedOffset>,
     pub attempt_started_ms: u64,
     pub reference: ReferenceStatus,
+    /// Where the ID number came from (every record of the session says so).
+    pub id_source: IdSource,
+    /// What the card said, when the number came from the card reader.
+    pub card: Option<CardFacts>,
+    /// Actions the clerk excluded for this person, in `challenge_set` order.
+    pub excluded: Vec<ExcludedAction>,
 }
 
 /// What the kiosk knows about the person's reference photo.
@@ -190,7 +229,8 @@ impl State {
             | State::Passed { session, .. }
             | State::Failed { session, .. }
             | State::ClerkAssist { session, .. }
-            | State::PendingMatch { session, .. } => Some(session),
+            | State::PendingMatch { session, .. }
+            | State::ManualCheck { session, .. } => Some(session),
             State::Idle
             | State::AlreadyCertified { .. }
             | State::NotEligible { .. }
@@ -213,6 +253,7 @@ impl State {
             State::AlreadyCertified { .. } => "already_certified",
             State::NotEligible { .. } => "not_eligible",
             State::CameraFault { .. } => "camera_fault",
+            State::ManualCheck { .. } => "manual_check",
         }
     }
 
@@ -224,13 +265,16 @@ impl State {
         )
     }
 
-    /// An attempt failed or could not be matched (and is stored); the session waits
-    /// for a retry or a clerk's decision. The only states where a manual pass is
-    /// accepted.
+    /// An attempt failed or could not be matched (and is stored), or the clerk checks
+    /// by hand (`ManualCheck`); the session waits for a retry or a clerk's decision.
+    /// The only states where a manual pass is accepted.
     pub fn awaiting_decision(&self) -> bool {
         matches!(
             self,
-            State::Failed { .. } | State::ClerkAssist { .. } | State::PendingMatch { .. }
+            State::Failed { .. }
+                | State::ClerkAssist { .. }
+                | State::PendingMatch { .. }
+                | State::ManualCheck { .. }
         )
     }
 
@@ -291,6 +335,9 @@ impl State {
             }
             | State::NotEligible {
                 since_ms: since, ..
+            }
+            | State::ManualCheck {
+                since_ms: since, ..
             } => (*since, params.decision_timeout_ms),
         };
         Some(since.saturating_add(len))
@@ -321,7 +368,9 @@ impl State {
                 Some(r) => Prompt::Failed(r),
                 None => Prompt::SeeClerk,
             },
-            State::ClerkAssist { .. } | State::NotEligible { .. } => Prompt::SeeClerk,
+            State::ClerkAssist { .. } | State::NotEligible { .. } | State::ManualCheck { .. } => {
+                Prompt::SeeClerk
+            }
             State::PendingMatch { .. } => Prompt::PendingMatch,
             State::AlreadyCertified { .. } => Prompt::AlreadyCertified,
             State::CameraFault { .. } => Prompt::CameraProblem,

@@ -1,15 +1,15 @@
 //! The transition function: timers first, then the event.
 
-use certpoint_protocol::{Method, Outcome};
+use certpoint_protocol::{ExclusionReason, FaceMatch, IdSource, Method, Outcome};
 
 use super::attempt;
 use super::effect::{
-    ClerkNotice, Effect, EndReason, Ineligibility, ManualPassError, Prompt, Verdict,
+    ClerkNotice, Effect, EndReason, ExclusionError, Ineligibility, ManualPassError, Prompt, Verdict,
 };
-use super::event::{Event, Input, Now};
+use super::event::{CardFacts, ChipPhoto, Event, Input, Now};
 use super::judge::{self, MatchAnswer};
 use super::params::FlowParams;
-use super::state::{ReferenceStatus, Session, State};
+use super::state::{ManualWhy, ReferenceStatus, Session, State};
 use crate::id_number::IdNumber;
 
 /// Advances the flow by one input.
@@ -26,10 +26,24 @@ pub fn step(state: State, input: Input, params: &FlowParams) -> (State, Vec<Effe
             State::Idle
         }
         Event::CameraLost => camera_lost(state, now, params, &mut fx),
-        Event::IdScanned { id, seed } => scanned(state, id, seed, now, params, &mut fx),
+        Event::IdScanned { id, seed, source } => {
+            scanned(state, id, seed, source, None, now, params, &mut fx)
+        }
+        Event::CardRead { id, seed, card } => scanned(
+            state,
+            id,
+            seed,
+            IdSource::CardReader,
+            Some(card),
+            now,
+            params,
+            &mut fx,
+        ),
         Event::ManualPass { clerk_id, reason } => {
             manual_pass(state, clerk_id, reason, now, &mut fx)
         }
+        Event::ManualCheck => manual_check(state, now, params, &mut fx),
+        Event::Exclude(reasons) => exclude(state, &reasons, params, &mut fx),
         event => on_event(state, event, now, params, &mut fx),
     };
     (state, fx)
@@ -54,9 +68,10 @@ fn expire(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> 
         }
         // Nobody decided: the failure (or the pending match) was stored when it
         // happened, so the screen just closes.
-        State::Failed { .. } | State::ClerkAssist { .. } | State::PendingMatch { .. } => {
-            State::Idle
-        }
+        State::Failed { .. }
+        | State::ClerkAssist { .. }
+        | State::PendingMatch { .. }
+        | State::ManualCheck { .. } => State::Idle,
         State::Idle | State::CameraFault { .. } => state,
     }
 }
@@ -78,7 +93,8 @@ fn end_running(
 /// Without a camera nothing can be checked, not even a retry, so the session ends
 /// everywhere; only the clerk or the camera's return leaves the fault screen.
 fn camera_lost(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> State {
-    if let State::CameraFault { .. } = state {
+    // A manual check needs no camera: it goes on (that is what it is for).
+    if let State::CameraFault { .. } | State::ManualCheck { .. } = state {
         return state;
     }
     end_running(state, EndReason::CameraLost, now, params, fx);
@@ -93,24 +109,27 @@ fn camera_lost(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>
 /// result screen (passed, pending match, already certified, not eligible) starts the
 /// next person straight away. A pending match's record is stored already and its
 /// manual check is optional, so the queue need not wait for it.
+#[allow(clippy::too_many_arguments)]
 fn scanned(
     state: State,
     id: IdNumber,
     seed: u64,
+    id_source: IdSource,
+    card: Option<CardFacts>,
     now: Now,
     params: &FlowParams,
     fx: &mut Vec<Effect>,
 ) -> State {
+    // With the camera down a scan still starts a session, straight into the manual
+    // check by the ID card: the person came, and the clerk can serve them by hand.
+    let camera_down = matches!(state, State::CameraFault { .. });
     match state {
         State::Idle
         | State::Passed { .. }
         | State::PendingMatch { .. }
         | State::AlreadyCertified { .. }
-        | State::NotEligible { .. } => {}
-        State::CameraFault { .. } => {
-            fx.push(Effect::Notify(ClerkNotice::CameraUnavailable));
-            return state;
-        }
+        | State::NotEligible { .. }
+        | State::CameraFault { .. } => {}
         _ => {
             fx.push(Effect::Notify(ClerkNotice::SessionBusy));
             return state;
@@ -127,14 +146,30 @@ fn scanned(
     }
     // Outside the on-site window the clerk is warned but the session goes ahead: a
     // retiree who came in late must still be able to certify, and the record carries
-    // the date for the agency to judge.
+    // the date for the agency to judge. The retiree hears it too.
+    let mut outside = false;
     if let Some((from, to)) = params.certification_window {
         if today < from || today > to {
+            outside = true;
             fx.push(Effect::Notify(ClerkNotice::OutsideWindow { from, to }));
+        }
+    }
+    if let Some(card) = &card {
+        if let Some(on) = card.expired_on {
+            fx.push(Effect::Notify(ClerkNotice::CardExpired { on }));
+        }
+        if card.mongolian {
+            fx.push(Effect::Notify(ClerkNotice::MongolianCard));
+        }
+        if let ChipPhoto::Failed(why) = &card.chip_photo {
+            fx.push(Effect::Notify(ClerkNotice::ChipPhotoFailed(why.clone())));
         }
     }
     fx.push(Effect::FetchReference(id.clone()));
     fx.push(Effect::Speak(Prompt::Welcome));
+    if outside {
+        fx.push(Effect::Speak(Prompt::OutsideWindow));
+    }
     let session = Session {
         id,
         attempt: 1,
@@ -144,11 +179,78 @@ fn scanned(
         attempt_started_wall: now.wall,
         attempt_started_ms: now.mono_ms,
         reference: ReferenceStatus::Pending,
+        id_source,
+        card,
+        excluded: Vec::new(),
     };
+    if camera_down {
+        fx.push(Effect::Notify(ClerkNotice::ManualCheck(
+            ManualWhy::CameraUnavailable,
+        )));
+        fx.push(Effect::Speak(Prompt::SeeClerk));
+        return State::ManualCheck {
+            session,
+            why: ManualWhy::CameraUnavailable,
+            since_ms: now.mono_ms,
+        };
+    }
     State::IdentityEntered {
         session,
         lookup_started_ms: now.mono_ms,
     }
+}
+
+/// The clerk checks by the ID card because the person cannot do the challenges. From
+/// the lookup (no attempt yet: nothing stored) or a running attempt (stored
+/// `abandoned`, reason `cannot_perform_challenges`). After a failed or unmatched
+/// attempt the manual pass is already open, so nothing changes there.
+fn manual_check(state: State, now: Now, params: &FlowParams, fx: &mut Vec<Effect>) -> State {
+    let why = ManualWhy::CannotPerformChallenges;
+    let session = match &state {
+        State::IdentityEntered { session, .. } => session.clone(),
+        s if s.attempt_in_progress() => {
+            let session = s.session().expect("an attempt has a session").clone();
+            end_running(state, EndReason::ManualCheck(why), now, params, fx);
+            session
+        }
+        _ => return state,
+    };
+    fx.push(Effect::Notify(ClerkNotice::ManualCheck(why)));
+    fx.push(Effect::Speak(Prompt::SeeClerk));
+    State::ManualCheck {
+        session,
+        why,
+        since_ms: now.mono_ms,
+    }
+}
+
+/// The clerk's exclusions for this person, taken while no challenge order is drawn.
+fn exclude(
+    mut state: State,
+    reasons: &[ExclusionReason],
+    params: &FlowParams,
+    fx: &mut Vec<Effect>,
+) -> State {
+    let excluded = super::exclude::excluded_actions(&params.challenge_set, reasons);
+    let session = match &mut state {
+        State::IdentityEntered { session, .. }
+        | State::Failed { session, .. }
+        | State::Positioning(super::state::Positioning { session, .. }) => session,
+        _ => {
+            fx.push(Effect::Notify(ClerkNotice::ExclusionRefused(
+                ExclusionError::NotNow,
+            )));
+            return state;
+        }
+    };
+    if super::exclude::allowed_set(&params.challenge_set, &excluded).is_empty() {
+        fx.push(Effect::Notify(ClerkNotice::ExclusionRefused(
+            ExclusionError::NothingLeft,
+        )));
+        return state;
+    }
+    session.excluded = excluded;
+    state
 }
 
 /// The clerk vouches for the person after checking the physical ID card, following a
@@ -178,6 +280,32 @@ fn manual_pass(
         // The screen stays as it was, timer untouched, so the clerk can correct the form.
         fx.push(Effect::Notify(ClerkNotice::ManualPassRejected(error)));
         return state;
+    }
+    if let State::ManualCheck { session, why, .. } = state {
+        // Nothing automatic to copy: no challenges, no scores, the match not run.
+        let verdict = Verdict {
+            outcome: Outcome::ManualPassed,
+            reason: Some(EndReason::ManualCheck(why)),
+            ended_at: now.wall,
+            challenges: Vec::new(),
+            passive_liveness: None,
+            face_match: FaceMatch::NotRun,
+            quality: None,
+        };
+        fx.push(verdict.store(
+            &session,
+            Method::ClerkManual {
+                clerk_id: clerk_id.to_string(),
+                reason: reason.to_string(),
+            },
+        ));
+        fx.push(Effect::Speak(Prompt::Passed));
+        return State::Passed {
+            session,
+            manual: true,
+            face_match: FaceMatch::NotRun,
+            shown_since_ms: now.mono_ms,
+        };
     }
     let (session, failure) = match state {
         State::Failed {
@@ -320,6 +448,23 @@ fn on_event(
             attempt::begin_attempt(session, Prompt::TryAgain, now, fx)
         }
         (State::CameraFault { .. }, Event::CameraRestored) => State::Idle,
+        // The status check still runs during a manual check: "already certified"
+        // reaches the clerk (a late "not eligible" is handled above).
+        (
+            State::ManualCheck {
+                mut session,
+                why,
+                since_ms,
+            },
+            event,
+        ) => {
+            reference_answer(&mut session, event, fx);
+            State::ManualCheck {
+                session,
+                why,
+                since_ms,
+            }
+        }
         (state, _) => state,
     }
 }

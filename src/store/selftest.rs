@@ -38,6 +38,8 @@ pub fn synthetic_record(kiosk_id: &str, attempt: u32) -> CertificationRecord {
         photo: None,
         models: BTreeMap::new(),
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
+        id_source: None,
+        excluded_actions: Vec::new(),
     }
 }
 

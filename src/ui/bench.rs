@@ -85,6 +85,7 @@ fn measure(cfg: &LoadedConfig, secs: f64) -> anyhow::Result<serde_json::Value> {
             let event = match view.state {
                 crate::flow::State::Failed { .. } => Event::Retry,
                 _ => Event::IdScanned {
+                    source: certpoint_protocol::IdSource::Typed,
                     id: IdNumber::parse(BENCH_ID)?,
                     seed: rand::random(),
                 },

@@ -51,6 +51,28 @@ impl Catalogue {
         s
     }
 
+    /// A day as this language writes it ("6月30日", "30 June").
+    pub fn date(&self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        self.fill(
+            "detail.date_format",
+            &[
+                ("d", &d.day()),
+                ("m", &d.month()),
+                ("month", &d.format("%B")),
+            ],
+        )
+    }
+
+    /// A month as this language writes it ("7月", "July").
+    pub fn month(&self, d: chrono::NaiveDate) -> String {
+        use chrono::Datelike;
+        self.fill(
+            "detail.month_format",
+            &[("m", &d.month()), ("month", &d.format("%B"))],
+        )
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.texts.keys().map(String::as_str)
     }
@@ -90,6 +112,7 @@ pub fn every_prompt() -> Vec<Prompt> {
         Prompt::SeeClerk,
         Prompt::AlreadyCertified,
         Prompt::CameraProblem,
+        Prompt::OutsideWindow,
     ];
     v.extend(Placement::ALL.iter().map(|p| Prompt::Hint(*p)));
     v.extend(Action::ALL.iter().map(|a| Prompt::Challenge(*a)));

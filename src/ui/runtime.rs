@@ -30,6 +30,8 @@ use chrono::Local;
 use super::link::{CameraLink, KioskHost};
 use super::view::{Backend, CameraView, Preview, View};
 use super::voice::Speaker;
+use crate::card_reader::{CardEvent, CardListener, ListenerSettings, Offered};
+use crate::deadline::Deadline;
 use crate::driver::{self, Driver, Host};
 use crate::flow::{ClerkNotice, Event, Now, State};
 use crate::kiosk::Kiosk;
@@ -139,6 +141,12 @@ struct Worker {
     analysis_ms: VecDeque<f32>,
     /// Name of the state last published, to log screen changes.
     last_screen: &'static str,
+    /// The ID card reader, listening while the kiosk waits for the next person.
+    card: Option<CardListener>,
+    /// Whether the listener was last told to listen.
+    card_listening: bool,
+    /// A manual check ran with the camera down.
+    manual_while_down: bool,
 }
 
 impl Worker {
@@ -162,6 +170,7 @@ impl Worker {
             tracing::warn!(%why, "camera cannot be opened; retrying every {RECONNECT_EVERY:?}");
             CameraLink::lost(why)
         });
+        let card = start_card_reader(cfg, &repaint);
         Worker {
             kiosk,
             speaker,
@@ -181,7 +190,66 @@ impl Worker {
             preview: None,
             analysis_ms: VecDeque::new(),
             last_screen: "",
+            card,
+            card_listening: true,
+            manual_while_down: false,
         }
+    }
+
+    /// Listens while a read card would start a session (idle and the result screens,
+    /// where a scan starts the next person), and takes what the reader offers.
+    fn card_reader(&mut self) -> bool {
+        let Some(card) = &self.card else {
+            return false;
+        };
+        let listen = matches!(
+            self.driver.state,
+            State::Idle
+                | State::Passed { .. }
+                | State::PendingMatch { .. }
+                | State::AlreadyCertified { .. }
+                | State::NotEligible { .. }
+                | State::CameraFault { .. }
+        );
+        if listen != self.card_listening {
+            card.set_listening(listen);
+            self.card_listening = listen;
+        }
+        let Some(offered) = card.take() else {
+            return false;
+        };
+        match offered {
+            Offered::Card(ev) => {
+                let CardEvent {
+                    id,
+                    read,
+                    expired,
+                    photo,
+                    ..
+                } = *ev;
+                let Some(id) = id else {
+                    let why = "this card has no resident ID number (a foreigner's card): type the number instead";
+                    self.drive("card", |_, host, _, _| {
+                        host.notify(&ClerkNotice::CardReadFailed(why.to_owned()));
+                        Ok(())
+                    });
+                    return true;
+                };
+                let (facts, chip) = driver::card_facts(&read, expired, photo);
+                let seed = rand::random();
+                self.drive("card read", |d, host, vision, now| {
+                    d.card_read(host, vision, now, id, seed, facts, chip)
+                });
+            }
+            Offered::Failed(e) => {
+                let why = e.to_string();
+                self.drive("card", |_, host, _, _| {
+                    host.notify(&ClerkNotice::CardReadFailed(why));
+                    Ok(())
+                });
+            }
+        }
+        true
     }
 
     fn now(&self) -> Now {
@@ -252,6 +320,19 @@ impl Worker {
                 changed = true;
             }
             changed |= self.reference_answer();
+            changed |= self.card_reader();
+            // A manual check served someone while the camera was down: once it ends,
+            // back to the fault screen, so the next scan is a manual check too. (A
+            // clerk's cancel of the fault screen itself still leaves it, as before.)
+            if matches!(self.driver.state, State::ManualCheck { .. }) {
+                self.manual_while_down |= !self.camera.connected();
+            } else if std::mem::take(&mut self.manual_while_down)
+                && matches!(self.driver.state, State::Idle)
+                && !self.camera.connected()
+            {
+                self.event(Event::CameraLost);
+                changed = true;
+            }
             let seen = self.preview.as_ref().map(|p| p.seq);
             let was_connected = self.camera.connected();
             if self.camera.connected() {
@@ -297,6 +378,9 @@ impl Worker {
         }
         if let Some(mut t) = self.camera.thread.take() {
             t.stop();
+        }
+        if let Some(card) = self.card.take() {
+            card.stop();
         }
     }
 
@@ -402,8 +486,34 @@ impl Worker {
                 reconnect_tries: self.camera.tries,
             },
             analysis_ms: (n > 0).then(|| self.analysis_ms.iter().sum::<f32>() / n as f32),
+            deadline: Some(Deadline::on(
+                &self.kiosk.config.config.certification_window,
+                Local::now().date_naive(),
+            )),
+            card_reader: self.card.as_ref().map(|c| c.status()),
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
         (self.repaint)();
     }
+}
+
+/// The card reader's listener when `[card_reader] enabled`; a decoder that cannot be
+/// set up is logged and the reader runs without it (the photo is then not used).
+fn start_card_reader(cfg: &crate::config::LoadedConfig, repaint: &Repaint) -> Option<CardListener> {
+    if !cfg.config.card_reader.enabled {
+        return None;
+    }
+    let settings = match ListenerSettings::from_config(cfg) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(
+                "[card_reader] photo_decoder: {e}; reading cards without the chip photo"
+            );
+            let mut plain = cfg.clone();
+            plain.config.card_reader.photo_decoder.clear();
+            ListenerSettings::from_config(&plain).ok()?
+        }
+    };
+    let repaint = Arc::clone(repaint);
+    Some(CardListener::spawn(settings, move || repaint()))
 }

@@ -24,12 +24,19 @@ pub struct FlowBackend {
     pub start: DateTime<FixedOffset>,
     /// Every effect the flow asked for, in order (records, prompts, notices).
     pub effects: Vec<Effect>,
+    /// The certification window the published deadline is computed from.
+    pub window: crate::config::WindowSection,
 }
 
 impl FlowBackend {
     pub fn new(params: FlowParams) -> FlowBackend {
+        let mut view = View::idle(params);
+        view.deadline = Some(crate::deadline::Deadline::on(
+            &crate::config::WindowSection::default(),
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 10).expect("a date"),
+        ));
         FlowBackend {
-            view: View::idle(params),
+            view,
             lookup: Event::ServerUnavailable,
             match_answer: Event::MatchNoReference,
             now_ms: 1_000,
@@ -38,6 +45,7 @@ impl FlowBackend {
                 .with_ymd_and_hms(2026, 5, 10, 9, 30, 0)
                 .unwrap(),
             effects: Vec::new(),
+            window: crate::config::WindowSection::default(),
         }
     }
 
@@ -69,6 +77,12 @@ impl FlowBackend {
     /// Feeds one event to the flow now, answering the runner's requests with
     /// [`lookup`](Self::lookup) and [`match_answer`](Self::match_answer).
     pub fn apply(&mut self, event: Event) {
+        if matches!(event, Event::IdScanned { .. } | Event::CardRead { .. }) {
+            // As the kiosk's driver does at each scan.
+            let today = self.now().wall.date_naive();
+            self.view.params.certification_window =
+                Some(crate::driver::window_dates(&self.window, today));
+        }
         let mut queue = vec![event];
         while let Some(event) = queue.pop() {
             let state = std::mem::replace(&mut self.view.state, State::Idle);
@@ -94,6 +108,11 @@ impl FlowBackend {
         if let State::Positioning(p) = &self.view.state {
             self.view.placement = p.hint;
         }
+        // As the kiosk publishes it: from the wall clock of the latest input.
+        self.view.deadline = Some(crate::deadline::Deadline::on(
+            &self.window,
+            self.now().wall.date_naive(),
+        ));
     }
 
     pub fn notice(&mut self, n: ClerkNotice) {

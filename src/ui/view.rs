@@ -39,6 +39,10 @@ pub struct View {
     pub reference_cache: Option<crate::cache::CacheStatus>,
     /// Mean analysis time per frame over the last second.
     pub analysis_ms: Option<f32>,
+    /// Where today stands against the certification window (days left, or closed).
+    pub deadline: Option<crate::deadline::Deadline>,
+    /// The ID card reader, when `[card_reader] enabled`.
+    pub card_reader: Option<crate::card_reader::ReaderStatus>,
 }
 
 /// The latest camera picture. `seq` changes with every new frame, so the UI uploads a
@@ -91,6 +95,8 @@ impl View {
             sync: None,
             reference_cache: None,
             analysis_ms: None,
+            deadline: None,
+            card_reader: None,
         }
     }
 }

@@ -117,10 +117,10 @@ fn pending_match_then_clerk_manual_pass_after_checking_the_card() {
     assert_eq!(manual.attempt, 1);
 }
 
-const CLERK_PIN: &str = "246810";
+pub(super) const CLERK_PIN: &str = "246810";
 
 /// A PIN checker on a throw-away store with one registered clerk.
-fn pin_gate(clerk: &str, max_attempts: u32) -> (tempfile::TempDir, PinGate) {
+pub(super) fn pin_gate(clerk: &str, max_attempts: u32) -> (tempfile::TempDir, PinGate) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_in(dir.path()).unwrap();
     store
@@ -134,7 +134,7 @@ fn pin_gate(clerk: &str, max_attempts: u32) -> (tempfile::TempDir, PinGate) {
     (dir, gate)
 }
 
-fn type_into(h: &mut Harness<'_, App<FlowBackend>>, label: &str, text: &str) {
+pub(super) fn type_into(h: &mut Harness<'_, App<FlowBackend>>, label: &str, text: &str) {
     h.get_by_label(label).click();
     h.run();
     h.get_by_label(label).type_text(text);
@@ -142,7 +142,7 @@ fn type_into(h: &mut Harness<'_, App<FlowBackend>>, label: &str, text: &str) {
 }
 
 /// Types the PIN, presses manual pass and waits for the checker thread's answer.
-fn manual_pass_with_pin(h: &mut Harness<'_, App<FlowBackend>>, pin: &str) {
+pub(super) fn manual_pass_with_pin(h: &mut Harness<'_, App<FlowBackend>>, pin: &str) {
     let (pin_label, button) = if h.state().ui.lang == "en" {
         ("PIN", "Manual pass")
     } else {

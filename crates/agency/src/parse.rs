@@ -244,6 +244,28 @@ mod tests {
         }
     }
 
+    /// `id_source` and `excluded_actions` (additive, issue 14) are taken and kept in
+    /// the stored body as sent; an unknown value is still a 422, not a 500.
+    #[test]
+    fn id_source_and_excluded_actions_are_accepted_and_kept() {
+        let with = VALID
+            .replace(
+                r#""id_number""#,
+                r#""excluded_actions":[{"action":"blink","reason":"eye_condition"}],"id_number""#,
+            )
+            .replace(r#""kiosk_id""#, r#""id_source":"card_reader","kiosk_id""#);
+        let sub = parse_submission(with.as_bytes()).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(
+            sub.record.id_source,
+            Some(certpoint_protocol::IdSource::CardReader)
+        );
+        assert_eq!(sub.record.excluded_actions.len(), 1);
+        assert!(sub.body.contains(r#""id_source":"card_reader""#));
+        let odd = with.replace("card_reader", "carrier_pigeon");
+        let e = parse_submission(odd.as_bytes()).map(|_| ()).unwrap_err();
+        assert_eq!(e.code.http_status(), 422, "{e:?}");
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3000))]
         /// A valid envelope with a few bytes changed, inserted or cut: parsed or 4xx.

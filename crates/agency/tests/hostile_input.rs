@@ -106,6 +106,8 @@ fn record(kiosk: &str) -> CertificationRecord {
         photo: None,
         models: Default::default(),
         app_version: "0.1.0".into(),
+        id_source: None,
+        excluded_actions: Vec::new(),
     }
 }
 

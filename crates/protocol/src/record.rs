@@ -189,6 +189,61 @@ impl ReferenceSource {
     }
 }
 
+/// Where the kiosk got the ID number from (additive, optional: absent in records of
+/// kiosks that did not say, and then serialised exactly as before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdSource {
+    /// Read off the ID card's chip by a GA 467 card reader.
+    CardReader,
+    /// A keyboard-wedge scanner typed it (a burst too fast for a hand).
+    Scanner,
+    /// The clerk typed it.
+    Typed,
+}
+
+impl IdSource {
+    pub const ALL: [IdSource; 3] = [IdSource::CardReader, IdSource::Scanner, IdSource::Typed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdSource::CardReader => "card_reader",
+            IdSource::Scanner => "scanner",
+            IdSource::Typed => "typed",
+        }
+    }
+}
+
+/// Why the clerk took an action out of a person's challenges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExclusionReason {
+    /// The person cannot turn or tilt the head (no turns, look up or nod).
+    StiffNeck,
+    /// An eye condition (drooping lids, a glass eye, …): no blink.
+    EyeCondition,
+}
+
+impl ExclusionReason {
+    pub const ALL: [ExclusionReason; 2] =
+        [ExclusionReason::StiffNeck, ExclusionReason::EyeCondition];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExclusionReason::StiffNeck => "stiff_neck",
+            ExclusionReason::EyeCondition => "eye_condition",
+        }
+    }
+}
+
+/// One action the clerk excluded for this person, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExcludedAction {
+    pub action: Action,
+    pub reason: ExclusionReason,
+}
+
 /// The face comparison with the reference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
@@ -270,6 +325,14 @@ pub struct CertificationRecord {
     /// Model name → sha256 of the model file used.
     pub models: BTreeMap<String, String>,
     pub app_version: String,
+    /// Where the ID number came from. Optional and additive (still schema 2): absent,
+    /// it is not serialised, so older records keep their canonical bytes and signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_source: Option<IdSource>,
+    /// Actions the clerk took out of this person's challenges, and why. Additive like
+    /// `id_source`: empty is not serialised.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub excluded_actions: Vec<ExcludedAction>,
 }
 
 /// Why a record breaks a rule of its schema version that serde cannot express.
@@ -441,6 +504,33 @@ pub(crate) mod tests {
         assert_eq!(r.validate(), Err(RecordRuleError::UnsupportedVersion(3)));
     }
 
+    #[test]
+    fn id_source_and_exclusions_are_additive() {
+        let r = sample();
+        let before = crate::canonical_json(&r).unwrap();
+        assert!(!before.contains("id_source") && !before.contains("excluded_actions"));
+        // A record without the new fields reads back equal and prints the same bytes.
+        let back: CertificationRecord = serde_json::from_str(&before).unwrap();
+        assert_eq!(crate::canonical_json(&back).unwrap(), before);
+        let mut r = r;
+        r.id_source = Some(IdSource::CardReader);
+        r.excluded_actions = vec![ExcludedAction {
+            action: Action::TurnLeft,
+            reason: ExclusionReason::StiffNeck,
+        }];
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(text.contains(r#""id_source":"card_reader""#), "{text}");
+        assert!(
+            text.contains(r#""excluded_actions":[{"action":"turn_left","reason":"stiff_neck"}]"#),
+            "{text}"
+        );
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.validate(), Ok(()));
+        let bad = text.replace("card_reader", "telepathy");
+        assert!(serde_json::from_str::<CertificationRecord>(&bad).is_err());
+    }
+
     pub(crate) fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
@@ -474,6 +564,8 @@ pub(crate) mod tests {
             photo: None,
             models: BTreeMap::new(),
             app_version: "0.1.0".into(),
+            id_source: None,
+            excluded_actions: Vec::new(),
         }
     }
 }

@@ -161,7 +161,14 @@ impl Driver {
 
     pub fn scan(&mut self) -> &mut Self {
         let seed = self.seed;
-        self.after(0, Event::IdScanned { id: elder(), seed });
+        self.after(
+            0,
+            Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
+                id: elder(),
+                seed,
+            },
+        );
         assert_eq!(self.state.name(), "identity_entered");
         self
     }
@@ -258,6 +265,10 @@ impl Driver {
             "camera_fault" => {
                 d.after(0, Event::CameraLost);
             }
+            "manual_check" => {
+                d.scan();
+                d.after(100, Event::ManualCheck);
+            }
             other => panic!("no builder for {other}"),
         }
         assert_eq!(d.state.name(), name);
@@ -267,7 +278,7 @@ impl Driver {
 }
 
 /// Every state name, in flow order.
-pub const STATES: [&str; 12] = [
+pub const STATES: [&str; 13] = [
     "idle",
     "identity_entered",
     "positioning",
@@ -280,4 +291,5 @@ pub const STATES: [&str; 12] = [
     "already_certified",
     "not_eligible",
     "camera_fault",
+    "manual_check",
 ];

@@ -1,5 +1,6 @@
 //! Tests of the flow, driven only through `step`.
 
+mod counter;
 mod global;
 mod harness;
 mod plan;

@@ -41,24 +41,25 @@ fn event() -> impl Strategy<Value = Event> {
     let text = || select(vec!["", " ", "C01", "card checked"]).prop_map(String::from);
     let score = prop_oneof![8 => -0.2f32..1.2, 1 => Just(f32::NAN), 1 => Just(f32::INFINITY)];
     prop_oneof![
-        2 => any::<u64>().prop_map(|seed| Event::IdScanned { id: elder(), seed }),
-        1 => source().prop_map(|source| Event::ReferenceFound { version: "v1".into(), source }),
-        1 => Just(Event::ReferenceNotFound),
-        1 => Just(Event::ReferenceUnusable("no face".into())),
-        1 => Just(Event::ServerUnavailable),
-        1 => Just(Event::AlreadyCertified { at: Some(wall_at(0)), channel: None }),
-        1 => select(Ineligibility::ALL.to_vec()).prop_map(Event::NotEligible),
-        30 => frame(),
-        2 => (score, source()).prop_map(|(score, source)| Event::MatchScored { score, reference_version: "v1".into(), source }),
-        2 => Just(Event::MatchNoReference),
-        1 => Just(Event::MatchError("boom".into())),
-        2 => Just(Event::Retry),
-        2 => (text(), text()).prop_map(|(clerk_id, reason)| Event::ManualPass { clerk_id, reason }),
-        1 => Just(Event::ClerkCancel),
-        1 => Just(Event::CameraLost),
-        3 => Just(Event::CameraRestored),
-        3 => Just(Event::Tick),
-    ]
+           2 => any::<u64>().prop_map(|seed| Event::IdScanned {
+    source: certpoint_protocol::IdSource::Typed, id: elder(), seed }),
+           1 => source().prop_map(|source| Event::ReferenceFound { version: "v1".into(), source }),
+           1 => Just(Event::ReferenceNotFound),
+           1 => Just(Event::ReferenceUnusable("no face".into())),
+           1 => Just(Event::ServerUnavailable),
+           1 => Just(Event::AlreadyCertified { at: Some(wall_at(0)), channel: None }),
+           1 => select(Ineligibility::ALL.to_vec()).prop_map(Event::NotEligible),
+           30 => frame(),
+           2 => (score, source()).prop_map(|(score, source)| Event::MatchScored { score, reference_version: "v1".into(), source }),
+           2 => Just(Event::MatchNoReference),
+           1 => Just(Event::MatchError("boom".into())),
+           2 => Just(Event::Retry),
+           2 => (text(), text()).prop_map(|(clerk_id, reason)| Event::ManualPass { clerk_id, reason }),
+           1 => Just(Event::ClerkCancel),
+           1 => Just(Event::CameraLost),
+           3 => Just(Event::CameraRestored),
+           3 => Just(Event::Tick),
+       ]
 }
 
 fn delay() -> impl Strategy<Value = u64> {
@@ -96,6 +97,9 @@ proptest! {
         for (dt, event) in script.into_iter().chain([cancel]) {
             ms += dt;
             let scan = matches!(event, Event::IdScanned { .. });
+            // A manual check (the camera was down at the scan) has no automatic
+            // attempt before its manual pass.
+            let manual_check = matches!(state, State::ManualCheck { .. });
             let (next, fx) = step(state, Input { now: now(ms), event }, &params);
             // Records always belong to the session that was running before this input.
             // An attempt can start and end within one input (a deadline starts it, the
@@ -130,7 +134,7 @@ proptest! {
                     Method::ClerkManual { .. } => {
                         prop_assert!(manual.insert(session_no), "second manual pass in a session");
                         prop_assert!(
-                            matches!(auto.get(&key), Some(Outcome::Failed | Outcome::Abandoned | Outcome::PendingMatch)),
+                            manual_check || matches!(auto.get(&key), Some(Outcome::Failed | Outcome::Abandoned | Outcome::PendingMatch)),
                             "manual pass of attempt {} without a stored failure or pending match", r.attempt
                         );
                     }
@@ -138,13 +142,13 @@ proptest! {
                     Method::Assistance { .. } => prop_assert!(false, "the flow stored a certificate of assistance"),
                 }
             }
-            if scan && matches!(&next, State::IdentityEntered { session, .. } if session.started_ms == ms) {
+            if scan && matches!(&next, State::IdentityEntered { session, .. } | State::ManualCheck { session, .. } if session.started_ms == ms) {
                 session_no += 1;
             }
             if let Some(attempt) = running_attempt(&next) {
                 started.insert((session_no, attempt));
             }
-            if next.awaiting_decision() {
+            if next.awaiting_decision() && !matches!(next, State::ManualCheck { .. }) {
                 let key = (session_no, next.session().unwrap().attempt);
                 prop_assert!(auto.contains_key(&key), "a failure on screen is not stored yet");
             }

@@ -24,6 +24,7 @@ fn a_scan_in_idle_starts_a_session_and_asks_the_server() {
         &[(
             5,
             Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
                 id: elder(),
                 seed: 3,
             },
@@ -62,7 +63,14 @@ fn someone_too_young_is_refused_without_a_record() {
     let young = id_born("19760403");
     let (state, fx) = replay(
         State::Idle,
-        &[(0, Event::IdScanned { id: young, seed: 1 })],
+        &[(
+            0,
+            Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
+                id: young,
+                seed: 1,
+            },
+        )],
         &FlowParams::for_tests(),
     );
     assert_eq!(state, State::Idle);
@@ -77,7 +85,14 @@ fn someone_too_young_is_refused_without_a_record() {
     let fifty = id_born("19760402");
     let (state, _) = replay(
         State::Idle,
-        &[(0, Event::IdScanned { id: fifty, seed: 1 })],
+        &[(
+            0,
+            Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
+                id: fifty,
+                seed: 1,
+            },
+        )],
         &FlowParams::for_tests(),
     );
     assert_eq!(state.name(), "identity_entered");
@@ -96,6 +111,7 @@ fn scans_outside_the_certification_window_warn_the_clerk_and_go_ahead() {
         &[(
             0,
             Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
                 id: elder(),
                 seed: 1,
             },
@@ -115,6 +131,7 @@ fn scans_outside_the_certification_window_warn_the_clerk_and_go_ahead() {
         &[(
             0,
             Event::IdScanned {
+                source: certpoint_protocol::IdSource::Typed,
                 id: elder(),
                 seed: 1,
             },

@@ -182,6 +182,7 @@ fn a_scan_on_the_pending_screen_starts_the_next_person() {
     let fx = d.after(
         10,
         Event::IdScanned {
+            source: certpoint_protocol::IdSource::Typed,
             id: elder(),
             seed: 9,
         },

@@ -3,14 +3,14 @@
 
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
-use crate::flow::{ClerkNotice, Event, ManualPassError, State};
+use crate::flow::{ClerkNotice, Event, ExclusionError, ManualPassError, State};
 use crate::ui::i18n::{Catalogue, LANGUAGES};
 use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
 
 use super::result::certified_when;
-use super::{assist, manual, result, submit, UiState};
+use super::{assist, counter, manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
     let cat = st.cat();
@@ -74,7 +74,18 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             s => s.session().map(|s| s.id.masked()),
         };
         if let Some(id) = id_now {
-            ui.label(format!("{}: {id}", cat.t("clerk.current_id")));
+            // Where the number came from, on the same line (the panel is tight).
+            let source = view
+                .state
+                .session()
+                .map(|s| {
+                    format!(
+                        " ({})",
+                        cat.t(&format!("clerk.id_source.{}", s.id_source.as_str()))
+                    )
+                })
+                .unwrap_or_default();
+            ui.label(format!("{}: {id}{source}", cat.t("clerk.current_id")));
         }
         ui.label(format!(
             "{}: {}",
@@ -87,6 +98,8 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                 &[("n", &s.attempt), ("max", &view.params.attempts_allowed())],
             ));
         }
+        counter::identity_source(ui, view, st);
+        counter::clerk_deadline(ui, view, cat);
 
         // Session controls.
         ui.horizontal(|ui| {
@@ -98,6 +111,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                     | State::PendingMatch { .. }
                     | State::AlreadyCertified { .. }
                     | State::NotEligible { .. }
+                    | State::CameraFault { .. }
             );
             let size = vec2(150.0, theme::BUTTON_HEIGHT);
             if ui
@@ -135,6 +149,8 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             }
         });
 
+        counter::exclusions_and_manual_check(ui, view, cat, events);
+
         let typed = !st.pin.is_empty() || !st.reason.is_empty();
         if typed && !view.state.awaiting_decision() {
             // A PIN must not wait in the field for the next person's session.
@@ -144,6 +160,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
         }
         manual::take_pin_answer(view, st, events);
         result::result(ui, view, st);
+        counter::manual_check(ui, view, st);
         if let State::CameraFault { .. } = view.state {
             ui.separator();
             ui.label(
@@ -176,6 +193,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                     .color(theme::TEXT_DIM),
             );
         }
+        counter::reader_status(ui, view, cat);
         if let Some(ms) = view.analysis_ms {
             ui.label(
                 RichText::new(cat.fill("clerk.analysis", &[("ms", &format!("{ms:.1}"))]))
@@ -260,11 +278,11 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         ClerkNotice::TooYoung { age, min_age } => {
             cat.fill("notice.too_young", &[("age", age), ("min", min_age)])
         }
-        ClerkNotice::OutsideWindow { from, to } => {
-            cat.fill("notice.outside_window", &[("from", from), ("to", to)])
-        }
+        ClerkNotice::OutsideWindow { from, to } => cat.fill(
+            "notice.outside_window",
+            &[("from", &cat.date(*from)), ("to", &cat.date(*to))],
+        ),
         ClerkNotice::SessionBusy => cat.t("notice.session_busy").to_owned(),
-        ClerkNotice::CameraUnavailable => cat.t("notice.camera_unavailable").to_owned(),
         ClerkNotice::AlreadyCertified { at, channel } => cat.fill(
             "notice.already_certified",
             &[("when", &certified_when(*at, *channel, cat))],
@@ -285,13 +303,27 @@ pub fn notice_text(n: &ClerkNotice, cat: &Catalogue) -> String {
         ClerkNotice::MatchError(why) => cat.fill("notice.match_error", &[("why", why)]),
         ClerkNotice::ManualPassRejected(e) => {
             let why = match e {
-                ManualPassError::MissingClerkId => "clerk id missing",
-                ManualPassError::MissingReason => "reason missing",
-                ManualPassError::NotAvailable => "not available in this state",
+                ManualPassError::MissingClerkId => "clerk.manual_error.missing_clerk_id",
+                ManualPassError::MissingReason => "clerk.manual_error.missing_reason",
+                ManualPassError::NotAvailable => "clerk.manual_error.not_available",
             };
-            cat.fill("notice.manual_rejected", &[("why", &why)])
+            cat.fill("notice.manual_rejected", &[("why", &cat.t(why))])
         }
         ClerkNotice::AssistNeeded { .. } => cat.t("notice.assist_needed").to_owned(),
         ClerkNotice::CameraLost => cat.t("notice.camera_lost").to_owned(),
+        ClerkNotice::CardExpired { on } => cat.fill("notice.card_expired", &[("date", on)]),
+        ClerkNotice::MongolianCard => cat.t("notice.mongolian_card").to_owned(),
+        ClerkNotice::CardReadFailed(why) => cat.fill("notice.card_read_failed", &[("why", why)]),
+        ClerkNotice::ChipPhotoFailed(why) => cat.fill("notice.chip_photo_failed", &[("why", why)]),
+        ClerkNotice::ManualCheck(why) => cat.fill(
+            "notice.manual_check",
+            &[("why", &cat.t(&format!("clerk.manual_why.{}", why.code())))],
+        ),
+        ClerkNotice::ExclusionRefused(e) => cat
+            .t(match e {
+                ExclusionError::NotNow => "notice.exclusion_not_now",
+                ExclusionError::NothingLeft => "notice.exclusion_nothing_left",
+            })
+            .to_owned(),
     }
 }

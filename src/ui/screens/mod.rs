@@ -8,6 +8,7 @@
 
 mod assist;
 mod clerk;
+mod counter;
 mod manual;
 mod result;
 mod retiree;
@@ -18,6 +19,7 @@ use clerk::clerk_panel;
 pub use clerk::notice_text;
 use retiree::retiree;
 
+use certpoint_protocol::IdSource;
 use eframe::egui::{self, Ui};
 
 use super::i18n::{Catalogue, LANGUAGES};
@@ -137,14 +139,20 @@ fn keyboard(ui: &mut Ui, st: &mut UiState, events: &mut Vec<Event>) {
 }
 
 pub(super) fn submit(st: &mut UiState, out: WedgeOutput, events: &mut Vec<Event>) {
-    let (WedgeOutput::Scanned(r) | WedgeOutput::Typed(r)) = out;
+    // The wedge parser's verdict (a burst too fast for a hand, or typing) is where the
+    // number came from; the record says so.
+    let (source, r) = match out {
+        WedgeOutput::Scanned(r) => (IdSource::Scanner, r),
+        WedgeOutput::Typed(r) => (IdSource::Typed, r),
+    };
     match r {
         Ok(id) => {
-            tracing::info!(id = %id.masked(), "ID number entered");
+            tracing::info!(id = %id.masked(), source = source.as_str(), "ID number entered");
             st.id_error = None;
             events.push(Event::IdScanned {
                 id,
                 seed: (st.seed)(),
+                source,
             });
         }
         Err(e) => st.id_error = Some(e),

@@ -94,7 +94,7 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
     if let Some(r) = f.reason {
         let action = match r {
             EndReason::ChallengeTimeout(a) => {
-                format!(" ({})", cat.t(&format!("challenge.{}", a.as_str())))
+                format!(" ({})", cat.t(&format!("clerk.action.{}", a.as_str())))
             }
             _ => String::new(),
         };
@@ -102,7 +102,7 @@ pub(super) fn failure_figures(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
             theme::BAD,
             format!(
                 "{}{action} [{}]",
-                cat.t(&format!("failed.{}", r.code())),
+                cat.t(&format!("clerk.reason.{}", r.code())),
                 r.code()
             ),
         );
@@ -121,7 +121,7 @@ fn evidence(ui: &mut Ui, f: &Verdict, cat: &Catalogue) {
         ui.label(format!(
             "{} {}: {verdict} ({:.1} s)",
             cat.t("clerk.challenge"),
-            c.action.as_str(),
+            cat.t(&format!("clerk.action.{}", c.action.as_str())),
             c.duration_ms as f32 / 1000.0
         ));
     }

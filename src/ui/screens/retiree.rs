@@ -36,6 +36,15 @@ pub(super) fn retiree(
             State::Idle => {
                 ui.add_space(60.0);
                 id_card_symbol(ui);
+                if let Some(text) = super::counter::window_line(view, cat) {
+                    ui.add_space(30.0);
+                    let color = if view.deadline.is_some_and(|d| d.is_open()) {
+                        theme::TEXT_DIM
+                    } else {
+                        theme::WARN
+                    };
+                    big_text(ui, &text, theme::DETAIL_SIZE, color);
+                }
             }
             State::IdentityEntered { .. } | State::Matching(_) => {
                 ui.add_space(80.0);
@@ -128,6 +137,8 @@ pub(super) fn retiree(
                 if ui.add(button).clicked() {
                     events.push(Event::Retry);
                 }
+                ui.add_space(24.0);
+                what_next(ui, view, cat, false);
             }
             State::ClerkAssist { .. } => {
                 ui.add_space(30.0);
@@ -138,13 +149,32 @@ pub(super) fn retiree(
                     theme::DETAIL_SIZE,
                     theme::TEXT_DIM,
                 );
+                ui.add_space(24.0);
+                what_next(ui, view, cat, true);
             }
             State::CameraFault { .. } => {
                 ui.add_space(30.0);
                 cross(ui);
             }
+            State::ManualCheck { .. } => {
+                ui.add_space(30.0);
+                id_card_symbol(ui);
+                big_text(
+                    ui,
+                    cat.t("detail.manual_check"),
+                    theme::DETAIL_SIZE,
+                    theme::TEXT_DIM,
+                );
+            }
         }
     });
+}
+
+/// After a failed attempt: what happens next and by when.
+fn what_next(ui: &mut Ui, view: &View, cat: &Catalogue, clerk: bool) {
+    if let Some(text) = super::counter::next_step(view, cat, clerk) {
+        big_text(ui, &text, theme::DETAIL_SIZE * 0.8, theme::WARN);
+    }
 }
 
 pub(super) fn big_text(ui: &mut Ui, text: &str, size: f32, color: Color32) {

@@ -256,6 +256,8 @@ pub fn pending_record(kiosk: &str, seq: u64, id: &str, crop: Option<&[u8]>) -> C
         }),
         models: certpoint_face::Engine::model_hashes(),
         app_version: "0.1.0".into(),
+        id_source: None,
+        excluded_actions: Vec::new(),
     }
 }
 

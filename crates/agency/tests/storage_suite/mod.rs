@@ -162,6 +162,8 @@ pub fn record(
         photo: None,
         models: BTreeMap::new(),
         app_version: "0.1.0".into(),
+        id_source: None,
+        excluded_actions: Vec::new(),
     };
     record.validate().expect("the suite builds valid records");
     record
