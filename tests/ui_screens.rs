@@ -22,6 +22,10 @@ use image::{Rgb, RgbImage};
 #[path = "ui_screens/manual_pass.rs"]
 mod manual_pass;
 
+// The retiree's repeat button (voice on).
+#[path = "ui_screens/repeat.rs"]
+mod repeat;
+
 const ID: &str = "11010519491231002X";
 
 fn params() -> FlowParams {

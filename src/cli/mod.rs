@@ -12,6 +12,7 @@ mod id;
 mod queue;
 mod sync;
 mod vision;
+mod voice;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -190,6 +191,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &mut out,
         ),
         Some(Command::Card(CardCommand::Simulate(args))) => card::simulate(*args, &mut out),
+        Some(Command::Voice(VoiceCommand::Check { dir, json })) => {
+            voice::check(&dir, json, &mut out)
+        }
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
             Ok(ExitCode::SUCCESS)

@@ -16,6 +16,7 @@ mod card_reader;
 mod install;
 mod load;
 mod locate;
+pub(crate) use locate::line_col;
 pub mod permissions;
 mod policy;
 mod reference_cache;

@@ -64,7 +64,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     let exit_after = args.exit_after_secs.map(Duration::from_secs_f64);
     let lang = config.config.ui.language.clone();
     let voice_lang: voice::VoiceLanguage = Arc::new(std::sync::Mutex::new(lang.clone()));
-    let speaker = voice::open(
+    let voice::Voice { speaker, repeater } = voice::open(
         &config.config.voice,
         &config.base_dir,
         Arc::clone(&voice_lang),
@@ -81,6 +81,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             tracing::info!("kiosk window open");
             let mut ui = UiState::new(&lang);
             ui.voice_lang = Some(voice_lang);
+            ui.repeater = repeater;
             ui.pin_gate = Some(pin_gate);
             let mut app = App::new(runtime, ui);
             app.exit_after = exit_after;

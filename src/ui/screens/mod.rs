@@ -49,6 +49,9 @@ pub struct UiState {
     pub seed: Box<dyn FnMut() -> u64>,
     /// The voice's language, kept equal to the screen's.
     pub voice_lang: Option<super::voice::VoiceLanguage>,
+    /// Says the prompt on screen again (the retiree's repeat button); `None` when the
+    /// voice is off, and then the button is not shown.
+    pub repeater: Option<super::voice::Repeater>,
 }
 
 impl UiState {
@@ -71,6 +74,7 @@ impl UiState {
             preview: None,
             seed: Box::new(rand::random),
             voice_lang: None,
+            repeater: None,
         }
     }
 
