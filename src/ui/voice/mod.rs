@@ -38,6 +38,9 @@ impl Speaker for LogSpeaker {
 /// changes what the retiree hears from the next prompt on.
 pub type VoiceLanguage = Arc<Mutex<String>>;
 
+/// The voice of a language that has no pack of its own (docs/voice-pack.md).
+pub const FALLBACK_LANGUAGE: &str = "zh-CN";
+
 /// Finds a prompt's clip: the pack of the current language and configured speaker,
 /// opened once per language. Shared by the flow's speaker and the repeat button.
 pub struct Clips {
@@ -60,15 +63,27 @@ impl Clips {
     /// The clip of `prompt` in the current language, if its pack has one.
     pub fn clip(&self, prompt: &Prompt) -> Option<PathBuf> {
         let lang = self.lang.lock().map(|l| l.clone()).unwrap_or_default();
+        self.pack_for(&lang)?.clip(&prompt.key())
+    }
+
+    /// The pack that speaks `lang`, opened (and any problem logged) on first use.
+    fn pack_for(&self, lang: &str) -> Option<Pack> {
         let mut packs = self.packs.lock().ok()?;
-        let pack = packs
-            .entry(lang.clone())
-            .or_insert_with(|| self.open(&lang));
-        pack.as_ref()?.clip(&prompt.key())
+        packs
+            .entry(lang.to_string())
+            .or_insert_with(|| self.open(lang))
+            .clone()
     }
 
     fn open(&self, lang: &str) -> Option<Pack> {
-        let Some(dir) = voice_pack::find(&self.root, lang, &self.speaker) else {
+        let dir = voice_pack::find(&self.root, lang, &self.speaker).or_else(|| {
+            // A language with no voice yet (Mongolian until an office records one) is
+            // spoken in Mandarin: a voice the retiree may understand beats silence.
+            let dir = voice_pack::find(&self.root, FALLBACK_LANGUAGE, &self.speaker)?;
+            tracing::warn!(lang, pack = %dir.display(), "no voice pack for this language; its prompts are spoken in {FALLBACK_LANGUAGE}");
+            Some(dir)
+        });
+        let Some(dir) = dir else {
             tracing::warn!(dir = %self.root.join(lang).display(), "no voice pack for this language; its prompts are shown only");
             return None;
         };
@@ -228,13 +243,13 @@ pub fn open(section: &crate::config::VoiceSection, base_dir: &Path, lang: VoiceL
         };
     }
     let root = base_dir.join(&section.dir);
+    // Open every language's pack now: problems show in the log at start-up, not at the
+    // first prompt of the day.
+    let clips = Clips::new(root, &section.speaker, Arc::clone(&lang));
     for l in crate::ui::i18n::LANGUAGES {
-        if voice_pack::find(&root, l, &section.speaker).is_none() {
-            tracing::warn!(dir = %root.join(l).display(), "no voice pack for this language; its prompts are shown only");
-        }
+        let _ = clips.pack_for(l);
     }
-    let (speaker, repeater) =
-        ClipSpeaker::start(Clips::new(root, &section.speaker, lang), section.volume);
+    let (speaker, repeater) = ClipSpeaker::start(clips, section.volume);
     Voice {
         speaker: Box::new(speaker),
         repeater: Some(repeater),
@@ -249,12 +264,12 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/voice")
     }
 
-    /// Every prompt the flow can speak has a clip in every language, for each speaker
-    /// setting (a language with one speaker's pack serves both).
+    /// Every prompt the flow can speak has a clip in each shipped pack's language, for
+    /// each speaker setting (a language with one speaker's pack serves both).
     #[test]
     fn every_prompt_has_a_clip_in_every_language() {
         for speaker in voice_pack::SPEAKERS {
-            for lang in crate::ui::i18n::LANGUAGES {
+            for lang in ["zh-CN", "en"] {
                 let clips = Clips::new(shipped(), speaker, Arc::new(Mutex::new(lang.to_string())));
                 for p in crate::ui::i18n::every_prompt() {
                     let clip = clips.clip(&p).unwrap_or_else(|| {
@@ -289,7 +304,20 @@ mod tests {
             .unwrap()
             .ends_with("en/male/passed.ogg"));
         *lang.lock().unwrap() = "mn".into();
-        assert_eq!(female.clip(&Prompt::Passed), None, "no pack: shown only");
+        assert!(
+            female
+                .clip(&Prompt::Passed)
+                .unwrap()
+                .ends_with("zh-CN/female/passed.ogg"),
+            "no pack of its own: Mandarin"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        let none = Clips::new(empty.path().into(), "female", lang);
+        assert_eq!(
+            none.clip(&Prompt::Passed),
+            None,
+            "no pack at all: shown only"
+        );
     }
 
     /// The committed clips decode with the same decoder the kiosk plays them with.
