@@ -87,7 +87,12 @@ fn tone_wav(path: &Path, rate: u32, secs: f64, dbfs: f64) {
 
 #[test]
 fn every_shipped_pack_passes() {
-    for (lang, speaker) in [("zh-CN", "female"), ("zh-CN", "male"), ("en", "male")] {
+    for (lang, speaker) in [
+        ("zh-CN", "female"),
+        ("zh-CN", "male"),
+        ("en", "female"),
+        ("en", "male"),
+    ] {
         let (code, t) = check(&shipped(lang, speaker));
         assert_eq!(code, Some(0), "{lang}/{speaker}: {t}");
         assert!(

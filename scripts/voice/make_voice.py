@@ -1,5 +1,6 @@
 """Generates the kiosk's voice packs (called by scripts/make-voice, which prepares the
-pinned inputs and passes their paths). One pack per language and speaker:
+pinned inputs and passes their paths). Mandarin is read by misaki (with the fixes of
+assets/voice/overrides.toml), English by espeak-ng mapped to Kokoro's phoneme set. One pack per language and speaker:
 assets/voice/<lang>/<speaker>/manifest.toml + <key>.ogg, the format in docs/voice-pack.md.
 
 Every step is deterministic for the pinned inputs: ONNX Runtime on one thread, Vorbis at a
@@ -11,6 +12,7 @@ import hashlib
 import io
 import json
 import pathlib
+import re
 import struct
 import subprocess
 import sys
@@ -31,13 +33,16 @@ SPEED = 0.85  # slower than the voice's natural pace, for elderly listeners
 VORBIS_QUALITY = 0.6  # ~96 kbit/s at 24 kHz mono: transparent for speech
 OGG_SERIAL = 0x63657274  # "cert": libsndfile picks a random one, which breaks reproducibility
 
-# The neural packs. en has no neural voice here (Kokoro's English phonemizer needs spaCy
-# models that no reachable registry ships), so en stays espeak-ng.
+# The neural packs: (language, speaker, Kokoro voice, phonemizer).
 KOKORO_PACKS = [
-    ("zh-CN", "female", "zf_xiaoxiao"),
-    ("zh-CN", "male", "zm_yunjian"),
+    ("zh-CN", "female", "zf_xiaoxiao", "misaki-zh"),
+    ("zh-CN", "male", "zm_yunjian", "misaki-zh"),
+    ("en", "female", "af_heart", "espeak-en-us"),
+    ("en", "male", "am_michael", "espeak-en-us"),
 ]
-ESPEAK_PACKS = [("en", "male", "en", "140")]
+# espeak-ng voices for a language with no neural voice: (language, speaker, espeak voice,
+# words per minute), e.g. ("xx", "male", "xx", "140"). Empty: every shipped language has one.
+ESPEAK_PACKS = []
 
 
 def prompt_texts(lang):
@@ -186,11 +191,50 @@ class Kokoro:
         return np.asarray(audio, np.float32).ravel()
 
 
-def phonemes_for(lang, texts, overrides):
+# espeak-ng's IPA → Kokoro's American English phoneme set: the table and rules of misaki
+# 0.9.4's EspeakFallback (misaki/espeak.py, Apache-2.0), which Kokoro itself uses for words
+# outside its dictionary. misaki's full English front end needs spaCy models that no
+# reachable registry ships; espeak-ng's reading, mapped this way, is what remains.
+E2M = sorted({
+    "ʔˌn\u0329": "ʔn", "ʔn\u0329": "ʔn", "a^ɪ": "I", "a^ʊ": "W", "d^ʒ": "ʤ", "e^ɪ": "A",
+    "e": "A", "t^ʃ": "ʧ", "ɔ^ɪ": "Y", "ə^l": "ᵊl", "ʲo": "jo", "ʲə": "jə", "ʲ": "", "ɚ": "əɹ",
+    "r": "ɹ", "x": "k", "ç": "k", "ɐ": "ə", "ɬ": "l", "\u0303": "",
+}.items(), key=lambda kv: -len(kv[0]))
+
+
+def espeak_en_us(text):
+    """American English phonemes, clause by clause so the punctuation (which Kokoro uses
+    for phrasing) survives espeak-ng."""
+    out = []
+    for part, punct in re.findall(r"([^,.:;!?]+)([,.:;!?]?)", text):
+        if not part.strip():
+            continue
+        ps = subprocess.run(["espeak-ng", "-q", "--ipa", "--tie=^", "-v", "en-us", part.strip()],
+                            check=True, capture_output=True, text=True).stdout
+        ps = " ".join(ps.split())
+        for old, new in E2M:
+            ps = ps.replace(old, new)
+        ps = re.sub(r"(\S)\u0329", r"ᵊ\1", ps).replace(chr(809), "")
+        ps = ps.replace("o^ʊ", "O").replace("ɜːɹ", "ɜɹ").replace("ɜː", "ɜɹ").replace("ɪə", "iə")
+        ps = ps.replace("ː", "").replace("o", "ɔ").replace("ɾ", "T").replace("ʔ", "t")
+        out.append(ps.replace("^", "") + punct)
+    return " ".join(out)
+
+
+def phonemizer(name):
+    if name == "misaki-zh":
+        from misaki import zh
+        g2p = zh.ZHG2P()
+        return lambda text: (lambda r: r if isinstance(r, str) else r[0])(g2p(text))
+    if name == "espeak-en-us":
+        return espeak_en_us
+    raise SystemExit(f"unknown phonemizer {name}")
+
+
+def phonemes_for(lang, texts, overrides, g2p):
     """The phonemes of every prompt: the override where one is listed (checked against the
-    catalogue text, so a reworded prompt cannot keep a stale reading), else misaki's."""
-    from misaki import zh
-    g2p = zh.ZHG2P()
+    catalogue text, so a reworded prompt cannot keep a stale reading), else the
+    phonemizer's."""
     mine = overrides.get(lang, {})
     for key, o in mine.items():
         if key not in texts:
@@ -202,7 +246,6 @@ def phonemes_for(lang, texts, overrides):
     out = {}
     for key, text in texts.items():
         auto = g2p(text)
-        auto = auto if isinstance(auto, str) else auto[0]
         out[key] = (mine[key]["phonemes"] if key in mine else auto, auto)
     return out
 
@@ -224,27 +267,32 @@ def main():
     ap.add_argument("--voices", required=True, help="kokoro-js voices/ directory")
     ap.add_argument("--espeak-version", required=True)
     ap.add_argument("--phonemes", action="store_true",
-                    help="print each zh-CN prompt's phonemes (automatic and used) and stop")
+                    help="print each prompt's phonemes (automatic and used) and stop")
     args = ap.parse_args()
 
     overrides = tomllib.loads(pathlib.Path("assets/voice/overrides.toml").read_text(encoding="utf-8"))
-    zh_texts = prompt_texts("zh-CN")
-    zh_phonemes = phonemes_for("zh-CN", zh_texts, overrides)
+    readings = {}  # (language, phonemizer) → {key: (phonemes, automatic)}
+    for lang, _, _, g2p in KOKORO_PACKS:
+        if (lang, g2p) not in readings:
+            readings[(lang, g2p)] = phonemes_for(lang, prompt_texts(lang), overrides, phonemizer(g2p))
     if args.phonemes:
-        for key, (used, auto) in zh_phonemes.items():
-            mark = "override" if used != auto else "auto"
-            print(f"{key}\t{zh_texts[key]}\t{mark}\t{used}" + (f"\t(misaki: {auto})" if used != auto else ""))
+        for (lang, _), phonemes in readings.items():
+            texts = prompt_texts(lang)
+            for key, (used, auto) in phonemes.items():
+                mark = "override" if used != auto else "auto"
+                print(f"{lang}\t{key}\t{texts[key]}\t{mark}\t{used}" + (f"\t(automatic: {auto})" if used != auto else ""))
         return
 
     meter = pyloudnorm.Meter(RATE)
     kokoro = Kokoro(args.model, args.vocab, args.voices)
-    for lang, speaker, voice in KOKORO_PACKS:
+    for lang, speaker, voice, g2p in KOKORO_PACKS:
         style = kokoro.style(voice)
         clips = {}
-        for key, (phonemes, _) in zh_phonemes.items():
+        for key, (phonemes, _) in readings[(lang, g2p)].items():
             clips[key] = normalise(trim(kokoro.speak(phonemes, style)), meter)
+        reader = {"misaki-zh": "misaki 0.9.4", "espeak-en-us": f"{args.espeak_version} en-us"}[g2p]
         write_pack(pathlib.Path(f"assets/voice/{lang}/{speaker}"), lang, speaker,
-                   f"Kokoro-82M v1.0 int8, voice {voice}, speed {SPEED}",
+                   f"Kokoro-82M v1.0 int8, voice {voice}, speed {SPEED}, phonemes by {reader}",
                    "scripts/make-voice (pinned inputs in scripts/voice/requirements.txt and scripts/make-voice)",
                    clips, meter)
     for lang, speaker, voice, wpm in ESPEAK_PACKS:

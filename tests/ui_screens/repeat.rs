@@ -60,13 +60,12 @@ fn repeat_follows_the_speaker_setting_and_language() {
         packs().join("zh-CN/male/hand_id_to_clerk.ogg")
     );
 
-    // English has only the espeak-ng pack: the female setting falls back to it.
     let (mut h, asked) = voiced("en", "female");
     h.get_by_label("Say it again").click();
     h.run();
     assert_eq!(
         asked.try_recv().unwrap(),
-        packs().join("en/male/hand_id_to_clerk.ogg")
+        packs().join("en/female/hand_id_to_clerk.ogg")
     );
 }
 

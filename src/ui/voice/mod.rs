@@ -302,7 +302,7 @@ mod tests {
         assert!(female
             .clip(&Prompt::Passed)
             .unwrap()
-            .ends_with("en/male/passed.ogg"));
+            .ends_with("en/female/passed.ogg"));
         *lang.lock().unwrap() = "mn".into();
         assert!(
             female
@@ -324,7 +324,12 @@ mod tests {
     #[test]
     fn clips_decode() {
         use rodio::Source;
-        for (lang, speaker) in [("zh-CN", "female"), ("zh-CN", "male"), ("en", "male")] {
+        for (lang, speaker) in [
+            ("zh-CN", "female"),
+            ("zh-CN", "male"),
+            ("en", "female"),
+            ("en", "male"),
+        ] {
             let d = decode(&shipped().join(lang).join(speaker).join("passed.ogg")).unwrap();
             assert_eq!((d.channels(), d.sample_rate()), (1, 24_000));
             assert!(d.count() > 12_000, "{lang}/{speaker}: clip too short");
