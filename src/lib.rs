@@ -33,6 +33,7 @@ pub mod store;
 pub mod sync;
 pub mod synth;
 pub mod ui;
+pub mod voice_pack;
 /// The face pipeline lives in the `certpoint-face` crate (shared with the agency server);
 /// `certpoint::vision` keeps the kiosk's paths.
 pub use certpoint_face as vision;

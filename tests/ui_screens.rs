@@ -29,6 +29,10 @@ mod counter;
 #[path = "ui_screens/assist.rs"]
 mod assist;
 
+// The retiree's repeat button (voice on).
+#[path = "ui_screens/repeat.rs"]
+mod repeat;
+
 const ID: &str = "11010519491231002X";
 
 fn params() -> FlowParams {

@@ -161,6 +161,9 @@ pub enum Command {
     /// Second-generation ID card readers: read a card, or simulate a reader.
     #[command(subcommand)]
     Card(CardCommand),
+    /// Voice packs (docs/voice-pack.md).
+    #[command(subcommand)]
+    Voice(VoiceCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -412,6 +415,17 @@ pub enum CacheCommand {
     /// installed one. Exit 1, with the reason, when it is refused.
     Import {
         file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VoiceCommand {
+    /// Validate a voice pack folder: manifest, a clip for every prompt key, sha256s,
+    /// decoding, sample rate and loudness. Exit 1 listing every problem.
+    Check {
+        dir: PathBuf,
         #[arg(long)]
         json: bool,
     },

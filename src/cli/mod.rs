@@ -14,6 +14,7 @@ mod manual;
 mod queue;
 mod sync;
 mod vision;
+mod voice;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -226,6 +227,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Receipt(args)) => {
             assist::receipt(&load_config(cli.config.as_deref())?, args, &mut out)
+        }
+        Some(Command::Voice(VoiceCommand::Check { dir, json })) => {
+            voice::check(&dir, json, &mut out)
         }
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;

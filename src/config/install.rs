@@ -168,6 +168,9 @@ impl Default for UiSection {
 pub struct VoiceSection {
     pub enabled: bool,
     pub dir: PathBuf,
+    /// `female` or `male`: which pack of `<dir>/<lang>/` speaks (the other when a
+    /// language has only one).
+    pub speaker: String,
     pub volume: f32,
 }
 
@@ -176,6 +179,7 @@ impl Default for VoiceSection {
         VoiceSection {
             enabled: true,
             dir: "assets/voice".into(),
+            speaker: "female".into(),
             volume: 0.8,
         }
     }

@@ -17,6 +17,7 @@ mod install;
 mod load;
 mod locate;
 mod paper;
+pub(crate) use locate::line_col;
 pub mod permissions;
 mod policy;
 mod reference_cache;

@@ -296,6 +296,13 @@ fn devices(c: &Config, v: &mut Validator) {
         );
     }
     v.range("voice.volume", c.voice.volume);
+    if !crate::voice_pack::SPEAKERS.contains(&c.voice.speaker.as_str()) {
+        v.fail(
+            "voice.speaker",
+            format!("\"{}\" is not a speaker", c.voice.speaker),
+            format!("use one of: {}", crate::voice_pack::SPEAKERS.join(", ")),
+        );
+    }
 
     let ui = &c.ui;
     let supported = SUPPORTED_LANGUAGES.join(", ");

@@ -67,7 +67,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     let exit_after = args.exit_after_secs.map(Duration::from_secs_f64);
     let lang = config.config.ui.language.clone();
     let voice_lang: voice::VoiceLanguage = Arc::new(std::sync::Mutex::new(lang.clone()));
-    let speaker = voice::open(
+    let voice::Voice { speaker, repeater } = voice::open(
         &config.config.voice,
         &config.base_dir,
         Arc::clone(&voice_lang),
@@ -84,6 +84,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             tracing::info!("kiosk window open");
             let mut ui = UiState::new(&lang);
             ui.voice_lang = Some(voice_lang);
+            ui.repeater = repeater;
             ui.pin_gate = Some(pin_gate);
             let ctx = cc.egui_ctx.clone();
             ui.assist.desk = Some(assist::AssistDesk::start(desk_config, desk_store, Arc::new(move || ctx.request_repaint()))?);

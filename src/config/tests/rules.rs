@@ -194,6 +194,18 @@ fn models_and_voice_directories() {
 }
 
 #[test]
+fn voice_speaker_is_female_or_male_and_located() {
+    let p = one(&with("voice", "speaker = \"robot\""), "voice.speaker");
+    assert!(p.line > 1 && p.column > 1, "{p:?}");
+    assert!(p.to_string().contains("female, male"), "{p}");
+    assert_eq!(
+        ok(&with("voice", "speaker = \"male\"")).voice.speaker,
+        "male"
+    );
+    assert_eq!(ok(MINIMAL).voice.speaker, "female");
+}
+
+#[test]
 fn threshold_ranges_and_orderings() {
     one(
         &with("thresholds", "face_match = 1.2"),

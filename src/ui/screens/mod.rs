@@ -55,6 +55,9 @@ pub struct UiState {
     pub voice_lang: Option<super::voice::VoiceLanguage>,
     /// The certificate-of-assistance screen and the receipt button (`assist`).
     pub assist: AssistPanel,
+    /// Says the prompt on screen again (the retiree's repeat button); `None` when the
+    /// voice is off, and then the button is not shown.
+    pub repeater: Option<super::voice::Repeater>,
 }
 
 impl UiState {
@@ -78,6 +81,7 @@ impl UiState {
             seed: Box::new(rand::random),
             voice_lang: None,
             assist: AssistPanel::default(),
+            repeater: None,
         }
     }
 

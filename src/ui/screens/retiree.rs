@@ -28,6 +28,12 @@ pub(super) fn retiree(
         ui.ctx().set_cursor_icon(egui::CursorIcon::None);
     }
     let prompt = state.screen_prompt();
+    // Room kept under the camera picture for the repeat button.
+    let below = if st.repeater.is_some() {
+        REPEAT_SIZE.y + 8.0
+    } else {
+        0.0
+    };
     ui.vertical_centered(|ui| {
         ui.add_space(12.0);
         big_text(ui, cat.t(&prompt.key()), theme::PROMPT_SIZE, theme::TEXT);
@@ -57,7 +63,7 @@ pub(super) fn retiree(
                 }
             }
             State::Positioning(_) => {
-                preview(ui, view, st, ui.available_height() * 0.95);
+                preview(ui, view, st, (ui.available_height() - below) * 0.95);
             }
             State::Challenges(c) => {
                 let cue_h = theme::CUE_SIZE;
@@ -73,7 +79,7 @@ pub(super) fn retiree(
                 if let Some(left) = state.countdown_ms(now_ms, &view.params) {
                     countdown(ui, left, view.params.challenge_timeout_ms, cat);
                 }
-                preview(ui, view, st, ui.available_height() * 0.95);
+                preview(ui, view, st, (ui.available_height() - below) * 0.95);
             }
             State::Passed { .. } => {
                 ui.add_space(30.0);
@@ -168,6 +174,37 @@ pub(super) fn retiree(
             }
         }
     });
+    if let Some(repeater) = &st.repeater {
+        repeat_button(ui, &prompt, repeater, cat);
+    }
+}
+
+const REPEAT_SIZE: egui::Vec2 = vec2(360.0, 100.0);
+
+/// "Say it again", in the bottom-left corner of every retiree screen: a person who did
+/// not catch the prompt hears the one on screen again (after any sentence being spoken,
+/// never over it). The corner keeps it clear of the preview and the retry button.
+fn repeat_button(
+    ui: &mut Ui,
+    prompt: &crate::flow::Prompt,
+    repeater: &crate::ui::voice::Repeater,
+    cat: &Catalogue,
+) {
+    let area = ui.max_rect();
+    let rect = Rect::from_min_size(
+        pos2(area.left(), area.bottom() - REPEAT_SIZE.y),
+        REPEAT_SIZE,
+    );
+    let button = egui::Button::new(
+        RichText::new(cat.t("button.repeat"))
+            .size(theme::DETAIL_SIZE)
+            .color(theme::TEXT),
+    )
+    .fill(theme::ACCENT.gamma_multiply(0.45))
+    .min_size(REPEAT_SIZE);
+    if ui.put(rect, button).clicked() {
+        repeater.repeat(prompt);
+    }
 }
 
 /// After a failed attempt: what happens next and by when.
