@@ -25,7 +25,8 @@ import soundfile
 
 # Keys of the catalogue the screens show but the voice never says (Prompt::key() covers
 # the rest; src/ui/voice_pack/catalogue.rs checks both lists agree).
-SCREEN_ONLY = ("detail.", "button.", "clerk.", "state.", "notice.", "language.", "sync.", "channel.")
+SCREEN_ONLY = ("detail.", "button.", "clerk.", "state.", "notice.", "language.", "sync.", "channel.",
+               "assist.", "paper.", "receipt.")
 RATE = 24_000
 TARGET_LUFS = -18.0  # speech at a comfortable level; every clip peaks below -1 dBFS here
 PEAK_CEILING = 10 ** (-1.0 / 20)  # -1 dBFS sample peak after normalisation
