@@ -221,9 +221,6 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
                 }
             }
         };
-        if let Some(s) = store.as_ref() {
-            heartbeat_if_due(s, &parts.client, &mut last_beat);
-        }
         let stop = match outcome {
             Ok(report) => report.stop,
             Err(e) => {
@@ -236,6 +233,11 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
                 }
             }
         };
+        // Only after a pass the server answered in full: a heartbeat sent into a 429 or a
+        // 5xx would ignore its Retry-After and add load to a server that asked for less.
+        if let (DrainStop::Empty, Some(s)) = (&stop, store.as_ref()) {
+            heartbeat_if_due(s, &parts.client, &mut last_beat);
+        }
         match stop {
             DrainStop::Empty => {
                 attempt = 0;
@@ -277,8 +279,9 @@ fn run(parts: WorkerParts, signal: &Signal, status: &StatusHandle) {
 const HEARTBEAT_EVERY: Duration = Duration::from_secs(60);
 
 /// Sends a heartbeat (app version, queue depth, oldest pending record) at most every
-/// [`HEARTBEAT_EVERY`], after a drain pass. A failure only waits for the next one: the
-/// back office shows the last heartbeat's time, which is the point.
+/// [`HEARTBEAT_EVERY`], after a drain pass that emptied the queue (records stored
+/// meanwhile still count in the depth). A failure only waits for the next one: the back
+/// office shows the last heartbeat's time, which is the point.
 fn heartbeat_if_due(store: &Store, client: &AgencyClient, last: &mut Option<Instant>) {
     if last.is_some_and(|t| t.elapsed() < HEARTBEAT_EVERY) {
         return;
