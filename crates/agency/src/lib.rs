@@ -30,6 +30,7 @@ mod error;
 pub mod faces;
 mod http;
 pub mod parse;
+pub mod pg;
 mod server;
 pub mod service;
 pub mod sqlite;
@@ -41,6 +42,7 @@ use std::sync::Arc;
 
 pub use error::ApiError;
 pub use http::{router, router_with, ServerOptions};
+pub use pg::PgStorage;
 pub use server::RunningServer;
 pub use service::kiosks::{add_auditor, add_kiosk};
 pub use service::rate_limit::RateLimit;

@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 use crate::faces::FaceArgs;
 use crate::service::bundles::DEFAULT_REISSUE_HOURS;
-use crate::SqliteStorage;
+use crate::{PgStorage, SqliteStorage, Storage};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -68,6 +68,11 @@ pub struct Args {
     /// the bundle-signing key (`bundle key init`).
     #[arg(long, global = true, default_value = "agency-data")]
     data: PathBuf,
+    /// Keep the data in PostgreSQL instead of the SQLite file in --data
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the database must exist, the
+    /// schema is made and migrated at start). The keys stay in --data.
+    #[arg(long, global = true, env = "CERTPOINT_AGENCY_DATABASE")]
+    database: Option<String>,
     /// The face engine, for server-side matching (`serve`) and `reference import`.
     /// Without the models the server still starts, with matching off.
     #[command(flatten)]
@@ -118,19 +123,32 @@ pub fn main() -> ExitCode {
 }
 
 fn run(mut args: Args) -> anyhow::Result<ExitCode> {
-    let storage = Arc::new(
-        SqliteStorage::open_in(&args.data)
-            .with_context(|| format!("opening the data directory {}", args.data.display()))?,
-    );
+    let storage = open_storage(&args)?;
     match args.command.take() {
         None | Some(Cmd::Serve) => serve::run(&args, storage),
-        Some(Cmd::Kiosk(cmd)) => admin::kiosk(&storage, cmd),
-        Some(Cmd::Auditor(cmd)) => admin::auditor(&storage, cmd),
-        Some(Cmd::Records(cmd)) => admin::records(&storage, cmd),
-        Some(Cmd::Roster(cmd)) => people::roster(&storage, cmd),
-        Some(Cmd::Selfcert(cmd)) => people::selfcert(&storage, cmd),
-        Some(Cmd::Status(a)) => people::status(&storage, a),
+        Some(Cmd::Kiosk(cmd)) => admin::kiosk(storage.as_ref(), cmd),
+        Some(Cmd::Auditor(cmd)) => admin::auditor(storage.as_ref(), cmd),
+        Some(Cmd::Records(cmd)) => admin::records(storage.as_ref(), cmd),
+        Some(Cmd::Roster(cmd)) => people::roster(storage.as_ref(), cmd),
+        Some(Cmd::Selfcert(cmd)) => people::selfcert(storage.as_ref(), cmd),
+        Some(Cmd::Status(a)) => people::status(storage.as_ref(), a),
         Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
     }
+}
+
+/// The SQLite file in `--data`, or PostgreSQL with `--database` (keys in `--data`).
+fn open_storage(args: &Args) -> anyhow::Result<Arc<dyn Storage>> {
+    Ok(match &args.database {
+        Some(url) => Arc::new(PgStorage::open(url, &args.data).with_context(|| {
+            format!(
+                "opening the PostgreSQL database of --database (keys in {})",
+                args.data.display()
+            )
+        })?),
+        None => Arc::new(
+            SqliteStorage::open_in(&args.data)
+                .with_context(|| format!("opening the data directory {}", args.data.display()))?,
+        ),
+    })
 }

@@ -14,7 +14,6 @@ use crate::faces::FaceArgs;
 use crate::service::roster::ImportReport;
 use crate::service::{self, references, ServiceError};
 use crate::storage::{ReferenceAdded, Storage};
-use crate::SqliteStorage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum RosterCmd {
@@ -94,13 +93,13 @@ pub(super) enum ReferenceCmd {
     },
 }
 
-pub(super) fn roster(storage: &SqliteStorage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn roster(storage: &dyn Storage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
     let RosterCmd::Import { file, json } = cmd;
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     report_import(&file, json, service::roster::import(storage, &bytes))
 }
 
-pub(super) fn selfcert(storage: &SqliteStorage, cmd: SelfcertCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn selfcert(storage: &dyn Storage, cmd: SelfcertCmd) -> anyhow::Result<ExitCode> {
     let SelfcertCmd::Import { file, json } = cmd;
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     report_import(&file, json, service::selfcert::import(storage, &bytes))
@@ -158,7 +157,7 @@ fn report_import(
     }
 }
 
-pub(super) fn status(storage: &SqliteStorage, a: StatusArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn status(storage: &dyn Storage, a: StatusArgs) -> anyhow::Result<ExitCode> {
     let s = service::status::status(storage, &a.id_number, &a.period)?;
     if a.json {
         println!("{}", serde_json::to_string(&s)?);
@@ -178,7 +177,7 @@ pub(super) fn status(storage: &SqliteStorage, a: StatusArgs) -> anyhow::Result<E
 }
 
 pub(super) fn reference(
-    storage: Arc<SqliteStorage>,
+    storage: Arc<dyn Storage>,
     faces: &FaceArgs,
     cmd: ReferenceCmd,
 ) -> anyhow::Result<ExitCode> {

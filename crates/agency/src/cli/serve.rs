@@ -14,9 +14,9 @@ use anyhow::Context;
 use super::Args;
 use crate::bundle::BundleKey;
 use crate::faces::Faces;
-use crate::{RateLimit, ServerOptions, SqliteStorage, Storage};
+use crate::{RateLimit, ServerOptions, Storage};
 
-pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &Args, storage: Arc<dyn Storage>) -> anyhow::Result<ExitCode> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
         _ => None,
@@ -30,7 +30,6 @@ pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<Ex
     })?;
     // Settings out of range are a mistake to fix now; missing models are not (above).
     let faces = Faces::open(&args.faces)?;
-    let storage: Arc<dyn Storage> = storage;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

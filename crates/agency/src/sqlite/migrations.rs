@@ -317,7 +317,7 @@ fn reference_versions(tx: &Transaction, vault: &Vault) -> Result<(), StorageErro
     };
     for (id_number, version, media_type, bytes, enrolled_at) in old {
         let key = vault.person_key(&id_number);
-        let row = super::references::row_binding(&key, &version);
+        let row = crate::storage::columns::reference_row(&key, &version);
         tx.execute(
             "INSERT INTO reference_versions (person_key, version, media_type, photo_sealed, enrolled_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -18,7 +18,6 @@ mod references;
 use std::path::Path;
 use std::sync::Mutex;
 
-use chrono::{DateTime, FixedOffset, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use certpoint_protocol::{GapReport, StoredCertification};
@@ -49,24 +48,7 @@ pub(crate) fn backend(e: rusqlite::Error) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-/// Now, as stored: RFC 3339 UTC with microseconds, so text order is time order.
-pub(crate) fn now() -> String {
-    utc_text(Utc::now())
-}
-
-pub(crate) fn utc_text<Tz: chrono::TimeZone>(t: DateTime<Tz>) -> String {
-    t.with_timezone(&Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_utc(text: &str) -> Result<DateTime<Utc>, StorageError> {
-    Ok(parse_time(text)?.with_timezone(&Utc))
-}
-
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StorageError> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| StorageError::Backend(format!("stored time {text:?} unreadable: {e}")))
-}
+pub(crate) use crate::storage::columns::{now, parse_time, parse_utc, utc_text};
 
 impl SqliteStorage {
     /// Opens (creating) `<data_dir>/agency.sqlite` with its key `<data_dir>/agency.key`

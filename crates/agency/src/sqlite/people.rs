@@ -4,25 +4,13 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use certpoint_protocol::Outcome;
-
 use super::{backend, now, parse_time, utc_text};
+use crate::storage::columns::{counting_outcome, open_person_text, parse_status};
 use crate::storage::{
-    ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, RosterStatus, SelfCertImport,
+    ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
     SelfCertification, StorageError,
 };
 use crate::vault::{Field, Vault};
-
-fn status_of(text: &str) -> Result<RosterStatus, StorageError> {
-    RosterStatus::parse(text)
-        .ok_or_else(|| StorageError::Backend(format!("stored roster status {text:?} unknown")))
-}
-
-fn opened(vault: &Vault, field: Field, key: &[u8], blob: &[u8]) -> Result<String, StorageError> {
-    vault
-        .open_text(field, key, blob)
-        .map_err(|e| StorageError::Backend(format!("roster entry: {e}")))
-}
 
 pub(super) fn import_roster(
     conn: &mut Connection,
@@ -66,7 +54,7 @@ pub(super) fn import_roster(
                 Some((old_name, region, status)) => {
                     let same = region == e.region
                         && status == e.status.as_str()
-                        && opened(vault, Field::PersonName, &key, &old_name)? == e.name;
+                        && open_person_text(vault, Field::PersonName, &key, &old_name)? == e.name;
                     if same {
                         counts.unchanged += 1;
                     } else {
@@ -101,10 +89,10 @@ pub(super) fn roster_entry(
         return Ok(None);
     };
     Ok(Some(RosterEntry {
-        id_number: opened(vault, Field::PersonId, &key, &id)?,
-        name: opened(vault, Field::PersonName, &key, &name)?,
+        id_number: open_person_text(vault, Field::PersonId, &key, &id)?,
+        name: open_person_text(vault, Field::PersonName, &key, &name)?,
         region,
-        status: status_of(&status)?,
+        status: parse_status(&status)?,
     }))
 }
 
@@ -194,7 +182,7 @@ pub(super) fn facts(
         .map(|(region, status)| {
             Ok::<_, StorageError>(RosterFacts {
                 region,
-                status: status_of(&status)?,
+                status: parse_status(&status)?,
             })
         })
         .transpose()?;
@@ -231,11 +219,7 @@ pub(super) fn facts(
     let mut records = Vec::new();
     for row in rows {
         let (record_id, outcome, ended_at, score, threshold) = row.map_err(backend)?;
-        let outcome = match outcome.as_str() {
-            "passed" => Outcome::Passed,
-            "manual_passed" => Outcome::ManualPassed,
-            _ => Outcome::PendingMatch,
-        };
+        let outcome = counting_outcome(&outcome);
         records.push(RecordFact {
             record_id,
             outcome,

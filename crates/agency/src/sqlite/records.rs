@@ -6,17 +6,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 use certpoint_protocol::{GapReport, Outcome, StoredCertification};
 
 use super::{backend, now, parse_utc, utc_text};
+use crate::storage::columns::{check_score, id_number_in_body, open_body, parse_outcome};
 use crate::storage::{
     missing_ranges, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
     StorageError,
 };
 use crate::vault::{Field, Vault};
-
-fn open_body(vault: &Vault, record_id: &str, sealed: &[u8]) -> Result<String, StorageError> {
-    vault
-        .open_text(Field::RecordBody, record_id.as_bytes(), sealed)
-        .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
-}
 
 pub(super) fn insert(
     conn: &mut Connection,
@@ -145,12 +140,6 @@ pub(super) fn list(
     .collect()
 }
 
-/// An outcome as the index column stores it.
-pub(super) fn parse_outcome(text: &str) -> Result<Outcome, StorageError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| StorageError::Backend(format!("stored outcome {text:?} unknown")))
-}
-
 pub(super) fn photo(
     conn: &Connection,
     vault: &Vault,
@@ -248,13 +237,7 @@ pub(super) fn awaiting_match(
             let id_number = match id_number {
                 Some(id) => id.to_owned(),
                 // The ID number is inside the sealed body only.
-                None => {
-                    let body = open_body(vault, &record_id, &sealed)?;
-                    let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-                        StorageError::Backend(format!("record {record_id} unreadable: {e}"))
-                    })?;
-                    v["id_number"].as_str().unwrap_or_default().to_owned()
-                }
+                None => id_number_in_body(vault, &record_id, &sealed)?,
             };
             Ok(AwaitingMatch {
                 record_id,
@@ -267,11 +250,7 @@ pub(super) fn awaiting_match(
 
 pub(super) fn set_match(conn: &Connection, m: &RecordMatch) -> Result<(), StorageError> {
     // SQLite would store NaN as NULL; a score that is not a number is no result.
-    if !m.score.is_finite() || !m.threshold.is_finite() {
-        return Err(StorageError::BadScore(m.record_id.clone()));
-    }
-    let models = serde_json::to_string(&m.models)
-        .map_err(|e| StorageError::Backend(format!("models: {e}")))?;
+    let models = check_score(m)?;
     let exists: bool = conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM certifications WHERE record_id = ?1)",

@@ -6,40 +6,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 use certpoint_protocol::mask_id_number;
 
 use super::{backend, now, parse_utc};
+use crate::storage::columns::{
+    open_embedding as embedding, open_reference as open, reference_row as row_binding,
+};
 use crate::storage::{
     CurrentReference, Embedding, ReadResult, Reference, ReferenceAdded, ReferenceRead,
     ReferenceVersionInfo, RegionEmbedding, StorageError,
 };
 use crate::vault::{Field, Vault};
-
-/// What a version's sealed photo and embedding are bound to: person key and version.
-pub(super) fn row_binding(person_key: &[u8; 32], version: &str) -> Vec<u8> {
-    let mut row = person_key.to_vec();
-    row.push(0);
-    row.extend_from_slice(version.as_bytes());
-    row
-}
-
-fn open(vault: &Vault, field: Field, row: &[u8], blob: &[u8]) -> Result<Vec<u8>, StorageError> {
-    vault
-        .open(field, row, blob)
-        .map_err(|e| StorageError::Backend(format!("reference: {e}")))
-}
-
-fn embedding(
-    vault: &Vault,
-    row: &[u8],
-    sealed: Option<Vec<u8>>,
-    model: Option<String>,
-) -> Result<Option<Embedding>, StorageError> {
-    let (Some(sealed), Some(model)) = (sealed, model) else {
-        return Ok(None);
-    };
-    let bytes = open(vault, Field::ReferenceEmbedding, row, &sealed)?;
-    Embedding::from_bytes(&bytes, &model)
-        .map(Some)
-        .ok_or_else(|| StorageError::Backend("a stored embedding is not whole f32s".into()))
-}
 
 pub(super) fn add(
     conn: &mut Connection,

@@ -13,6 +13,7 @@
 //! personal data at rest; callers hand it ID numbers, names and photos in the clear
 //! and get them back the same way.
 
+pub mod columns;
 mod types;
 
 pub use types::*;
