@@ -31,6 +31,7 @@ pub mod faces;
 mod http;
 pub mod parse;
 pub mod pg;
+pub mod photos;
 mod server;
 pub mod service;
 pub mod sqlite;

@@ -51,7 +51,10 @@ impl Server {
             .unwrap();
         let deadline = Instant::now() + Duration::from_secs(60);
         while std::net::TcpStream::connect(addr).is_err() {
-            assert!(Instant::now() < deadline, "the server never listened on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "the server never listened on {addr}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Server(child, addr)
@@ -96,13 +99,21 @@ fn the_server_stores_and_answers_from_postgresql() {
         format!("id_number,name,region,status\n{ID_A},Ao Bama,110105,active\n"),
     )
     .unwrap();
-    let r = agency(data, &db.url, &["roster", "import", roster.to_str().unwrap()]);
+    let r = agency(
+        data,
+        &db.url,
+        &["roster", "import", roster.to_str().unwrap()],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("1 inserted"), "{}", r.stdout);
 
     let record = pending_record("K1", 1, ID_A, Some(b"\xff\xd8\xff crop"));
     let body = canonical_json(&record).unwrap();
-    let envelope = encode_submission(&body, &sign_body(&kiosk_key(1), &body), Some(b"\xff\xd8\xff crop"));
+    let envelope = encode_submission(
+        &body,
+        &sign_body(&kiosk_key(1), &body),
+        Some(b"\xff\xd8\xff crop"),
+    );
     let record_id = record.record_id.to_string();
     let auth = format!("Bearer {K1}");
     let post = |addr| {

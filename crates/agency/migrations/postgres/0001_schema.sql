@@ -50,7 +50,8 @@ CREATE TABLE certification_photos (
     record_id  TEXT PRIMARY KEY REFERENCES certifications (record_id),
     media_type TEXT NOT NULL,
     sha256     TEXT NOT NULL,
-    bytes      BYTEA NOT NULL
+    -- The sealed crop's name in the photo store (sha256 of the sealed bytes).
+    blob_sha256 TEXT NOT NULL
 );
 
 CREATE TABLE people (
@@ -78,7 +79,7 @@ CREATE TABLE reference_versions (
     person_key             BYTEA NOT NULL,
     version                TEXT NOT NULL,
     media_type             TEXT NOT NULL,
-    photo_sealed           BYTEA NOT NULL,
+    photo_blob             TEXT NOT NULL,
     embedding_sealed       BYTEA,
     embedding_model_sha256 TEXT,
     enrolled_at            TEXT NOT NULL,

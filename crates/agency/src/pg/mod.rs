@@ -5,7 +5,8 @@
 //! the trait is synchronous and called from `spawn_blocking` threads, where the
 //! blocking client is at home. Personal data is sealed before it is sent (`vault`),
 //! with the key in `<data>/agency.key` exactly as for SQLite, and people are indexed
-//! by the keyed hash of their ID number. The schema is a list of numbered SQL files
+//! by the keyed hash of their ID number. Photos are sealed blobs in the photo store
+//! (`photos`, `<data>/photos` by default), named in the rows by sha256. The schema is a list of numbered SQL files
 //! (`migrations`). Records are made idempotent by the unique record id itself
 //! (`INSERT … ON CONFLICT DO NOTHING`), so two servers or two retries racing on the
 //! same record cannot both store it.
@@ -23,6 +24,7 @@ use postgres::Config;
 
 use certpoint_protocol::{GapReport, StoredCertification};
 
+use crate::photos::PhotoStore;
 use crate::sqlite::OpenError;
 use crate::storage::*;
 use crate::vault::{Vault, VaultError, KEY_FILE};
@@ -37,6 +39,7 @@ pub const POOL_SIZE: usize = 16;
 pub struct PgStorage {
     pool: pool::Pool,
     vault: Vault,
+    photos: PhotoStore,
 }
 
 pub(crate) fn backend(e: postgres::Error) -> StorageError {
@@ -91,7 +94,11 @@ impl PgStorage {
             migrations::run(&mut client, &shown)?;
             bind_key(&mut client, &data_dir.join(KEY_FILE), &shown)?
         };
-        Ok(PgStorage { pool, vault })
+        Ok(PgStorage {
+            pool,
+            vault,
+            photos: PhotoStore::in_data(data_dir),
+        })
     }
 
     fn client(&self) -> Result<pool::Pooled<'_>, StorageError> {
@@ -156,7 +163,7 @@ impl Storage for PgStorage {
     }
 
     fn insert_certification(&self, c: &NewCertification) -> Result<InsertOutcome, StorageError> {
-        records::insert(&mut *self.client()?, &self.vault, c)
+        records::insert(&mut *self.client()?, &self.vault, &self.photos, c)
     }
     fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError> {
         records::get(&mut *self.client()?, &self.vault, record_id)
@@ -165,7 +172,7 @@ impl Storage for PgStorage {
         records::list(&mut *self.client()?, kiosk_id)
     }
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        records::photo(&mut *self.client()?, &self.vault, record_id)
+        records::photo(&mut *self.client()?, &self.vault, &self.photos, record_id)
     }
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
         records::gaps(&mut *self.client()?, kiosk_id)
@@ -209,6 +216,7 @@ impl Storage for PgStorage {
         references::add(
             &mut *self.client()?,
             &self.vault,
+            &self.photos,
             id_number,
             reference,
             embedding,
@@ -229,7 +237,7 @@ impl Storage for PgStorage {
         )
     }
     fn current_reference(&self, id_number: &str) -> Result<Option<CurrentReference>, StorageError> {
-        references::current(&mut *self.client()?, &self.vault, id_number)
+        references::current(&mut *self.client()?, &self.vault, &self.photos, id_number)
     }
     fn reference_versions(
         &self,

@@ -6,6 +6,8 @@ use postgres::Client;
 use certpoint_protocol::{GapReport, Outcome, StoredCertification};
 
 use super::backend;
+use crate::photos::PhotoStore;
+use crate::storage::columns::open_record_photo;
 use crate::storage::columns::{
     check_score, id_number_in_body, now, open_body, parse_outcome, parse_utc, utc_text,
 };
@@ -18,6 +20,7 @@ use crate::vault::{Field, Vault};
 pub(super) fn insert(
     client: &mut Client,
     vault: &Vault,
+    photos: &PhotoStore,
     c: &NewCertification,
 ) -> Result<InsertOutcome, StorageError> {
     let mut tx = client.transaction().map_err(backend)?;
@@ -64,15 +67,11 @@ pub(super) fn insert(
         });
     }
     if let Some((media_type, sha256, bytes)) = c.photo {
+        let blob = photos.put(&vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes))?;
         tx.execute(
-            "INSERT INTO certification_photos (record_id, media_type, sha256, bytes)
+            "INSERT INTO certification_photos (record_id, media_type, sha256, blob_sha256)
              VALUES ($1, $2, $3, $4)",
-            &[
-                &c.record_id,
-                &media_type,
-                &sha256,
-                &vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes),
-            ],
+            &[&c.record_id, &media_type, &sha256, &blob],
         )
         .map_err(backend)?;
     }
@@ -139,19 +138,16 @@ pub(super) fn list(
 pub(super) fn photo(
     client: &mut Client,
     vault: &Vault,
+    photos: &PhotoStore,
     record_id: &str,
 ) -> Result<Option<Vec<u8>>, StorageError> {
     client
         .query_opt(
-            "SELECT bytes FROM certification_photos WHERE record_id = $1",
+            "SELECT blob_sha256 FROM certification_photos WHERE record_id = $1",
             &[&record_id],
         )
         .map_err(backend)?
-        .map(|r| {
-            vault
-                .open(Field::RecordPhoto, record_id.as_bytes(), r.get(0))
-                .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
-        })
+        .map(|r| open_record_photo(vault, photos, record_id, r.get(0)))
         .transpose()
 }
 

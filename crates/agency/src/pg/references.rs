@@ -6,6 +6,7 @@ use postgres::Client;
 use certpoint_protocol::mask_id_number;
 
 use super::backend;
+use crate::photos::PhotoStore;
 use crate::storage::columns::{
     now, open_embedding, open_person_text, open_reference, parse_utc, reference_row,
 };
@@ -18,6 +19,7 @@ use crate::vault::{Field, Vault};
 pub(super) fn add(
     client: &mut Client,
     vault: &Vault,
+    photos: &PhotoStore,
     id_number: &str,
     reference: &Reference,
     embedding: Option<&Embedding>,
@@ -38,14 +40,15 @@ pub(super) fn add(
     .map_err(backend)?;
     let existing = tx
         .query_opt(
-            "SELECT ref_id, photo_sealed FROM reference_versions WHERE person_key = $1 AND version = $2",
+            "SELECT ref_id, photo_blob FROM reference_versions WHERE person_key = $1 AND version = $2",
             &[&key, &reference.version],
         )
         .map_err(backend)?;
     let (ref_id, added): (i64, _) = match existing {
         Some(r) => {
             let ref_id: i64 = r.get(0);
-            if open_reference(vault, Field::ReferencePhoto, &row, r.get(1))? != reference.bytes {
+            let sealed = photos.get(r.get(1))?;
+            if open_reference(vault, Field::ReferencePhoto, &row, &sealed)? != reference.bytes {
                 return Err(StorageError::ReferenceVersionTaken {
                     version: reference.version.clone(),
                 });
@@ -73,16 +76,17 @@ pub(super) fn add(
             (ref_id, added)
         }
         None => {
+            let blob = photos.put(&vault.seal(Field::ReferencePhoto, &row, &reference.bytes))?;
             let r = tx
                 .query_one(
-                    "INSERT INTO reference_versions (person_key, version, media_type, photo_sealed,
+                    "INSERT INTO reference_versions (person_key, version, media_type, photo_blob,
                        embedding_sealed, embedding_model_sha256, enrolled_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ref_id",
                     &[
                         &key,
                         &reference.version,
                         &reference.media_type,
-                        &vault.seal(Field::ReferencePhoto, &row, &reference.bytes),
+                        &blob,
                         &sealed_embedding,
                         &model,
                         &now(),
@@ -129,12 +133,13 @@ pub(super) fn set_embedding(
 pub(super) fn current(
     client: &mut Client,
     vault: &Vault,
+    photos: &PhotoStore,
     id_number: &str,
 ) -> Result<Option<CurrentReference>, StorageError> {
     let key = vault.person_key(id_number);
     let Some(r) = client
         .query_opt(
-            "SELECT v.version, v.media_type, v.photo_sealed, v.embedding_sealed,
+            "SELECT v.version, v.media_type, v.photo_blob, v.embedding_sealed,
                     v.embedding_model_sha256, v.enrolled_at
              FROM reference_current rc JOIN reference_versions v ON v.ref_id = rc.ref_id
              WHERE rc.person_key = $1",
@@ -149,7 +154,7 @@ pub(super) fn current(
     Ok(Some(CurrentReference {
         embedding: open_embedding(vault, &row, r.get(3), r.get(4))?,
         reference: Reference {
-            bytes: open_reference(vault, Field::ReferencePhoto, &row, r.get(2))?,
+            bytes: open_reference(vault, Field::ReferencePhoto, &row, &photos.get(r.get(2))?)?,
             version,
             media_type: r.get(1),
         },

@@ -16,27 +16,28 @@ use rusqlite::{params, Connection, Transaction};
 use certpoint_protocol::CertificationRecord;
 
 use super::{backend, utc_text};
+use crate::photos::PhotoStore;
 use crate::storage::StorageError;
 use crate::vault::{Field, Vault};
 
 struct Migration {
     name: &'static str,
-    apply: fn(&Transaction, &Vault) -> Result<(), StorageError>,
+    apply: fn(&Transaction, &Vault, &PhotoStore) -> Result<(), StorageError>,
 }
 
 /// In order; migration `i` brings the database to `user_version` `i + 1`.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "baseline: kiosks, auditors, certifications, photos, reference photos",
-        apply: |tx, _| sql(tx, BASELINE),
+        apply: |tx, _, _| sql(tx, BASELINE),
     },
     Migration {
         name: "kiosks have a roster region",
-        apply: |tx, _| sql(tx, "ALTER TABLE kiosks ADD COLUMN region TEXT;"),
+        apply: |tx, _, _| sql(tx, "ALTER TABLE kiosks ADD COLUMN region TEXT;"),
     },
     Migration {
         name: "roster and app self-certifications",
-        apply: |tx, _| sql(tx, ROSTER),
+        apply: |tx, _, _| sql(tx, ROSTER),
     },
     Migration {
         name: "records sealed, with index columns for status lookups",
@@ -48,15 +49,19 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         name: "the server's match results beside the records",
-        apply: |tx, _| sql(tx, MATCHES),
+        apply: |tx, _, _| sql(tx, MATCHES),
     },
     Migration {
         name: "the log of reference reads",
-        apply: |tx, _| sql(tx, READS),
+        apply: |tx, _, _| sql(tx, READS),
     },
     Migration {
         name: "the offline cache bundle published per region",
-        apply: |tx, _| sql(tx, BUNDLES),
+        apply: |tx, _, _| sql(tx, BUNDLES),
+    },
+    Migration {
+        name: "photos out of the rows, into the content-addressed photo store",
+        apply: photos_out,
     },
 ];
 
@@ -73,7 +78,12 @@ pub(super) fn version(conn: &Connection) -> Result<u32, StorageError> {
 }
 
 /// Brings the database to [`LATEST`].
-pub(super) fn run(conn: &mut Connection, vault: &Vault, path: &str) -> Result<(), StorageError> {
+pub(super) fn run(
+    conn: &mut Connection,
+    vault: &Vault,
+    photos: &PhotoStore,
+    path: &str,
+) -> Result<(), StorageError> {
     let at = version(conn)?;
     if at > LATEST {
         return Err(StorageError::Backend(format!(
@@ -88,7 +98,7 @@ pub(super) fn run(conn: &mut Connection, vault: &Vault, path: &str) -> Result<()
     let result = (|| {
         for (i, m) in MIGRATIONS.iter().enumerate().skip(at as usize) {
             let tx = conn.transaction().map_err(backend)?;
-            (m.apply)(&tx, vault).map_err(|e| {
+            (m.apply)(&tx, vault, photos).map_err(|e| {
                 StorageError::Backend(format!(
                     "{path}: migration {} ({}) failed: {e}",
                     i + 1,
@@ -208,7 +218,7 @@ CREATE INDEX certifications_by_person ON certifications (person_key, period);
 CREATE INDEX certifications_by_period ON certifications (period, outcome);
 "#;
 
-fn seal_records(tx: &Transaction, vault: &Vault) -> Result<(), StorageError> {
+fn seal_records(tx: &Transaction, vault: &Vault, _: &PhotoStore) -> Result<(), StorageError> {
     sql(tx, RECORDS)?;
     {
         let mut old = tx
@@ -300,7 +310,7 @@ CREATE TABLE reference_current (
 );
 "#;
 
-fn reference_versions(tx: &Transaction, vault: &Vault) -> Result<(), StorageError> {
+fn reference_versions(tx: &Transaction, vault: &Vault, _: &PhotoStore) -> Result<(), StorageError> {
     sql(tx, REFERENCES)?;
     let old: Vec<(String, String, String, Vec<u8>, String)> = {
         let mut stmt = tx
@@ -372,3 +382,41 @@ CREATE TABLE bundle_publications (
     generated_at   TEXT NOT NULL
 );
 "#;
+
+/// Sealed photo blobs move, unchanged (still bound to their rows), into the photo
+/// store; the rows keep their sha256. Blobs are written before the transaction
+/// commits: a crash leaves unreferenced blobs, and the rerun writes the same names.
+fn photos_out(tx: &Transaction, _: &Vault, photos: &PhotoStore) -> Result<(), StorageError> {
+    sql(
+        tx,
+        "ALTER TABLE certification_photos ADD COLUMN blob_sha256 TEXT;
+         ALTER TABLE reference_versions ADD COLUMN photo_blob TEXT;",
+    )?;
+    for (select, update) in [
+        (
+            "SELECT record_id, bytes FROM certification_photos",
+            "UPDATE certification_photos SET blob_sha256 = ?2 WHERE record_id = ?1",
+        ),
+        (
+            "SELECT ref_id, photo_sealed FROM reference_versions",
+            "UPDATE reference_versions SET photo_blob = ?2 WHERE ref_id = ?1",
+        ),
+    ] {
+        let rows: Vec<(rusqlite::types::Value, Vec<u8>)> = {
+            let mut stmt = tx.prepare(select).map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+        };
+        for (row, sealed) in rows {
+            let name = photos.put(&sealed)?;
+            tx.execute(update, params![row, name]).map_err(backend)?;
+        }
+    }
+    sql(
+        tx,
+        "ALTER TABLE certification_photos DROP COLUMN bytes;
+         ALTER TABLE reference_versions DROP COLUMN photo_sealed;",
+    )
+}

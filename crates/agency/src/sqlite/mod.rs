@@ -1,6 +1,6 @@
 //! The SQLite backend: one file in the data directory, WAL, `synchronous=FULL` (a 201
-//! means the record is on disk), photos as blobs in the same file so a record and its
-//! photo are committed together.
+//! means the record is on disk). Photos are sealed blobs in the photo store beside it
+//! (`<data>/photos`, `photos`), written and synced before the row naming them commits.
 //!
 //! Personal data is sealed before it reaches the file (`vault`); people are indexed by
 //! the keyed hash of their ID number. The schema is a numbered list of migrations
@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use certpoint_protocol::{GapReport, StoredCertification};
 
+use crate::photos::PhotoStore;
 use crate::storage::*;
 use crate::vault::{Vault, VaultError, KEY_FILE};
 
@@ -42,6 +43,7 @@ pub enum OpenError {
 pub struct SqliteStorage {
     conn: Mutex<Connection>,
     vault: Vault,
+    photos: PhotoStore,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StorageError {
@@ -70,12 +72,14 @@ impl SqliteStorage {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
-        migrations::run(&mut conn, &vault, &shown)?;
+        let photos = PhotoStore::in_data(data_dir);
+        migrations::run(&mut conn, &vault, &photos, &shown)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
             vault,
+            photos,
         })
     }
 
@@ -144,7 +148,7 @@ impl Storage for SqliteStorage {
     }
 
     fn insert_certification(&self, c: &NewCertification) -> Result<InsertOutcome, StorageError> {
-        records::insert(&mut self.conn(), &self.vault, c)
+        records::insert(&mut self.conn(), &self.vault, &self.photos, c)
     }
     fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError> {
         records::get(&self.conn(), &self.vault, record_id)
@@ -153,7 +157,7 @@ impl Storage for SqliteStorage {
         records::list(&self.conn(), kiosk_id)
     }
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        records::photo(&self.conn(), &self.vault, record_id)
+        records::photo(&self.conn(), &self.vault, &self.photos, record_id)
     }
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
         records::gaps(&self.conn(), kiosk_id)
@@ -197,6 +201,7 @@ impl Storage for SqliteStorage {
         references::add(
             &mut self.conn(),
             &self.vault,
+            &self.photos,
             id_number,
             reference,
             embedding,
@@ -211,7 +216,7 @@ impl Storage for SqliteStorage {
         references::set_embedding(&self.conn(), &self.vault, id_number, version, embedding)
     }
     fn current_reference(&self, id_number: &str) -> Result<Option<CurrentReference>, StorageError> {
-        references::current(&self.conn(), &self.vault, id_number)
+        references::current(&self.conn(), &self.vault, &self.photos, id_number)
     }
     fn reference_versions(
         &self,

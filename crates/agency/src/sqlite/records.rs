@@ -6,6 +6,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use certpoint_protocol::{GapReport, Outcome, StoredCertification};
 
 use super::{backend, now, parse_utc, utc_text};
+use crate::photos::PhotoStore;
+use crate::storage::columns::open_record_photo;
 use crate::storage::columns::{check_score, id_number_in_body, open_body, parse_outcome};
 use crate::storage::{
     missing_ranges, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
@@ -16,6 +18,7 @@ use crate::vault::{Field, Vault};
 pub(super) fn insert(
     conn: &mut Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     c: &NewCertification,
 ) -> Result<InsertOutcome, StorageError> {
     let tx = conn.transaction().map_err(backend)?;
@@ -58,15 +61,11 @@ pub(super) fn insert(
     )
     .map_err(backend)?;
     if let Some((media_type, sha256, bytes)) = c.photo {
+        let blob = photos.put(&vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes))?;
         tx.execute(
-            "INSERT INTO certification_photos (record_id, media_type, sha256, bytes)
+            "INSERT INTO certification_photos (record_id, media_type, sha256, blob_sha256)
              VALUES (?1, ?2, ?3, ?4)",
-            params![
-                c.record_id,
-                media_type,
-                sha256,
-                vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes)
-            ],
+            params![c.record_id, media_type, sha256, blob],
         )
         .map_err(backend)?;
     }
@@ -143,22 +142,18 @@ pub(super) fn list(
 pub(super) fn photo(
     conn: &Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     record_id: &str,
 ) -> Result<Option<Vec<u8>>, StorageError> {
-    let sealed: Option<Vec<u8>> = conn
+    let blob: Option<String> = conn
         .query_row(
-            "SELECT bytes FROM certification_photos WHERE record_id = ?1",
+            "SELECT blob_sha256 FROM certification_photos WHERE record_id = ?1",
             [record_id],
             |r| r.get(0),
         )
         .optional()
         .map_err(backend)?;
-    sealed
-        .map(|s| {
-            vault
-                .open(Field::RecordPhoto, record_id.as_bytes(), &s)
-                .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
-        })
+    blob.map(|b| open_record_photo(vault, photos, record_id, &b))
         .transpose()
 }
 

@@ -124,3 +124,19 @@ pub fn counting_outcome(text: &str) -> Outcome {
         _ => Outcome::PendingMatch,
     }
 }
+
+/// A record's face crop: the sealed blob the row names, fetched and opened.
+pub fn open_record_photo(
+    vault: &Vault,
+    photos: &crate::photos::PhotoStore,
+    record_id: &str,
+    blob_sha256: &str,
+) -> Result<Vec<u8>, StorageError> {
+    vault
+        .open(
+            Field::RecordPhoto,
+            record_id.as_bytes(),
+            &photos.get(blob_sha256)?,
+        )
+        .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
+}
