@@ -17,6 +17,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::faces::FaceArgs;
+use crate::photos::PhotoStore;
 use crate::service::bundles::DEFAULT_REISSUE_HOURS;
 use crate::{PgStorage, SqliteStorage, Storage};
 
@@ -73,6 +74,11 @@ pub struct Args {
     /// schema is made and migrated at start). The keys stay in --data.
     #[arg(long, global = true, env = "CERTPOINT_AGENCY_DATABASE")]
     database: Option<String>,
+    /// Where face crops and reference photos go (sealed, named by sha256): a directory,
+    /// or s3://BUCKET[/PREFIX] (credentials from AWS_* variables; needs a build with
+    /// `--features s3`). Default: <data>/photos.
+    #[arg(long, global = true, env = "CERTPOINT_AGENCY_PHOTOS")]
+    photos: Option<String>,
     /// The face engine, for server-side matching (`serve`) and `reference import`.
     /// Without the models the server still starts, with matching off.
     #[command(flatten)]
@@ -139,15 +145,18 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
 
 /// The SQLite file in `--data`, or PostgreSQL with `--database` (keys in `--data`).
 fn open_storage(args: &Args) -> anyhow::Result<Arc<dyn Storage>> {
+    let photos = PhotoStore::from_option(args.photos.as_deref(), &args.data)?;
     Ok(match &args.database {
-        Some(url) => Arc::new(PgStorage::open(url, &args.data).with_context(|| {
-            format!(
-                "opening the PostgreSQL database of --database (keys in {})",
-                args.data.display()
-            )
-        })?),
+        Some(url) => Arc::new(PgStorage::open_with(url, &args.data, photos).with_context(
+            || {
+                format!(
+                    "opening the PostgreSQL database of --database (keys in {})",
+                    args.data.display()
+                )
+            },
+        )?),
         None => Arc::new(
-            SqliteStorage::open_in(&args.data)
+            SqliteStorage::open(&args.data, photos)
                 .with_context(|| format!("opening the data directory {}", args.data.display()))?,
         ),
     })

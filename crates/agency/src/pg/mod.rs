@@ -74,6 +74,15 @@ impl PgStorage {
     /// key=value form), brings the schema up to date and binds the key
     /// `<data_dir>/agency.key` (made on first use, recorded in the database).
     pub fn open(url: &str, data_dir: &Path) -> Result<PgStorage, OpenError> {
+        PgStorage::open_with(url, data_dir, PhotoStore::in_data(data_dir))
+    }
+
+    /// As [`open`](Self::open), with the photos in `photos` (`--photos`).
+    pub fn open_with(
+        url: &str,
+        data_dir: &Path,
+        photos: PhotoStore,
+    ) -> Result<PgStorage, OpenError> {
         let config: Config = url.parse().map_err(|e| {
             StorageError::Backend(format!(
                 "--database / CERTPOINT_AGENCY_DATABASE is not a PostgreSQL URL ({e}); write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
@@ -97,7 +106,7 @@ impl PgStorage {
         Ok(PgStorage {
             pool,
             vault,
-            photos: PhotoStore::in_data(data_dir),
+            photos,
         })
     }
 

@@ -56,6 +56,11 @@ impl SqliteStorage {
     /// Opens (creating) `<data_dir>/agency.sqlite` with its key `<data_dir>/agency.key`
     /// (made on first use), and brings the schema up to date.
     pub fn open_in(data_dir: &Path) -> Result<SqliteStorage, OpenError> {
+        SqliteStorage::open(data_dir, PhotoStore::in_data(data_dir))
+    }
+
+    /// As [`open_in`](Self::open_in), with the photos in `photos` (`--photos`).
+    pub fn open(data_dir: &Path, photos: PhotoStore) -> Result<SqliteStorage, OpenError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StorageError::Backend(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -72,7 +77,6 @@ impl SqliteStorage {
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
         let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
-        let photos = PhotoStore::in_data(data_dir);
         migrations::run(&mut conn, &vault, &photos, &shown)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
