@@ -10,11 +10,18 @@ use super::backend;
 use crate::storage::StorageError;
 
 /// In order; file `NNNN_name.sql` is version `NNNN`.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_schema.sql",
-    include_str!("../../migrations/postgres/0001_schema.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_schema.sql",
+        include_str!("../../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "0002_region_indexes.sql",
+        include_str!("../../migrations/postgres/0002_region_indexes.sql"),
+    ),
+];
 
 /// The schema version this build writes.
 pub const LATEST: i32 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -215,6 +215,22 @@ impl Storage for PgStorage {
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
         people::facts(&mut *self.client()?, &self.vault, id_number, period)
     }
+    fn not_certified_in_region(
+        &self,
+        region: &str,
+        period: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<UncertifiedPage, StorageError> {
+        people::not_certified(
+            &mut *self.client()?,
+            &self.vault,
+            region,
+            period,
+            limit,
+            after,
+        )
+    }
 
     fn add_reference(
         &self,

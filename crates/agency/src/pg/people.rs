@@ -13,11 +13,12 @@ use postgres::Client;
 
 use super::backend;
 use crate::storage::columns::{
-    counting_outcome, now, open_person_text, parse_status, parse_time, utc_text,
+    counting_outcome, not_certified_sql, now, open_person_text, parse_cursor, parse_status,
+    parse_time, uncertified_page, utc_text,
 };
 use crate::storage::{
     ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
-    SelfCertification, StorageError,
+    SelfCertification, StorageError, UncertifiedPage,
 };
 use crate::vault::{Field, Vault};
 
@@ -249,4 +250,30 @@ pub(super) fn facts(
         self_certified_at,
         records,
     })
+}
+
+pub(super) fn not_certified(
+    client: &mut Client,
+    vault: &Vault,
+    region: &str,
+    period: &str,
+    limit: usize,
+    after: Option<&str>,
+) -> Result<UncertifiedPage, StorageError> {
+    let after = parse_cursor(after)?;
+    let rows = client
+        .query(
+            &not_certified_sql('$'),
+            &[
+                &region,
+                &period,
+                &after,
+                &i64::try_from(limit).unwrap_or(i64::MAX),
+            ],
+        )
+        .map_err(backend)?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    uncertified_page(vault, rows, limit)
 }

@@ -63,6 +63,10 @@ const MIGRATIONS: &[Migration] = &[
         name: "photos out of the rows, into the content-addressed photo store",
         apply: photos_out,
     },
+    Migration {
+        name: "covering indexes for the region's not-yet-certified list",
+        apply: |tx, _, _| sql(tx, REGION_INDEXES),
+    },
 ];
 
 /// The schema version this build writes.
@@ -420,3 +424,13 @@ fn photos_out(tx: &Transaction, _: &Vault, photos: &PhotoStore) -> Result<(), St
          ALTER TABLE reference_versions DROP COLUMN photo_sealed;",
     )
 }
+
+/// `not_certified_in_region` reads only indexes until it has its page: the region's
+/// active people in person-key order (the page order), and per person and period the
+/// outcomes with the record id that joins the server's match.
+const REGION_INDEXES: &str = r#"
+DROP INDEX people_by_region;
+CREATE INDEX people_by_region ON people (region, status, person_key);
+DROP INDEX certifications_by_person;
+CREATE INDEX certifications_by_person ON certifications (person_key, period, outcome, record_id);
+"#;

@@ -195,6 +195,15 @@ impl Storage for SqliteStorage {
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
         people::facts(&self.conn(), &self.vault, id_number, period)
     }
+    fn not_certified_in_region(
+        &self,
+        region: &str,
+        period: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<UncertifiedPage, StorageError> {
+        people::not_certified(&self.conn(), &self.vault, region, period, limit, after)
+    }
 
     fn add_reference(
         &self,

@@ -5,10 +5,13 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{backend, now, parse_time, utc_text};
-use crate::storage::columns::{counting_outcome, open_person_text, parse_status};
+use crate::storage::columns::{
+    counting_outcome, not_certified_sql, open_person_text, parse_cursor, parse_status,
+    uncertified_page,
+};
 use crate::storage::{
     ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
-    SelfCertification, StorageError,
+    SelfCertification, StorageError, UncertifiedPage,
 };
 use crate::vault::{Field, Vault};
 
@@ -232,4 +235,32 @@ pub(super) fn facts(
         self_certified_at,
         records,
     })
+}
+
+pub(super) fn not_certified(
+    conn: &Connection,
+    vault: &Vault,
+    region: &str,
+    period: &str,
+    limit: usize,
+    after: Option<&str>,
+) -> Result<UncertifiedPage, StorageError> {
+    let after = parse_cursor(after)?;
+    let mut stmt = conn
+        .prepare_cached(&not_certified_sql('?'))
+        .map_err(backend)?;
+    let rows = stmt
+        .query_map(
+            params![
+                region,
+                period,
+                after,
+                i64::try_from(limit).unwrap_or(i64::MAX)
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    uncertified_page(vault, rows, limit)
 }

@@ -140,3 +140,74 @@ pub fn open_record_photo(
         )
         .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
 }
+
+/// A page cursor (`UncertifiedPage::next`): the hex of the last person key. `None` is
+/// the start (the empty key sorts before every key).
+pub fn parse_cursor(after: Option<&str>) -> Result<Vec<u8>, StorageError> {
+    let Some(text) = after else {
+        return Ok(Vec::new());
+    };
+    let bad = || StorageError::Backend(format!("page cursor {text:?} is not one this server gave"));
+    if text.len() != 64 {
+        return Err(bad());
+    }
+    (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|_| bad()))
+        .collect()
+}
+
+/// The page of uncertified people from rows `(person_key, id_sealed, name_sealed,
+/// pending)`, `limit` asked for.
+pub fn uncertified_page(
+    vault: &Vault,
+    rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, bool)>,
+    limit: usize,
+) -> Result<super::UncertifiedPage, StorageError> {
+    let next = (rows.len() == limit && limit > 0)
+        .then(|| {
+            rows.last()
+                .map(|r| r.0.iter().map(|b| format!("{b:02x}")).collect())
+        })
+        .flatten();
+    let people = rows
+        .into_iter()
+        .map(|(key, id, name, pending_review)| {
+            Ok(super::Uncertified {
+                id_number: open_person_text(vault, Field::PersonId, &key, &id)?,
+                name: open_person_text(vault, Field::PersonName, &key, &name)?,
+                pending_review,
+            })
+        })
+        .collect::<Result<_, StorageError>>()?;
+    Ok(super::UncertifiedPage { people, next })
+}
+
+/// Who of a region's active roster is not certified for a period, one page: the SQL
+/// both backends run (`?1`/`$1` region, period, cursor, limit). Certified means what
+/// `service::status::decide` counts: a self-certification, a `passed` or
+/// `manual_passed` record, or a `pending_match` record the server matched at or above
+/// its threshold. Those left with a `pending_match` record are `pending_review`.
+pub fn not_certified_sql(placeholder: char) -> String {
+    let p = |n: u8| format!("{placeholder}{n}");
+    format!(
+        "SELECT p.person_key, p.id_sealed, p.name_sealed,
+                EXISTS (SELECT 1 FROM certifications c
+                        WHERE c.person_key = p.person_key AND c.period = {period}
+                          AND c.outcome = 'pending_match')
+         FROM people p
+         WHERE p.region = {region} AND p.status = 'active' AND p.person_key > {after}
+           AND NOT EXISTS (SELECT 1 FROM self_certifications s
+                           WHERE s.person_key = p.person_key AND s.period = {period})
+           AND NOT EXISTS (SELECT 1 FROM certifications c
+                           LEFT JOIN record_matches m ON m.record_id = c.record_id
+                           WHERE c.person_key = p.person_key AND c.period = {period}
+                             AND (c.outcome IN ('passed', 'manual_passed')
+                                  OR (c.outcome = 'pending_match' AND m.score >= m.threshold)))
+         ORDER BY p.person_key LIMIT {limit}",
+        region = p(1),
+        period = p(2),
+        after = p(3),
+        limit = p(4),
+    )
+}

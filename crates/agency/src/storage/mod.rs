@@ -101,6 +101,17 @@ pub trait Storage: Send + Sync + 'static {
     /// Roster standing, self-certification and counting records of one person and
     /// period: what `service::status::decide` turns into a status.
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError>;
+    /// The region's active people who are not certified for `period` (by the rules of
+    /// `service::status::decide`), at most `limit`, after the cursor `after` (a page's
+    /// `next`). Answered from indexes (roster by region, records by person and period)
+    /// without opening records; only the page's names and ID numbers are opened.
+    fn not_certified_in_region(
+        &self,
+        region: &str,
+        period: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<UncertifiedPage, StorageError>;
 
     // --- reference photos ----------------------------------------------------------
 

@@ -20,6 +20,7 @@ mod matching;
 mod people;
 mod records;
 mod references;
+mod regions;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,7 @@ pub use matching::*;
 pub use people::*;
 pub use records::*;
 pub use references::*;
+pub use regions::*;
 
 /// An empty store and whatever keeps it alive (a temporary directory, a database).
 pub struct Subject {
@@ -65,6 +67,7 @@ macro_rules! cases {
             match_results,
             bundle_publications,
             reference_reads_are_logged_masked,
+            not_certified_in_region_follows_the_status_rules,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {
