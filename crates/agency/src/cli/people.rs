@@ -26,6 +26,24 @@ pub(super) enum RosterCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The region's active pensioners not yet certified for a period (by the status
+    /// rules: `not_certified`, or `pending_review` when a record awaits a match or a
+    /// review), one page at a time.
+    NotCertified {
+        #[arg(long)]
+        region: String,
+        /// The certification period, a four-digit year.
+        #[arg(long)]
+        period: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Continue after this cursor (printed at the end of the previous page).
+        #[arg(long)]
+        after: Option<String>,
+        /// Print `{"people":[{"id_number","name","state"}],"next"}`.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,9 +112,50 @@ pub(super) enum ReferenceCmd {
 }
 
 pub(super) fn roster(storage: &dyn Storage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
-    let RosterCmd::Import { file, json } = cmd;
-    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    report_import(&file, json, service::roster::import(storage, &bytes))
+    match cmd {
+        RosterCmd::Import { file, json } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            report_import(&file, json, service::roster::import(storage, &bytes))
+        }
+        RosterCmd::NotCertified {
+            region,
+            period,
+            limit,
+            after,
+            json,
+        } => {
+            service::region::check(&region).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+            certpoint_protocol::parse_period(&period)
+                .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+            let page =
+                storage.not_certified_in_region(&region, &period, limit, after.as_deref())?;
+            let state = |pending| {
+                if pending {
+                    "pending_review"
+                } else {
+                    "not_certified"
+                }
+            };
+            if json {
+                let people: Vec<_> = page
+                    .people
+                    .iter()
+                    .map(|u| json!({"id_number": u.id_number, "name": u.name, "state": state(u.pending_review)}))
+                    .collect();
+                println!("{}", json!({"people": people, "next": page.next}));
+            } else {
+                for u in &page.people {
+                    println!("{}  {}  {}", u.id_number, state(u.pending_review), u.name);
+                }
+                match &page.next {
+                    Some(next) => println!("(more: --after {next})"),
+                    None => println!("({} listed; the end)", page.people.len()),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 pub(super) fn selfcert(storage: &dyn Storage, cmd: SelfcertCmd) -> anyhow::Result<ExitCode> {
