@@ -76,6 +76,10 @@ impl SqliteStorage {
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
+        // 64 MiB of page cache instead of 2: a province-size roster's indexes are
+        // hundreds of MB, and status lookups and imports walk them.
+        conn.pragma_update(None, "cache_size", -65536)
+            .map_err(backend)?;
         let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
         migrations::run(&mut conn, &vault, &photos, &shown)?;
         conn.pragma_update(None, "foreign_keys", "ON")

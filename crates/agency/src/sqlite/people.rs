@@ -39,8 +39,15 @@ pub(super) fn import_roster(
             )
             .map_err(backend)?;
         let at = now();
-        for e in entries {
-            let key = vault.person_key(&e.id_number);
+        // In person-key order: the table and its indexes are keyed by it, so a big
+        // import appends to B-tree pages in order instead of touching a random page of
+        // a large file per row (3M rows: 10 min in random order here).
+        let mut keyed: Vec<([u8; 32], &RosterEntry)> = entries
+            .iter()
+            .map(|e| (vault.person_key(&e.id_number), e))
+            .collect();
+        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (key, e) in keyed {
             let existing: Option<(Vec<u8>, String, String)> = find
                 .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                 .optional()
