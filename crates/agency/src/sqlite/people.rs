@@ -46,7 +46,7 @@ pub(super) fn import_roster(
             .iter()
             .map(|e| (vault.person_key(&e.id_number), e))
             .collect();
-        keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        keyed.sort_unstable_by_key(|k| k.0);
         for (key, e) in keyed {
             let existing: Option<(Vec<u8>, String, String)> = find
                 .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

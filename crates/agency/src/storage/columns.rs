@@ -157,11 +157,14 @@ pub fn parse_cursor(after: Option<&str>) -> Result<Vec<u8>, StorageError> {
         .collect()
 }
 
-/// The page of uncertified people from rows `(person_key, id_sealed, name_sealed,
-/// pending)`, `limit` asked for.
+/// One row of [`not_certified_sql`]: person key, sealed ID number, sealed name, and
+/// whether a `pending_match` record awaits.
+pub type UncertifiedRow = (Vec<u8>, Vec<u8>, Vec<u8>, bool);
+
+/// The page of uncertified people from its rows, `limit` asked for.
 pub fn uncertified_page(
     vault: &Vault,
-    rows: Vec<(Vec<u8>, Vec<u8>, Vec<u8>, bool)>,
+    rows: Vec<UncertifiedRow>,
     limit: usize,
 ) -> Result<super::UncertifiedPage, StorageError> {
     let next = (rows.len() == limit && limit > 0)
