@@ -12,7 +12,7 @@ use crate::storage::columns::{
     check_score, id_number_in_body, now, open_body, parse_outcome, parse_utc, utc_text,
 };
 use crate::storage::{
-    missing_ranges, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
+    gap_report, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
     StorageError,
 };
 use crate::vault::{Field, Vault};
@@ -168,12 +168,7 @@ pub(super) fn gaps(client: &mut Client, kiosk_id: &str) -> Result<GapReport, Sto
         )
         .map_err(backend)?
         .get(0);
-    Ok(GapReport {
-        kiosk_id: kiosk_id.to_owned(),
-        received: received as u64,
-        max_seq: seqs.last().copied().unwrap_or(0),
-        missing: missing_ranges(&seqs),
-    })
+    Ok(gap_report(kiosk_id, &seqs, received as u64))
 }
 
 pub(super) fn awaiting_match(

@@ -10,7 +10,7 @@ use crate::photos::PhotoStore;
 use crate::storage::columns::open_record_photo;
 use crate::storage::columns::{check_score, id_number_in_body, open_body, parse_outcome};
 use crate::storage::{
-    missing_ranges, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
+    gap_report, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch, RecordSummary,
     StorageError,
 };
 use crate::vault::{Field, Vault};
@@ -173,12 +173,7 @@ pub(super) fn gaps(conn: &Connection, kiosk_id: &str) -> Result<GapReport, Stora
             |r| r.get(0),
         )
         .map_err(backend)?;
-    Ok(GapReport {
-        kiosk_id: kiosk_id.to_owned(),
-        received: received as u64,
-        max_seq: seqs.last().copied().unwrap_or(0),
-        missing: missing_ranges(&seqs),
-    })
+    Ok(gap_report(kiosk_id, &seqs, received as u64))
 }
 
 pub(super) fn awaiting_match(

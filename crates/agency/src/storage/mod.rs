@@ -185,6 +185,17 @@ pub trait Storage: Send + Sync + 'static {
     }
 }
 
+/// A kiosk's gap report from its distinct sequence numbers (sorted) and its count of
+/// received records.
+pub fn gap_report(kiosk_id: &str, seqs: &[u64], received: u64) -> GapReport {
+    GapReport {
+        kiosk_id: kiosk_id.to_owned(),
+        received,
+        max_seq: seqs.last().copied().unwrap_or(0),
+        missing: missing_ranges(seqs),
+    }
+}
+
 /// Missing numbers of a sorted, de-duplicated list of sequence numbers starting at 1,
 /// as inclusive ranges.
 pub fn missing_ranges(seqs: &[u64]) -> Vec<[u64; 2]> {
