@@ -76,7 +76,7 @@ pub struct Args {
     database: Option<String>,
     /// Where face crops and reference photos go (sealed, named by sha256): a directory,
     /// or s3://BUCKET[/PREFIX] (credentials from AWS_* variables; needs a build with
-    /// `--features s3`). Default: <data>/photos.
+    /// `--features s3`). Default: the `photos` directory in --data.
     #[arg(long, global = true, env = "CERTPOINT_AGENCY_PHOTOS")]
     photos: Option<String>,
     /// The face engine, for server-side matching (`serve`) and `reference import`.
