@@ -70,7 +70,17 @@ pub(super) fn run(args: &Args, storage: Arc<dyn Storage>) -> anyhow::Result<Exit
         .enable_all()
         .build()?;
     let bind = args.bind;
-    let data = args.data.clone();
+    // Where the data is, without a database password.
+    let data = match &args.database {
+        Some(url) => format!(
+            "PostgreSQL {} (keys in {})",
+            url.parse::<postgres::Config>()
+                .map(|c| crate::pg::shown(&c))
+                .unwrap_or_default(),
+            args.data.display()
+        ),
+        None => args.data.display().to_string(),
+    };
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -80,7 +90,7 @@ pub(super) fn run(args: &Args, storage: Arc<dyn Storage>) -> anyhow::Result<Exit
             env!("CARGO_PKG_VERSION"),
             if tls.is_some() { "https" } else { "http" },
             listener.local_addr()?,
-            data.display()
+            data
         );
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;

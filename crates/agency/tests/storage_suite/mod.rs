@@ -52,6 +52,7 @@ macro_rules! cases {
             kiosks_and_auditors,
             kiosk_regions,
             records_are_idempotent,
+            concurrent_inserts_store_a_record_once,
             records_keep_photos_and_gaps,
             roster_import_upserts,
             roster_import_is_all_or_nothing_per_call,
