@@ -1,7 +1,8 @@
 //! certpoint-agency: the reference central agency server for certpoint kiosks.
 //!
 //! It is what integration tests run on 127.0.0.1 and what an office pilot would run:
-//! real HTTP (axum on tokio), real storage (SQLite behind the [`Storage`] trait),
+//! real HTTP (axum on tokio), real storage (SQLite or PostgreSQL behind the [`Storage`]
+//! trait),
 //! idempotent inserts keyed by record id, per-kiosk bearer tokens, ed25519 signature
 //! checks over each record's canonical body, size limits and JSON errors; the roster,
 //! app self-certifications, each person's status per period, versioned reference
@@ -18,7 +19,9 @@
 //! - [`faces`]: the face engine (the kiosk's pipeline, `certpoint-face`) and its
 //!   settings.
 //! - [`storage`]: the one trait every backend implements; [`sqlite`] is the embedded
-//!   one (sealed at rest with the key in [`vault`]).
+//!   one, [`pg`] the one for a province (`--database postgres://…`); both seal at
+//!   rest with the key in [`vault`] and keep photos in the content-addressed
+//!   [`photos`] store.
 //! - [`parse`]: request bodies and headers → typed values or 4xx, pure functions.
 //! - [`RunningServer`]: a server on its own runtime thread, for tests and benchmarks.
 //! - [`admin`]: the back office, `/admin/…` (server-rendered pages over `service`).
@@ -35,6 +38,8 @@ mod error;
 pub mod faces;
 mod http;
 pub mod parse;
+pub mod pg;
+pub mod photos;
 mod server;
 pub mod service;
 pub mod sqlite;
@@ -46,6 +51,7 @@ use std::sync::Arc;
 
 pub use error::ApiError;
 pub use http::{router, router_with, ServerOptions};
+pub use pg::PgStorage;
 pub use server::RunningServer;
 pub use service::kiosks::{add_auditor, add_kiosk};
 pub use service::rate_limit::RateLimit;

@@ -326,3 +326,64 @@ fn references_are_versioned_and_kiosks_have_regions() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("no kiosk K9"), "{}", r.stderr);
 }
+
+#[test]
+fn the_regions_not_certified_list_pages_through_by_the_status_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let roster = file(
+        dir.path(),
+        "roster.csv",
+        "id_number,name,region,status\n\
+         11010519491231002X,Zhang San,110105,active\n\
+         110101200002290026,Wang Wu,110105,active\n\
+         310115196002291236,Li Si,110105,deceased\n",
+    );
+    assert_eq!(agency(&data, &["roster", "import", &roster]).code, 0);
+    let selfcert = file(
+        dir.path(),
+        "selfcert.csv",
+        "id_number,period,at\n11010519491231002X,2026,2026-03-01T10:00:00+08:00\n",
+    );
+    assert_eq!(agency(&data, &["selfcert", "import", &selfcert]).code, 0);
+    let list = |extra: &[&str]| {
+        let mut args = vec![
+            "roster",
+            "not-certified",
+            "--region",
+            "110105",
+            "--period",
+            "2026",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let r = agency(&data, &args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        json(&r.stdout)
+    };
+    let page = list(&[]);
+    assert_eq!(page["people"].as_array().unwrap().len(), 1, "{page}");
+    assert_eq!(page["people"][0]["id_number"], ID_C);
+    assert_eq!(page["people"][0]["state"], "not_certified");
+    assert_eq!(status(&data, ID_C)["state"], "not_certified");
+    assert_eq!(page["next"], Value::Null);
+    let first = list(&["--limit", "1"]);
+    let next = first["next"].as_str().expect("a next page").to_owned();
+    assert!(list(&["--limit", "1", "--after", &next])["people"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let r = agency(
+        &data,
+        &[
+            "roster",
+            "not-certified",
+            "--region",
+            "110105",
+            "--period",
+            "26",
+        ],
+    );
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("--period"), "{}", r.stderr);
+}

@@ -353,13 +353,19 @@ fn the_database_file_holds_no_id_number_name_or_photo_in_the_clear() {
     a.server.take().unwrap().stop();
     let Agency { dir, storage, .. } = a;
     drop(storage);
-    let mut raw = Vec::new();
-    for e in std::fs::read_dir(dir.path()).unwrap() {
-        let p = e.unwrap().path();
-        if p.file_name().unwrap() != KEY_FILE {
-            raw.extend(std::fs::read(&p).unwrap());
+    // The database file and the photo store beside it.
+    fn read_all(dir: &std::path::Path, raw: &mut Vec<u8>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                read_all(&p, raw);
+            } else if p.file_name().unwrap() != KEY_FILE {
+                raw.extend(std::fs::read(&p).unwrap());
+            }
         }
     }
+    let mut raw = Vec::new();
+    read_all(dir.path(), &mut raw);
     assert!(!raw.is_empty());
     let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
     for id in [ID_A, ID_B, ID_C, ID_D] {

@@ -14,16 +14,29 @@ use certpoint_agency::{SqliteStorage, Storage};
 use certpoint_protocol::{canonical_json, FaceMatch, Outcome};
 use storage_suite::*;
 
-/// Every byte the data directory holds except the key.
+/// Every byte the data directory holds except the key (the photo store included).
 fn raw_bytes(dir: &Path) -> Vec<u8> {
     let mut all = Vec::new();
     for e in std::fs::read_dir(dir).unwrap() {
         let p = e.unwrap().path();
-        if p.file_name().unwrap() != KEY_FILE {
+        if p.is_dir() {
+            all.extend(raw_bytes(&p));
+        } else if p.file_name().unwrap() != KEY_FILE {
             all.extend(std::fs::read(&p).unwrap());
         }
     }
     all
+}
+
+/// The blobs in the data directory's photo store.
+fn stored_photos(dir: &Path) -> usize {
+    let root = dir.join(certpoint_agency::photos::PHOTOS_DIR);
+    std::fs::read_dir(root)
+        .map(|fan| {
+            fan.map(|d| std::fs::read_dir(d.unwrap().path()).unwrap().count())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -112,7 +125,16 @@ fn an_old_data_directory_is_migrated_sealed_and_indexed() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
+    let blobs: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('certification_photos') WHERE name = 'bytes'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(blobs, 0, "the photo bytes left the rows");
     drop(conn);
+    assert_eq!(stored_photos(dir.path()), 2, "crop and reference moved out");
     let raw = raw_bytes(dir.path());
     assert!(!contains(&raw, ID_A.as_bytes()), "the ID number is sealed");
     assert!(!contains(&raw, b"OLDCRUPOLD"), "the face crop is sealed");
@@ -155,6 +177,11 @@ fn nothing_personal_is_in_the_file_in_the_clear() {
     s.log_reference_read("K1", ID_A, ReadResult::Served)
         .unwrap();
     drop(s);
+    assert_eq!(
+        stored_photos(dir.path()),
+        2,
+        "crop and reference in the store"
+    );
     let raw = raw_bytes(dir.path());
     for (what, needle) in [
         ("ID number", ID_A.as_bytes()),

@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Subcommand;
 
 use crate::service::{kiosks, matching};
-use crate::{SqliteStorage, Storage};
+use crate::Storage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum KioskCmd {
@@ -66,7 +66,7 @@ pub(super) enum RecordsCmd {
     },
 }
 
-pub(super) fn kiosk(storage: &SqliteStorage, cmd: KioskCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn kiosk(storage: &dyn Storage, cmd: KioskCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         KioskCmd::Add {
             id,
@@ -108,7 +108,7 @@ pub(super) fn kiosk(storage: &SqliteStorage, cmd: KioskCmd) -> anyhow::Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn auditor(storage: &SqliteStorage, cmd: AuditorCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn auditor(storage: &dyn Storage, cmd: AuditorCmd) -> anyhow::Result<ExitCode> {
     let AuditorCmd::Add { name, write_token } = cmd;
     let token = new_token()?;
     kiosks::add_auditor(storage, &name, &token)?;
@@ -125,7 +125,7 @@ pub(super) fn auditor(storage: &SqliteStorage, cmd: AuditorCmd) -> anyhow::Resul
     Ok(ExitCode::SUCCESS)
 }
 
-pub(super) fn records(storage: &SqliteStorage, cmd: RecordsCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn records(storage: &dyn Storage, cmd: RecordsCmd) -> anyhow::Result<ExitCode> {
     let RecordsCmd::List { kiosk } = cmd;
     for r in storage.records(kiosk.as_deref())? {
         let note = match matching::match_note(storage, &r)? {

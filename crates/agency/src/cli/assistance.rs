@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use crate::service::{assistance, ServiceError};
-use crate::SqliteStorage;
+use crate::Storage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum AssistanceCmd {
@@ -28,7 +28,7 @@ pub(super) struct VerifyArgs {
     json: bool,
 }
 
-pub(super) fn run(storage: &SqliteStorage, cmd: AssistanceCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn run(storage: &dyn Storage, cmd: AssistanceCmd) -> anyhow::Result<ExitCode> {
     let AssistanceCmd::Verify(a) = cmd;
     match assistance::verify(storage, a.serial.trim(), &a.code) {
         Ok(v) => {

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::bundle::BundleKey;
 use crate::service::bundles::{Publisher, DEFAULT_REISSUE_HOURS};
-use crate::SqliteStorage;
+use crate::Storage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum BundleCmd {
@@ -49,7 +49,7 @@ pub(super) enum KeyCmd {
 }
 
 pub(super) fn run(
-    storage: Arc<SqliteStorage>,
+    storage: Arc<dyn Storage>,
     data: &Path,
     cmd: BundleCmd,
 ) -> anyhow::Result<ExitCode> {

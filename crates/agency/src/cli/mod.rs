@@ -3,8 +3,8 @@
 //! the storage for plain listings) and prints; `main.rs` only calls [`main`].
 
 mod admin;
-mod bench;
 mod assistance;
+mod bench;
 mod bundle;
 mod people;
 mod reference_import;
@@ -20,8 +20,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 use crate::faces::FaceArgs;
+use crate::photos::PhotoStore;
 use crate::service::bundles::DEFAULT_REISSUE_HOURS;
-use crate::{SqliteStorage, Storage};
+use crate::{PgStorage, SqliteStorage, Storage};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -71,6 +72,16 @@ pub struct Args {
     /// the bundle-signing key (`bundle key init`).
     #[arg(long, global = true, default_value = "agency-data")]
     data: PathBuf,
+    /// Keep the data in PostgreSQL instead of the SQLite file in --data
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE; the database must exist, the
+    /// schema is made and migrated at start). The keys stay in --data.
+    #[arg(long, global = true, env = "CERTPOINT_AGENCY_DATABASE")]
+    database: Option<String>,
+    /// Where face crops and reference photos go (sealed, named by sha256): a directory,
+    /// or s3://BUCKET[/PREFIX] (credentials from AWS_* variables; needs a build with
+    /// `--features s3`). Default: the `photos` directory in --data.
+    #[arg(long, global = true, env = "CERTPOINT_AGENCY_PHOTOS")]
+    photos: Option<String>,
     /// The face engine, for server-side matching (`serve`) and `reference import`.
     /// Without the models the server still starts, with matching off.
     #[command(flatten)]
@@ -134,14 +145,6 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Opens the server's storage as every command that reads or writes it does (the
-/// server, the admin commands, the benches): the one place a backend is chosen.
-fn open_storage(args: &Args) -> anyhow::Result<Arc<SqliteStorage>> {
-    Ok(Arc::new(SqliteStorage::open_in(&args.data).with_context(
-        || format!("opening the data directory {}", args.data.display()),
-    )?))
-}
-
 fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     // A roster file for a load test touches no data directory.
     if let Some(Cmd::Bench(bench::BenchCmd::Roster(a))) = &args.command {
@@ -150,16 +153,37 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
     let storage = open_storage(&args)?;
     match args.command.take() {
         None | Some(Cmd::Serve) => serve::run(&args, storage),
-        Some(Cmd::Kiosk(cmd)) => admin::kiosk(&storage, cmd),
-        Some(Cmd::Auditor(cmd)) => admin::auditor(&storage, cmd),
-        Some(Cmd::Records(cmd)) => admin::records(&storage, cmd),
-        Some(Cmd::Roster(cmd)) => people::roster(&storage, cmd),
-        Some(Cmd::Selfcert(cmd)) => people::selfcert(&storage, cmd),
-        Some(Cmd::Status(a)) => people::status(&storage, a),
+        Some(Cmd::Kiosk(cmd)) => admin::kiosk(storage.as_ref(), cmd),
+        Some(Cmd::Auditor(cmd)) => admin::auditor(storage.as_ref(), cmd),
+        Some(Cmd::Records(cmd)) => admin::records(storage.as_ref(), cmd),
+        Some(Cmd::Roster(cmd)) => people::roster(storage.as_ref(), cmd),
+        Some(Cmd::Selfcert(cmd)) => people::selfcert(storage.as_ref(), cmd),
+        Some(Cmd::Status(a)) => people::status(storage.as_ref(), a),
         Some(Cmd::Reference(cmd)) => people::reference(storage, &args.faces, cmd),
         Some(Cmd::Bundle(cmd)) => bundle::run(storage, &args.data, cmd),
-        Some(Cmd::Admin(cmd)) => staff::run(&storage, cmd),
-        Some(Cmd::Bench(cmd)) => bench::run(storage as Arc<dyn Storage>, cmd),
-        Some(Cmd::Assistance(cmd)) => assistance::run(&storage, cmd),
+        Some(Cmd::Admin(cmd)) => staff::run(storage.as_ref(), cmd),
+        Some(Cmd::Bench(cmd)) => bench::run(storage, cmd),
+        Some(Cmd::Assistance(cmd)) => assistance::run(storage.as_ref(), cmd),
     }
+}
+
+/// Opens the server's storage as every command that reads or writes it does (the
+/// server, the admin commands, the benches): the one place a backend is chosen, the
+/// SQLite file in `--data`, or PostgreSQL with `--database` (keys in `--data`).
+fn open_storage(args: &Args) -> anyhow::Result<Arc<dyn Storage>> {
+    let photos = PhotoStore::from_option(args.photos.as_deref(), &args.data)?;
+    Ok(match &args.database {
+        Some(url) => Arc::new(PgStorage::open_with(url, &args.data, photos).with_context(
+            || {
+                format!(
+                    "opening the PostgreSQL database of --database (keys in {})",
+                    args.data.display()
+                )
+            },
+        )?),
+        None => Arc::new(
+            SqliteStorage::open(&args.data, photos)
+                .with_context(|| format!("opening the data directory {}", args.data.display()))?,
+        ),
+    })
 }

@@ -14,7 +14,6 @@ use crate::faces::FaceArgs;
 use crate::service::roster::ImportReport;
 use crate::service::{self, references, ServiceError};
 use crate::storage::{ReferenceAdded, Storage};
-use crate::SqliteStorage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum RosterCmd {
@@ -24,6 +23,24 @@ pub(super) enum RosterCmd {
     Import {
         file: PathBuf,
         /// Print the summary (or the bad rows) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The region's active pensioners not yet certified for a period (by the status
+    /// rules: `not_certified`, or `pending_review` when a record awaits a match or a
+    /// review), one page at a time.
+    NotCertified {
+        #[arg(long)]
+        region: String,
+        /// The certification period, a four-digit year.
+        #[arg(long)]
+        period: String,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        /// Continue after this cursor (printed at the end of the previous page).
+        #[arg(long)]
+        after: Option<String>,
+        /// Print `{"people":[{"id_number","name","state"}],"next"}`.
         #[arg(long)]
         json: bool,
     },
@@ -94,13 +111,54 @@ pub(super) enum ReferenceCmd {
     },
 }
 
-pub(super) fn roster(storage: &SqliteStorage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
-    let RosterCmd::Import { file, json } = cmd;
-    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-    report_import(&file, json, service::roster::import(storage, &bytes))
+pub(super) fn roster(storage: &dyn Storage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
+    match cmd {
+        RosterCmd::Import { file, json } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            report_import(&file, json, service::roster::import(storage, &bytes))
+        }
+        RosterCmd::NotCertified {
+            region,
+            period,
+            limit,
+            after,
+            json,
+        } => {
+            service::region::check(&region).map_err(|e| anyhow::anyhow!("--region: {e}"))?;
+            certpoint_protocol::parse_period(&period)
+                .map_err(|e| anyhow::anyhow!("--period: {e}"))?;
+            let page =
+                storage.not_certified_in_region(&region, &period, limit, after.as_deref())?;
+            let state = |pending| {
+                if pending {
+                    "pending_review"
+                } else {
+                    "not_certified"
+                }
+            };
+            if json {
+                let people: Vec<_> = page
+                    .people
+                    .iter()
+                    .map(|u| json!({"id_number": u.id_number, "name": u.name, "state": state(u.pending_review)}))
+                    .collect();
+                println!("{}", json!({"people": people, "next": page.next}));
+            } else {
+                for u in &page.people {
+                    println!("{}  {}  {}", u.id_number, state(u.pending_review), u.name);
+                }
+                match &page.next {
+                    Some(next) => println!("(more: --after {next})"),
+                    None => println!("({} listed; the end)", page.people.len()),
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
-pub(super) fn selfcert(storage: &SqliteStorage, cmd: SelfcertCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn selfcert(storage: &dyn Storage, cmd: SelfcertCmd) -> anyhow::Result<ExitCode> {
     let SelfcertCmd::Import { file, json } = cmd;
     let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
     report_import(&file, json, service::selfcert::import(storage, &bytes))
@@ -158,7 +216,7 @@ fn report_import(
     }
 }
 
-pub(super) fn status(storage: &SqliteStorage, a: StatusArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn status(storage: &dyn Storage, a: StatusArgs) -> anyhow::Result<ExitCode> {
     let s = service::status::status(storage, &a.id_number, &a.period)?;
     if a.json {
         println!("{}", serde_json::to_string(&s)?);
@@ -178,7 +236,7 @@ pub(super) fn status(storage: &SqliteStorage, a: StatusArgs) -> anyhow::Result<E
 }
 
 pub(super) fn reference(
-    storage: Arc<SqliteStorage>,
+    storage: Arc<dyn Storage>,
     faces: &FaceArgs,
     cmd: ReferenceCmd,
 ) -> anyhow::Result<ExitCode> {

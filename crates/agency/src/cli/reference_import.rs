@@ -11,10 +11,10 @@ use serde_json::json;
 use crate::faces::{FaceArgs, Faces};
 use crate::service::matching::{Matcher, Tally};
 use crate::service::references::{import_dir, DirImport, FileResult};
-use crate::SqliteStorage;
+use crate::Storage;
 
 pub(super) fn run(
-    storage: Arc<SqliteStorage>,
+    storage: Arc<dyn Storage>,
     face_args: &FaceArgs,
     dir: &Path,
     json: bool,

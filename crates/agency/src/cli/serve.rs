@@ -14,9 +14,9 @@ use anyhow::Context;
 use super::Args;
 use crate::bundle::BundleKey;
 use crate::faces::Faces;
-use crate::{RateLimit, ServerOptions, SqliteStorage, Storage};
+use crate::{RateLimit, ServerOptions, Storage};
 
-pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: &Args, storage: Arc<dyn Storage>) -> anyhow::Result<ExitCode> {
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => Some(crate::tls::server_config(cert, key)?),
         _ => None,
@@ -30,7 +30,6 @@ pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<Ex
     })?;
     // Settings out of range are a mistake to fix now; missing models are not (above).
     let faces = Faces::open(&args.faces)?;
-    let storage: Arc<dyn Storage> = storage;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -73,7 +72,17 @@ pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<Ex
         .enable_all()
         .build()?;
     let bind = args.bind;
-    let data = args.data.clone();
+    // Where the data is, without a database password.
+    let data = match &args.database {
+        Some(url) => format!(
+            "PostgreSQL {} (keys in {})",
+            url.parse::<postgres::Config>()
+                .map(|c| crate::pg::shown(&c))
+                .unwrap_or_default(),
+            args.data.display()
+        ),
+        None => args.data.display().to_string(),
+    };
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)
             .await
@@ -83,7 +92,7 @@ pub(super) fn run(args: &Args, storage: Arc<SqliteStorage>) -> anyhow::Result<Ex
             env!("CARGO_PKG_VERSION"),
             if tls.is_some() { "https" } else { "http" },
             listener.local_addr()?,
-            data.display()
+            data
         );
         let stop = async {
             let _ = tokio::signal::ctrl_c().await;

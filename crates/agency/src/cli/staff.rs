@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use crate::service::staff;
 use crate::storage::StaffRole;
-use crate::SqliteStorage;
+use crate::Storage;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum StaffCmd {
@@ -26,7 +26,7 @@ pub(super) enum StaffCmd {
     },
 }
 
-pub(super) fn run(storage: &SqliteStorage, cmd: StaffCmd) -> anyhow::Result<ExitCode> {
+pub(super) fn run(storage: &dyn Storage, cmd: StaffCmd) -> anyhow::Result<ExitCode> {
     let StaffCmd::Add { name, role, .. } = cmd;
     let role = StaffRole::parse(&role).context("--role: use admin, reviewer or auditor")?;
     let mut password = String::new();

@@ -16,27 +16,28 @@ use rusqlite::{params, Connection, Transaction};
 use certpoint_protocol::CertificationRecord;
 
 use super::{backend, utc_text};
+use crate::photos::PhotoStore;
 use crate::storage::StorageError;
 use crate::vault::{Field, Vault};
 
 struct Migration {
     name: &'static str,
-    apply: fn(&Transaction, &Vault) -> Result<(), StorageError>,
+    apply: fn(&Transaction, &Vault, &PhotoStore) -> Result<(), StorageError>,
 }
 
 /// In order; migration `i` brings the database to `user_version` `i + 1`.
 const MIGRATIONS: &[Migration] = &[
     Migration {
         name: "baseline: kiosks, auditors, certifications, photos, reference photos",
-        apply: |tx, _| sql(tx, BASELINE),
+        apply: |tx, _, _| sql(tx, BASELINE),
     },
     Migration {
         name: "kiosks have a roster region",
-        apply: |tx, _| sql(tx, "ALTER TABLE kiosks ADD COLUMN region TEXT;"),
+        apply: |tx, _, _| sql(tx, "ALTER TABLE kiosks ADD COLUMN region TEXT;"),
     },
     Migration {
         name: "roster and app self-certifications",
-        apply: |tx, _| sql(tx, ROSTER),
+        apply: |tx, _, _| sql(tx, ROSTER),
     },
     Migration {
         name: "records sealed, with index columns for status lookups",
@@ -48,23 +49,31 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         name: "the server's match results beside the records",
-        apply: |tx, _| sql(tx, MATCHES),
+        apply: |tx, _, _| sql(tx, MATCHES),
     },
     Migration {
         name: "the log of reference reads",
-        apply: |tx, _| sql(tx, READS),
+        apply: |tx, _, _| sql(tx, READS),
     },
     Migration {
         name: "the offline cache bundle published per region",
-        apply: |tx, _| sql(tx, BUNDLES),
+        apply: |tx, _, _| sql(tx, BUNDLES),
+    },
+    Migration {
+        name: "photos out of the rows, into the content-addressed photo store",
+        apply: photos_out,
+    },
+    Migration {
+        name: "covering indexes for the region's not-yet-certified list",
+        apply: |tx, _, _| sql(tx, REGION_INDEXES),
     },
     Migration {
         name: "back office: staff accounts, audit log, review decisions, kiosk heartbeats",
-        apply: |tx, _| sql(tx, OFFICE),
+        apply: |tx, _, _| sql(tx, OFFICE),
     },
     Migration {
         name: "record channels and certificates of assistance",
-        apply: |tx, _| sql(tx, ASSISTANCE),
+        apply: |tx, _, _| sql(tx, ASSISTANCE),
     },
 ];
 
@@ -81,7 +90,12 @@ pub(super) fn version(conn: &Connection) -> Result<u32, StorageError> {
 }
 
 /// Brings the database to [`LATEST`].
-pub(super) fn run(conn: &mut Connection, vault: &Vault, path: &str) -> Result<(), StorageError> {
+pub(super) fn run(
+    conn: &mut Connection,
+    vault: &Vault,
+    photos: &PhotoStore,
+    path: &str,
+) -> Result<(), StorageError> {
     let at = version(conn)?;
     if at > LATEST {
         return Err(StorageError::Backend(format!(
@@ -96,7 +110,7 @@ pub(super) fn run(conn: &mut Connection, vault: &Vault, path: &str) -> Result<()
     let result = (|| {
         for (i, m) in MIGRATIONS.iter().enumerate().skip(at as usize) {
             let tx = conn.transaction().map_err(backend)?;
-            (m.apply)(&tx, vault).map_err(|e| {
+            (m.apply)(&tx, vault, photos).map_err(|e| {
                 StorageError::Backend(format!(
                     "{path}: migration {} ({}) failed: {e}",
                     i + 1,
@@ -216,7 +230,7 @@ CREATE INDEX certifications_by_person ON certifications (person_key, period);
 CREATE INDEX certifications_by_period ON certifications (period, outcome);
 "#;
 
-fn seal_records(tx: &Transaction, vault: &Vault) -> Result<(), StorageError> {
+fn seal_records(tx: &Transaction, vault: &Vault, _: &PhotoStore) -> Result<(), StorageError> {
     sql(tx, RECORDS)?;
     {
         let mut old = tx
@@ -308,7 +322,7 @@ CREATE TABLE reference_current (
 );
 "#;
 
-fn reference_versions(tx: &Transaction, vault: &Vault) -> Result<(), StorageError> {
+fn reference_versions(tx: &Transaction, vault: &Vault, _: &PhotoStore) -> Result<(), StorageError> {
     sql(tx, REFERENCES)?;
     let old: Vec<(String, String, String, Vec<u8>, String)> = {
         let mut stmt = tx
@@ -325,7 +339,7 @@ fn reference_versions(tx: &Transaction, vault: &Vault) -> Result<(), StorageErro
     };
     for (id_number, version, media_type, bytes, enrolled_at) in old {
         let key = vault.person_key(&id_number);
-        let row = super::references::row_binding(&key, &version);
+        let row = crate::storage::columns::reference_row(&key, &version);
         tx.execute(
             "INSERT INTO reference_versions (person_key, version, media_type, photo_sealed, enrolled_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -379,6 +393,54 @@ CREATE TABLE bundle_publications (
     content_sha256 TEXT NOT NULL,
     generated_at   TEXT NOT NULL
 );
+"#;
+
+/// Sealed photo blobs move, unchanged (still bound to their rows), into the photo
+/// store; the rows keep their sha256. Blobs are written before the transaction
+/// commits: a crash leaves unreferenced blobs, and the rerun writes the same names.
+fn photos_out(tx: &Transaction, _: &Vault, photos: &PhotoStore) -> Result<(), StorageError> {
+    sql(
+        tx,
+        "ALTER TABLE certification_photos ADD COLUMN blob_sha256 TEXT;
+         ALTER TABLE reference_versions ADD COLUMN photo_blob TEXT;",
+    )?;
+    for (select, update) in [
+        (
+            "SELECT record_id, bytes FROM certification_photos",
+            "UPDATE certification_photos SET blob_sha256 = ?2 WHERE record_id = ?1",
+        ),
+        (
+            "SELECT ref_id, photo_sealed FROM reference_versions",
+            "UPDATE reference_versions SET photo_blob = ?2 WHERE ref_id = ?1",
+        ),
+    ] {
+        let rows: Vec<(rusqlite::types::Value, Vec<u8>)> = {
+            let mut stmt = tx.prepare(select).map_err(backend)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(backend)?;
+            rows.collect::<rusqlite::Result<_>>().map_err(backend)?
+        };
+        for (row, sealed) in rows {
+            let name = photos.put(&sealed)?;
+            tx.execute(update, params![row, name]).map_err(backend)?;
+        }
+    }
+    sql(
+        tx,
+        "ALTER TABLE certification_photos DROP COLUMN bytes;
+         ALTER TABLE reference_versions DROP COLUMN photo_sealed;",
+    )
+}
+
+/// `not_certified_in_region` reads only indexes until it has its page: the region's
+/// active people in person-key order (the page order), and per person and period the
+/// outcomes with the record id that joins the server's match.
+const REGION_INDEXES: &str = r#"
+DROP INDEX people_by_region;
+CREATE INDEX people_by_region ON people (region, status, person_key);
+DROP INDEX certifications_by_person;
+CREATE INDEX certifications_by_person ON certifications (person_key, period, outcome, record_id);
 "#;
 
 /// The back office (`/admin/…`): staff accounts (Argon2id hashes, lockout counters),

@@ -1,6 +1,6 @@
 //! The SQLite backend: one file in the data directory, WAL, `synchronous=FULL` (a 201
-//! means the record is on disk), photos as blobs in the same file so a record and its
-//! photo are committed together.
+//! means the record is on disk). Photos are sealed blobs in the photo store beside it
+//! (`<data>/photos`, `photos`), written and synced before the row naming them commits.
 //!
 //! Personal data is sealed before it reaches the file (`vault`); people are indexed by
 //! the keyed hash of their ID number. The schema is a numbered list of migrations
@@ -19,11 +19,12 @@ mod references;
 use std::path::Path;
 use std::sync::Mutex;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use certpoint_protocol::{GapReport, StoredCertification};
 
+use crate::photos::PhotoStore;
 use crate::storage::*;
 use crate::vault::{Vault, VaultError, KEY_FILE};
 
@@ -44,35 +45,24 @@ pub enum OpenError {
 pub struct SqliteStorage {
     conn: Mutex<Connection>,
     vault: Vault,
+    photos: PhotoStore,
 }
 
 pub(crate) fn backend(e: rusqlite::Error) -> StorageError {
     StorageError::Backend(e.to_string())
 }
 
-/// Now, as stored: RFC 3339 UTC with microseconds, so text order is time order.
-pub(crate) fn now() -> String {
-    utc_text(Utc::now())
-}
-
-pub(crate) fn utc_text<Tz: chrono::TimeZone>(t: DateTime<Tz>) -> String {
-    t.with_timezone(&Utc)
-        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
-}
-
-pub(crate) fn parse_utc(text: &str) -> Result<DateTime<Utc>, StorageError> {
-    Ok(parse_time(text)?.with_timezone(&Utc))
-}
-
-pub(crate) fn parse_time(text: &str) -> Result<DateTime<FixedOffset>, StorageError> {
-    DateTime::parse_from_rfc3339(text)
-        .map_err(|e| StorageError::Backend(format!("stored time {text:?} unreadable: {e}")))
-}
+pub(crate) use crate::storage::columns::{now, parse_time, parse_utc, utc_text};
 
 impl SqliteStorage {
     /// Opens (creating) `<data_dir>/agency.sqlite` with its key `<data_dir>/agency.key`
     /// (made on first use), and brings the schema up to date.
     pub fn open_in(data_dir: &Path) -> Result<SqliteStorage, OpenError> {
+        SqliteStorage::open(data_dir, PhotoStore::in_data(data_dir))
+    }
+
+    /// As [`open_in`](Self::open_in), with the photos in `photos` (`--photos`).
+    pub fn open(data_dir: &Path, photos: PhotoStore) -> Result<SqliteStorage, OpenError> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StorageError::Backend(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -88,13 +78,18 @@ impl SqliteStorage {
             .map_err(backend)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(backend)?;
+        // 64 MiB of page cache instead of 2: a province-size roster's indexes are
+        // hundreds of MB, and status lookups and imports walk them.
+        conn.pragma_update(None, "cache_size", -65536)
+            .map_err(backend)?;
         let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
-        migrations::run(&mut conn, &vault, &shown)?;
+        migrations::run(&mut conn, &vault, &photos, &shown)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
             vault,
+            photos,
         })
     }
 
@@ -163,7 +158,7 @@ impl Storage for SqliteStorage {
     }
 
     fn insert_certification(&self, c: &NewCertification) -> Result<InsertOutcome, StorageError> {
-        records::insert(&mut self.conn(), &self.vault, c)
+        records::insert(&mut self.conn(), &self.vault, &self.photos, c)
     }
     fn certification(&self, record_id: &str) -> Result<Option<StoredCertification>, StorageError> {
         records::get(&self.conn(), &self.vault, record_id)
@@ -178,7 +173,7 @@ impl Storage for SqliteStorage {
         records::list(&self.conn(), kiosk_id)
     }
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-        records::photo(&self.conn(), &self.vault, record_id)
+        records::photo(&self.conn(), &self.vault, &self.photos, record_id)
     }
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
         records::gaps(&self.conn(), kiosk_id)
@@ -212,6 +207,15 @@ impl Storage for SqliteStorage {
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
         people::facts(&self.conn(), &self.vault, id_number, period)
     }
+    fn not_certified_in_region(
+        &self,
+        region: &str,
+        period: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<UncertifiedPage, StorageError> {
+        people::not_certified(&self.conn(), &self.vault, region, period, limit, after)
+    }
 
     fn add_reference(
         &self,
@@ -222,6 +226,7 @@ impl Storage for SqliteStorage {
         references::add(
             &mut self.conn(),
             &self.vault,
+            &self.photos,
             id_number,
             reference,
             embedding,
@@ -236,7 +241,7 @@ impl Storage for SqliteStorage {
         references::set_embedding(&self.conn(), &self.vault, id_number, version, embedding)
     }
     fn current_reference(&self, id_number: &str) -> Result<Option<CurrentReference>, StorageError> {
-        references::current(&self.conn(), &self.vault, id_number)
+        references::current(&self.conn(), &self.vault, &self.photos, id_number)
     }
     fn reference_versions(
         &self,

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{backend, parse_time, parse_utc, records::parse_outcome, utc_text};
-use crate::storage::{
-    AuditEvent, KioskHeartbeat, PeriodRecord, PersonFacts, PersonPeriod, RecordFact,
-    ReviewDecision, RosterEntry, RosterFacts, RosterStatus, StaffAccount, StaffRole, StorageError,
-    Verdict,
+use super::{backend, parse_time, parse_utc, utc_text};
+use crate::storage::columns::{
+    id_number_in_body, open_roster_entry, parse_outcome, parse_role, parse_verdict,
 };
-use crate::vault::{Field, Vault};
+use crate::storage::{
+    AuditEvent, KioskHeartbeat, PeriodRecord, PersonPeriod, RecordFact, ReviewDecision,
+    RosterEntry, StaffAccount, StorageError,
+};
+use crate::vault::Vault;
 
 pub(super) fn add_staff(conn: &Connection, a: &StaffAccount) -> Result<(), StorageError> {
     let changed = conn
@@ -49,8 +51,7 @@ pub(super) fn staff(conn: &Connection, name: &str) -> Result<Option<StaffAccount
         return Ok(None);
     };
     Ok(Some(StaffAccount {
-        role: StaffRole::parse(&role)
-            .ok_or_else(|| StorageError::Backend(format!("stored staff role {role:?} unknown")))?,
+        role: parse_role(&role)?,
         name,
         password_hash,
         failed_logins,
@@ -140,19 +141,7 @@ fn keyed_roster(
     let mut out = Vec::new();
     for row in rows {
         let (key, id, name, region, status) = row.map_err(backend)?;
-        let open = |field, blob: &[u8]| {
-            vault
-                .open_text(field, &key, blob)
-                .map_err(|e| StorageError::Backend(format!("roster entry: {e}")))
-        };
-        let entry = RosterEntry {
-            id_number: open(Field::PersonId, &id)?,
-            name: open(Field::PersonName, &name)?,
-            region,
-            status: RosterStatus::parse(&status).ok_or_else(|| {
-                StorageError::Backend(format!("stored roster status {status:?} unknown"))
-            })?,
-        };
+        let entry = open_roster_entry(vault, &key, &id, &name, region, &status)?;
         out.push((key, entry));
     }
     Ok(out)
@@ -215,7 +204,7 @@ pub(super) fn period_people(
                 record_id,
                 outcome: parse_outcome(&outcome)?,
                 ended_at: parse_time(&ended_at)?,
-                channel: super::people::parse_channel(&channel)?,
+                channel: crate::storage::columns::parse_channel(&channel)?,
                 server_match: score.zip(threshold).map(|(s, t)| (s as f32, t as f32)),
             });
         }
@@ -239,23 +228,7 @@ pub(super) fn period_people(
             sites.insert(k, site);
         }
     }
-    roster
-        .into_iter()
-        .map(|(key, entry)| {
-            Ok(PersonPeriod {
-                facts: PersonFacts {
-                    roster: Some(RosterFacts {
-                        region: entry.region.clone(),
-                        status: entry.status,
-                    }),
-                    self_certified_at: self_cert.get(&key).map(|t| parse_time(t)).transpose()?,
-                    records: records.remove(&key).unwrap_or_default(),
-                },
-                site: sites.remove(&key),
-                entry,
-            })
-        })
-        .collect()
+    crate::storage::columns::period_people(roster, self_cert, records, sites)
 }
 
 /// Records of a period (or of a person, every period), oldest first.
@@ -294,15 +267,7 @@ pub(super) fn period_records(
         let id_number = match id_number {
             Some(id) => id.to_owned(),
             // The ID number is inside the sealed body only.
-            None => {
-                let body = vault
-                    .open_text(Field::RecordBody, record_id.as_bytes(), &sealed)
-                    .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))?;
-                let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-                    StorageError::Backend(format!("record {record_id} unreadable: {e}"))
-                })?;
-                v["id_number"].as_str().unwrap_or_default().to_owned()
-            }
+            None => id_number_in_body(vault, &record_id, &sealed)?,
         };
         out.push(PeriodRecord {
             outcome: parse_outcome(&outcome)?,
@@ -376,9 +341,7 @@ pub(super) fn reviews(
     for row in rows {
         let (record_id, verdict, reason, reviewer, at) = row.map_err(backend)?;
         out.push(ReviewDecision {
-            verdict: Verdict::parse(&verdict).ok_or_else(|| {
-                StorageError::Backend(format!("stored verdict {verdict:?} unknown"))
-            })?,
+            verdict: parse_verdict(&verdict)?,
             record_id,
             reason,
             reviewer,

@@ -6,21 +6,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 use certpoint_protocol::{GapReport, Outcome, StoredCertification};
 
 use super::{backend, now, parse_utc, utc_text};
+use crate::photos::PhotoStore;
+use crate::storage::columns::open_record_photo;
+use crate::storage::columns::{check_score, id_number_in_body, open_body, parse_outcome};
 use crate::storage::{
-    missing_ranges, AssistanceCertificate, AwaitingMatch, InsertOutcome, NewCertification,
-    RecordMatch, RecordSummary, StorageError,
+    gap_report, AssistanceCertificate, AwaitingMatch, InsertOutcome, NewCertification, RecordMatch,
+    RecordSummary, StorageError,
 };
 use crate::vault::{Field, Vault};
-
-fn open_body(vault: &Vault, record_id: &str, sealed: &[u8]) -> Result<String, StorageError> {
-    vault
-        .open_text(Field::RecordBody, record_id.as_bytes(), sealed)
-        .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
-}
 
 pub(super) fn insert(
     conn: &mut Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     c: &NewCertification,
 ) -> Result<InsertOutcome, StorageError> {
     let tx = conn.transaction().map_err(backend)?;
@@ -83,15 +81,11 @@ pub(super) fn insert(
         .map_err(backend)?;
     }
     if let Some((media_type, sha256, bytes)) = c.photo {
+        let blob = photos.put(&vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes))?;
         tx.execute(
-            "INSERT INTO certification_photos (record_id, media_type, sha256, bytes)
+            "INSERT INTO certification_photos (record_id, media_type, sha256, blob_sha256)
              VALUES (?1, ?2, ?3, ?4)",
-            params![
-                c.record_id,
-                media_type,
-                sha256,
-                vault.seal(Field::RecordPhoto, c.record_id.as_bytes(), bytes)
-            ],
+            params![c.record_id, media_type, sha256, blob],
         )
         .map_err(backend)?;
     }
@@ -165,31 +159,21 @@ pub(super) fn list(
     .collect()
 }
 
-/// An outcome as the index column stores it.
-pub(super) fn parse_outcome(text: &str) -> Result<Outcome, StorageError> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|_| StorageError::Backend(format!("stored outcome {text:?} unknown")))
-}
-
 pub(super) fn photo(
     conn: &Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     record_id: &str,
 ) -> Result<Option<Vec<u8>>, StorageError> {
-    let sealed: Option<Vec<u8>> = conn
+    let blob: Option<String> = conn
         .query_row(
-            "SELECT bytes FROM certification_photos WHERE record_id = ?1",
+            "SELECT blob_sha256 FROM certification_photos WHERE record_id = ?1",
             [record_id],
             |r| r.get(0),
         )
         .optional()
         .map_err(backend)?;
-    sealed
-        .map(|s| {
-            vault
-                .open(Field::RecordPhoto, record_id.as_bytes(), &s)
-                .map_err(|e| StorageError::Backend(format!("record {record_id}: {e}")))
-        })
+    blob.map(|b| open_record_photo(vault, photos, record_id, &b))
         .transpose()
 }
 
@@ -209,12 +193,7 @@ pub(super) fn gaps(conn: &Connection, kiosk_id: &str) -> Result<GapReport, Stora
             |r| r.get(0),
         )
         .map_err(backend)?;
-    Ok(GapReport {
-        kiosk_id: kiosk_id.to_owned(),
-        received: received as u64,
-        max_seq: seqs.last().copied().unwrap_or(0),
-        missing: missing_ranges(&seqs),
-    })
+    Ok(gap_report(kiosk_id, &seqs, received as u64))
 }
 
 pub(super) fn awaiting_match(
@@ -268,13 +247,7 @@ pub(super) fn awaiting_match(
             let id_number = match id_number {
                 Some(id) => id.to_owned(),
                 // The ID number is inside the sealed body only.
-                None => {
-                    let body = open_body(vault, &record_id, &sealed)?;
-                    let v: serde_json::Value = serde_json::from_str(&body).map_err(|e| {
-                        StorageError::Backend(format!("record {record_id} unreadable: {e}"))
-                    })?;
-                    v["id_number"].as_str().unwrap_or_default().to_owned()
-                }
+                None => id_number_in_body(vault, &record_id, &sealed)?,
             };
             Ok(AwaitingMatch {
                 record_id,
@@ -287,11 +260,7 @@ pub(super) fn awaiting_match(
 
 pub(super) fn set_match(conn: &Connection, m: &RecordMatch) -> Result<(), StorageError> {
     // SQLite would store NaN as NULL; a score that is not a number is no result.
-    if !m.score.is_finite() || !m.threshold.is_finite() {
-        return Err(StorageError::BadScore(m.record_id.clone()));
-    }
-    let models = serde_json::to_string(&m.models)
-        .map_err(|e| StorageError::Backend(format!("models: {e}")))?;
+    let models = check_score(m)?;
     let exists: bool = conn
         .query_row(
             "SELECT EXISTS (SELECT 1 FROM certifications WHERE record_id = ?1)",

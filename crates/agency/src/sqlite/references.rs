@@ -6,44 +6,20 @@ use rusqlite::{params, Connection, OptionalExtension};
 use certpoint_protocol::mask_id_number;
 
 use super::{backend, now, parse_utc};
+use crate::photos::PhotoStore;
+use crate::storage::columns::{
+    open_embedding as embedding, open_reference as open, reference_row as row_binding,
+};
 use crate::storage::{
     CurrentReference, Embedding, ReadResult, Reference, ReferenceAdded, ReferenceRead,
     ReferenceVersionInfo, RegionEmbedding, StorageError,
 };
 use crate::vault::{Field, Vault};
 
-/// What a version's sealed photo and embedding are bound to: person key and version.
-pub(super) fn row_binding(person_key: &[u8; 32], version: &str) -> Vec<u8> {
-    let mut row = person_key.to_vec();
-    row.push(0);
-    row.extend_from_slice(version.as_bytes());
-    row
-}
-
-fn open(vault: &Vault, field: Field, row: &[u8], blob: &[u8]) -> Result<Vec<u8>, StorageError> {
-    vault
-        .open(field, row, blob)
-        .map_err(|e| StorageError::Backend(format!("reference: {e}")))
-}
-
-fn embedding(
-    vault: &Vault,
-    row: &[u8],
-    sealed: Option<Vec<u8>>,
-    model: Option<String>,
-) -> Result<Option<Embedding>, StorageError> {
-    let (Some(sealed), Some(model)) = (sealed, model) else {
-        return Ok(None);
-    };
-    let bytes = open(vault, Field::ReferenceEmbedding, row, &sealed)?;
-    Embedding::from_bytes(&bytes, &model)
-        .map(Some)
-        .ok_or_else(|| StorageError::Backend("a stored embedding is not whole f32s".into()))
-}
-
 pub(super) fn add(
     conn: &mut Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     id_number: &str,
     reference: &Reference,
     embedding: Option<&Embedding>,
@@ -54,9 +30,9 @@ pub(super) fn add(
         embedding.map(|e| vault.seal(Field::ReferenceEmbedding, &row, &e.to_bytes()));
     let model = embedding.map(|e| e.model_sha256.as_str());
     let tx = conn.transaction().map_err(backend)?;
-    let existing: Option<(i64, Vec<u8>)> = tx
+    let existing: Option<(i64, String)> = tx
         .query_row(
-            "SELECT ref_id, photo_sealed FROM reference_versions WHERE person_key = ?1 AND version = ?2",
+            "SELECT ref_id, photo_blob FROM reference_versions WHERE person_key = ?1 AND version = ?2",
             params![&key[..], reference.version],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -64,7 +40,7 @@ pub(super) fn add(
         .map_err(backend)?;
     let (ref_id, added) = match existing {
         Some((ref_id, photo)) => {
-            if open(vault, Field::ReferencePhoto, &row, &photo)? != reference.bytes {
+            if open(vault, Field::ReferencePhoto, &row, &photos.get(&photo)?)? != reference.bytes {
                 return Err(StorageError::ReferenceVersionTaken {
                     version: reference.version.clone(),
                 });
@@ -93,15 +69,16 @@ pub(super) fn add(
             (ref_id, added)
         }
         None => {
+            let blob = photos.put(&vault.seal(Field::ReferencePhoto, &row, &reference.bytes))?;
             tx.execute(
-                "INSERT INTO reference_versions (person_key, version, media_type, photo_sealed,
+                "INSERT INTO reference_versions (person_key, version, media_type, photo_blob,
                    embedding_sealed, embedding_model_sha256, enrolled_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     &key[..],
                     reference.version,
                     reference.media_type,
-                    vault.seal(Field::ReferencePhoto, &row, &reference.bytes),
+                    blob,
                     sealed_embedding,
                     model,
                     now()
@@ -148,20 +125,21 @@ pub(super) fn set_embedding(
 pub(super) fn current(
     conn: &Connection,
     vault: &Vault,
+    photos: &PhotoStore,
     id_number: &str,
 ) -> Result<Option<CurrentReference>, StorageError> {
     let key = vault.person_key(id_number);
     type Row = (
         String,
         String,
-        Vec<u8>,
+        String,
         Option<Vec<u8>>,
         Option<String>,
         String,
     );
     let found: Option<Row> = conn
         .query_row(
-            "SELECT v.version, v.media_type, v.photo_sealed, v.embedding_sealed,
+            "SELECT v.version, v.media_type, v.photo_blob, v.embedding_sealed,
                     v.embedding_model_sha256, v.enrolled_at
              FROM reference_current rc JOIN reference_versions v ON v.ref_id = rc.ref_id
              WHERE rc.person_key = ?1",
@@ -186,7 +164,7 @@ pub(super) fn current(
     Ok(Some(CurrentReference {
         embedding: embedding(vault, &row, sealed_embedding, model)?,
         reference: Reference {
-            bytes: open(vault, Field::ReferencePhoto, &row, &photo)?,
+            bytes: open(vault, Field::ReferencePhoto, &row, &photos.get(&photo)?)?,
             version,
             media_type,
         },

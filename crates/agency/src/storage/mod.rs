@@ -13,6 +13,7 @@
 //! personal data at rest; callers hand it ID numbers, names and photos in the clear
 //! and get them back the same way.
 
+pub mod columns;
 mod office;
 mod types;
 
@@ -113,6 +114,17 @@ pub trait Storage: Send + Sync + 'static {
     /// Roster standing, self-certification and counting records of one person and
     /// period: what `service::status::decide` turns into a status.
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError>;
+    /// The region's active people who are not certified for `period` (by the rules of
+    /// `service::status::decide`), at most `limit`, after the cursor `after` (a page's
+    /// `next`). Answered from indexes (roster by region, records by person and period)
+    /// without opening records; only the page's names and ID numbers are opened.
+    fn not_certified_in_region(
+        &self,
+        region: &str,
+        period: &str,
+        limit: usize,
+        after: Option<&str>,
+    ) -> Result<UncertifiedPage, StorageError>;
 
     // --- reference photos ----------------------------------------------------------
 
@@ -225,6 +237,17 @@ pub trait Storage: Send + Sync + 'static {
     /// The current reference photo, as served to kiosks.
     fn reference(&self, id_number: &str) -> Result<Option<Reference>, StorageError> {
         Ok(self.current_reference(id_number)?.map(|c| c.reference))
+    }
+}
+
+/// A kiosk's gap report from its distinct sequence numbers (sorted) and its count of
+/// received records.
+pub fn gap_report(kiosk_id: &str, seqs: &[u64], received: u64) -> GapReport {
+    GapReport {
+        kiosk_id: kiosk_id.to_owned(),
+        received,
+        max_seq: seqs.last().copied().unwrap_or(0),
+        missing: missing_ranges(seqs),
     }
 }
 

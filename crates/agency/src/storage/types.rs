@@ -450,3 +450,32 @@ pub struct BundlePublication {
     /// The bundle's `generated_at`, whole seconds.
     pub generated_at: DateTime<Utc>,
 }
+
+/// Someone on a region's active roster who is not certified for a period: what
+/// `service::status::decide` answers `not_certified` or `pending_review` for.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Uncertified {
+    pub id_number: String,
+    pub name: String,
+    /// A `pending_match` record awaits the server's match or a person's review
+    /// (`pending_review`); otherwise nothing counting arrived (`not_certified`).
+    pub pending_review: bool,
+}
+
+impl fmt::Debug for Uncertified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Uncertified")
+            .field("id_number", &mask_id_number(&self.id_number))
+            .field("pending_review", &self.pending_review)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One page of [`Uncertified`] people, in a stable order (by person key, which says
+/// nothing about the person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UncertifiedPage {
+    pub people: Vec<Uncertified>,
+    /// Give this as `after` for the next page; `None` on the last one.
+    pub next: Option<String>,
+}

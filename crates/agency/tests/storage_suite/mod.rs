@@ -22,6 +22,7 @@ mod office;
 mod people;
 mod records;
 mod references;
+mod regions;
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,7 @@ pub use office::*;
 pub use people::*;
 pub use records::*;
 pub use references::*;
+pub use regions::*;
 
 /// An empty store and whatever keeps it alive (a temporary directory, a database).
 pub struct Subject {
@@ -54,6 +56,7 @@ macro_rules! cases {
             kiosks_and_auditors,
             kiosk_regions,
             records_are_idempotent,
+            concurrent_inserts_store_a_record_once,
             records_keep_photos_and_gaps,
             roster_import_upserts,
             roster_import_is_all_or_nothing_per_call,
@@ -78,6 +81,7 @@ macro_rules! cases {
             assistance_serials_are_stored_beside_the_record,
             an_assistance_serial_belongs_to_one_record,
             person_facts_name_the_assistance_channel,
+            not_certified_in_region_follows_the_status_rules,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {

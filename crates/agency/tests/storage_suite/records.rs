@@ -167,3 +167,58 @@ pub fn records_keep_photos_and_gaps(s: &dyn Storage) {
     );
     assert_eq!(s.gaps("K9").unwrap().received, 0);
 }
+
+/// A kiosk's retries racing each other (or two servers behind one database): the same
+/// record sent at once from several threads is stored once; the others are told it is
+/// a duplicate with the first one's arrival time, and its photo is there once.
+pub fn concurrent_inserts_store_a_record_once(s: &dyn Storage) {
+    registered(s, "K1");
+    let r = record(
+        "K1",
+        1,
+        ID_A,
+        Outcome::PendingMatch,
+        "2026-04-02T09:30:00+08:00",
+    );
+    let body = canonical_json(&r).unwrap();
+    let id = r.record_id.to_string();
+    let crop = b"\xff\xd8\xff racing crop".as_slice();
+    let sha = certpoint_agency::parse::hex_sha256(crop);
+    let outcomes: Vec<InsertOutcome> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    s.insert_certification(&NewCertification {
+                        record_id: &id,
+                        kiosk_id: "K1",
+                        seq: 1,
+                        body: &body,
+                        signature: "sig",
+                        photo: Some(("image/jpeg", &sha, crop)),
+                        index: RecordIndex::of(&r),
+                    })
+                    .unwrap()
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let created: Vec<&String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            InsertOutcome::Created { received_at } => Some(received_at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 1, "{outcomes:?}");
+    for o in &outcomes {
+        match o {
+            InsertOutcome::Created { .. } => {}
+            InsertOutcome::Duplicate { received_at } => assert_eq!(received_at, created[0]),
+            InsertOutcome::Conflict => panic!("the same body is no conflict"),
+        }
+    }
+    assert_eq!(s.records(None).unwrap().len(), 1);
+    assert_eq!(s.photo(&id).unwrap().as_deref(), Some(crop));
+    assert_eq!(s.gaps("K1").unwrap().received, 1);
+}
