@@ -11,8 +11,8 @@
 //! saw acknowledged must be there; what was in flight at the kill must come back as
 //! either a new record or a duplicate on resend, never twice and never torn.
 //!
-//! The test is written once over a [`Backend`]: SQLite now; PostgreSQL through
-//! [`postgres_backend`] once the server has `--database` (see there).
+//! The test is written once over a [`Backend`] and runs on SQLite and on PostgreSQL
+//! (`--database`, a fresh database on the cluster `scripts/test` starts).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -25,6 +25,9 @@ use certpoint_agency::bench::fleet::{Fleet, RecordSpec};
 use certpoint_agency::bench::ingest::{self, SendOptions, Verification};
 use certpoint_agency::bench::Backoff;
 use certpoint_agency::{SqliteStorage, Storage};
+
+#[path = "pg_support/mod.rs"]
+mod pg_support;
 
 const KIOSKS: usize = 16;
 const RECORDS: u64 = 640;
@@ -55,32 +58,30 @@ fn sqlite_backend() -> Backend {
     }
 }
 
-/// NOT WIRED YET: wip-ingest has no `--database` (the PostgreSQL backend is on
-/// wip-pg). After the merge this is the one function to finish, with wip-pg's
-/// `tests/pg_support` (`#[path = "pg_support/mod.rs"] mod pg_support;`):
-/// ```text
-/// let db = pg_support::FreshDatabase::new();   // panics naming scripts/test if unset
-/// let dir = tempfile::tempdir().unwrap();
-/// let data = dir.path().join("data");           // keys and the photo store stay here
-/// let (url, opened) = (db.url.clone(), data.clone());
-/// Backend {
-///     server_args: vec!["--data".into(), data.display().to_string(), "--database".into(), db.url.clone()],
-///     data,
-///     open: Box::new(move || Arc::new(certpoint_agency::PgStorage::open(&url, &opened).unwrap())),
-///     _guard: Box::new((dir, db)),
-/// }
-/// ```
-/// and add `#[test] fn postgres_ingest_survives_kill_9() { kill_9_mid_ingest(postgres_backend()) }`.
-#[allow(dead_code)]
+/// A fresh database on the throwaway cluster `scripts/test` starts
+/// (`CERTPOINT_TEST_POSTGRES`; without it the test fails naming `scripts/test`); keys
+/// and the photo store stay in the data directory.
 fn postgres_backend() -> Backend {
-    let _url = std::env::var("CERTPOINT_TEST_POSTGRES").unwrap_or_else(|_| {
-        panic!(
-            "CERTPOINT_TEST_POSTGRES is not set: the PostgreSQL variants of the storage tests need a \
-             server where they may CREATE DATABASE; run them through scripts/test, which starts a \
-             throwaway cluster and sets it"
-        )
-    });
-    panic!("the server has no --database option on this branch yet (see postgres_backend's doc)")
+    let db = pg_support::FreshDatabase::new();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (url, opened) = (db.url.clone(), data.clone());
+    Backend {
+        server_args: vec![
+            "--data".into(),
+            data.display().to_string(),
+            "--database".into(),
+            db.url.clone(),
+        ],
+        data,
+        open: Box::new(move || Arc::new(certpoint_agency::PgStorage::open(&url, &opened).unwrap())),
+        _guard: Box::new((dir, db)),
+    }
+}
+
+#[test]
+fn postgres_ingest_survives_kill_9() {
+    kill_9_mid_ingest(postgres_backend());
 }
 
 #[test]
