@@ -162,6 +162,10 @@ impl Default for UiSection {
     }
 }
 
+/// The speakers a voice pack can be for (`[voice] speaker`). Here rather than in
+/// `voice_pack` so the config (also built alone by the fuzz crate) validates it.
+pub const VOICE_SPEAKERS: [&str; 2] = ["female", "male"];
+
 /// `[voice]`: spoken prompts, for retirees who cannot read the screen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -17,6 +17,8 @@ mod install;
 mod load;
 mod locate;
 mod paper;
+// For voice_pack's manifest errors; the fuzz crate builds config without voice_pack.
+#[allow(unused_imports)]
 pub(crate) use locate::line_col;
 pub mod permissions;
 mod policy;
@@ -37,7 +39,7 @@ use serde::{Deserialize, Serialize};
 pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
-    UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES,
+    UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,
 };
 pub use paper::{is_printer_name, PaperSection, OFFICE_NAME_MAX, RECEIPT_SIZES};
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};

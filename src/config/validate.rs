@@ -296,11 +296,11 @@ fn devices(c: &Config, v: &mut Validator) {
         );
     }
     v.range("voice.volume", c.voice.volume);
-    if !crate::voice_pack::SPEAKERS.contains(&c.voice.speaker.as_str()) {
+    if !super::VOICE_SPEAKERS.contains(&c.voice.speaker.as_str()) {
         v.fail(
             "voice.speaker",
             format!("\"{}\" is not a speaker", c.voice.speaker),
-            format!("use one of: {}", crate::voice_pack::SPEAKERS.join(", ")),
+            format!("use one of: {}", super::VOICE_SPEAKERS.join(", ")),
         );
     }
 

@@ -16,7 +16,7 @@ pub const FORMAT: u32 = 1;
 /// The manifest's file name inside a pack folder.
 pub const MANIFEST: &str = "manifest.toml";
 /// The speakers a pack can be for (`[voice] speaker`).
-pub const SPEAKERS: [&str; 2] = ["female", "male"];
+pub use crate::config::VOICE_SPEAKERS as SPEAKERS;
 
 /// `manifest.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
