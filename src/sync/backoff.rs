@@ -49,16 +49,8 @@ impl Backoff {
     }
 }
 
-/// Parses a `Retry-After` value: delta-seconds, or an HTTP date (RFC 7231 IMF-fixdate).
-pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = at.with_timezone(&chrono::Utc) - now;
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
-}
+/// The protocol crate's parser, shared with the agency's load generator.
+pub use certpoint_protocol::parse_retry_after;
 
 #[cfg(test)]
 mod tests {
@@ -96,25 +88,5 @@ mod tests {
             b.delay_with(0, 0.3, Some(Duration::from_secs(1 << 30))),
             b.max_retry_after
         );
-    }
-
-    #[test]
-    fn retry_after_forms() {
-        let now = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&chrono::Utc);
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", now),
-            Some(Duration::ZERO)
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
     }
 }

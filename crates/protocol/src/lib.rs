@@ -17,6 +17,7 @@ pub mod bundle;
 mod canonical;
 pub mod id_number;
 mod record;
+mod retry_after;
 mod sign;
 mod status;
 mod wire;
@@ -26,6 +27,7 @@ pub use assistance::{
 };
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
+pub use retry_after::parse_retry_after;
 pub use sign::{
     ed25519_dalek, key_id, parse_public_key, public_key_b64, sign_body, sign_bytes, verify_body,
     verify_bytes, SignatureError, KEY_ID_LEN,

@@ -113,8 +113,7 @@ pub(super) fn post_record(
         .headers()
         .get("retry-after")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .and_then(|v| certpoint_protocol::parse_retry_after(v, chrono::Utc::now()));
     let body = read_small(resp.body_mut());
     match status {
         200..=299 => Answer::Accepted {
