@@ -1,7 +1,7 @@
 //! The kiosk screens through egui_kittest: the real flow on a scripted clock
 //! (`ui::testing::FlowBackend`: no camera, no models), the real screens, widgets found by
-//! their accessible labels, and a PNG snapshot of every screen in zh-CN (and the main
-//! ones in English) under `tests/snapshots/`.
+//! their accessible labels, and a PNG snapshot of every screen in zh-CN, English and
+//! Mongolian under `tests/snapshots/`.
 //!
 //! Rendering needs a Vulkan adapter; on a machine without a GPU that is Mesa's lavapipe
 //! (`scripts/setup test` installs `mesa-vulkan-drivers`). Refresh the pictures after an
@@ -32,6 +32,15 @@ mod assist;
 // The retiree's repeat button (voice on).
 #[path = "ui_screens/repeat.rs"]
 mod repeat;
+
+// A snapshot of every screen in zh-CN, en and mn.
+#[path = "ui_screens/snapshots.rs"]
+mod snapshots;
+
+// Mongolian in the traditional script: the column strip, the card's suggestion, the
+// voice notice.
+#[path = "ui_screens/mongolian.rs"]
+mod mongolian;
 
 const ID: &str = "11010519491231002X";
 
@@ -289,174 +298,4 @@ fn camera_lost_mid_session_is_recorded_and_shown_to_the_clerk() {
     }
     h.run();
     assert_eq!(state_name(&h), "idle");
-}
-
-// ----------------------------------------------------------------------------------
-// Snapshots of every screen
-
-/// Drives a backend into each screen and snapshots it as `<lang>_<state>[_detail]`.
-fn snapshot_all(lang: &str, main_only: bool) {
-    let tag = lang.replace('-', "_").to_lowercase();
-    let snap = |h: &mut Harness<'_, App<FlowBackend>>, name: &str| {
-        h.run();
-        h.snapshot(format!("{tag}_{name}"));
-    };
-
-    // One result set for the whole test: several harnesses take pictures.
-    let mut results = egui_kittest::SnapshotResults::new();
-    let mut h = harness(backend(), lang);
-    snap(&mut h, "idle");
-    scan(&mut h, ID);
-    if !main_only {
-        h.state_mut()
-            .backend
-            .frame(FrameObservation { faces: 0, ..good() });
-        snap(&mut h, "positioning_no_face");
-        h.state_mut().backend.frame(FrameObservation {
-            placement: Placement::TooDark,
-            ..good()
-        });
-        snap(&mut h, "positioning_too_dark");
-    }
-    h.state_mut().backend.frame(FrameObservation {
-        placement: Placement::TooFar,
-        ..good()
-    });
-    snap(&mut h, "positioning_too_far");
-    h.state_mut().backend.frame(good());
-    snap(&mut h, "positioning_good");
-    position_well(&mut h);
-    h.state_mut().backend.now_ms += 4_000;
-    snap(&mut h, "challenge_1");
-    do_challenge(&mut h);
-    if !main_only {
-        snap(&mut h, "challenge_2");
-        do_challenge(&mut h);
-        if h.state().backend.view.state.name() == "challenges" {
-            snap(&mut h, "challenge_3");
-        }
-    }
-    // Fail: the challenge times out.
-    let timeout = h.state().backend.view.params.challenge_timeout_ms;
-    h.state_mut().backend.advance(timeout + 1);
-    snap(&mut h, "failed");
-    if !main_only {
-        while state_name(&h) == "failed" {
-            h.get_by_label(if lang == "en" {
-                "Try again"
-            } else {
-                "再试一次"
-            })
-            .click();
-            h.run();
-            position_well(&mut h);
-            h.state_mut().backend.advance(timeout + 1);
-            h.run();
-        }
-        assert_eq!(state_name(&h), "clerk_assist");
-        snap(&mut h, "clerk_assist");
-    }
-
-    results.extend_harness(&mut h);
-
-    // Pass: online, matched against the server's reference.
-    let mut h = harness(online_backend(), lang);
-    h.run();
-    scan(&mut h, ID);
-    if !main_only {
-        snap(&mut h, "positioning_start");
-    }
-    live_attempt(&mut h);
-    snap(&mut h, "passed");
-    results.extend_harness(&mut h);
-
-    // Live but no reference (server has none): recorded, the office will confirm.
-    let mut b = backend();
-    b.lookup = certpoint::flow::Event::ReferenceNotFound;
-    let mut h = harness(b, lang);
-    h.run();
-    scan(&mut h, ID);
-    live_attempt(&mut h);
-    assert_eq!(state_name(&h), "pending_match");
-    snap(&mut h, "pending_match");
-    results.extend_harness(&mut h);
-
-    // The roster says the person may not certify here.
-    let mut b = backend();
-    b.lookup = certpoint::flow::Event::NotEligible(certpoint::flow::Ineligibility::Suspended);
-    let mut h = harness(b, lang);
-    h.run();
-    scan(&mut h, ID);
-    assert_eq!(state_name(&h), "not_eligible");
-    snap(&mut h, "not_eligible");
-    results.extend_harness(&mut h);
-
-    if !main_only {
-        // Identity lookup and matching: states held by a server or a model, set directly.
-        let mut b = backend();
-        b.apply(certpoint::flow::Event::IdScanned {
-            source: certpoint_protocol::IdSource::Typed,
-            id: certpoint::id_number::IdNumber::parse(ID).unwrap(),
-            seed: 7,
-        });
-        // The offline backend answers at once; rebuild the waiting state from its session.
-        let session = b.view.state.session().unwrap().clone();
-        b.view.state = State::IdentityEntered {
-            session: session.clone(),
-            lookup_started_ms: b.now_ms,
-        };
-        let mut h = harness(b, lang);
-        snap(&mut h, "identity_entered");
-        let b = &mut h.state_mut().backend;
-        b.view.state = State::Matching(certpoint::flow::Matching {
-            session: session.clone(),
-            evidence: Default::default(),
-            started_ms: b.now_ms,
-        });
-        snap(&mut h, "matching");
-        let b = &mut h.state_mut().backend;
-        let (at, channel) = (
-            Some(b.start - chrono::Duration::days(12)),
-            Some(certpoint_protocol::Channel::App),
-        );
-        b.view.state = State::AlreadyCertified {
-            id: session.id.clone(),
-            at,
-            channel,
-            shown_since_ms: b.now_ms,
-        };
-        // The server's answer, not the offline lookup the scripted scan made.
-        b.view.notices.clear();
-        b.notice(certpoint::flow::ClerkNotice::AlreadyCertified { at, channel });
-        snap(&mut h, "already_certified");
-        results.extend_harness(&mut h);
-    }
-
-    // Camera fault.
-    let mut b = backend();
-    b.view.camera.connected = false;
-    b.view.camera.reconnect_tries = 2;
-    b.view.camera.label = "camera device 0: No such device".into();
-    // The sync worker's last status as the panel shows it (here: server down).
-    b.view.sync = Some(certpoint::sync::SyncStatus {
-        state: certpoint::sync::SyncState::Offline,
-        pending: 3,
-        last_error: Some("connection refused".into()),
-        ..Default::default()
-    });
-    b.apply(certpoint::flow::Event::CameraLost);
-    let mut h = harness(b, lang);
-    snap(&mut h, "camera_fault");
-    results.extend_harness(&mut h);
-    results.unwrap();
-}
-
-#[test]
-fn snapshots_zh_cn_every_screen() {
-    snapshot_all("zh-CN", false);
-}
-
-#[test]
-fn snapshots_en_main_screens() {
-    snapshot_all("en", true);
 }

@@ -226,3 +226,60 @@ fn a_bad_manifest_is_located_and_other_fields_are_checked() {
     assert_eq!(code, Some(1), "{t}");
     assert!(t.contains("cannot read the manifest"), "{t}");
 }
+
+/// An office drops a native speaker's Mongolian recordings into `<voice.dir>/mn/female/`
+/// (here: one short tone per prompt, generated): `voice check` passes it, and the kiosk
+/// then speaks Mongolian screens from it instead of the Mandarin fallback.
+#[test]
+fn a_mongolian_pack_dropped_into_the_voice_folder_is_checked_and_spoken() {
+    use certpoint::ui::voice::Clips;
+    use std::sync::{Arc, Mutex};
+
+    let root = tempfile::tempdir().unwrap();
+    let zh = root.path().join("zh-CN/female");
+    std::fs::create_dir_all(&zh).unwrap();
+    for e in std::fs::read_dir(shipped("zh-CN", "female")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), zh.join(e.file_name())).unwrap();
+    }
+    let lang = Arc::new(Mutex::new("mn".to_string()));
+    let before = Clips::new(root.path().into(), "female", Arc::clone(&lang));
+    assert_eq!(before.voice_language("mn").as_deref(), Some("zh-CN"));
+    assert!(before
+        .clip(&certpoint::flow::Prompt::Passed)
+        .unwrap()
+        .ends_with("zh-CN/female/passed.ogg"));
+
+    let mn = root.path().join("mn/female");
+    std::fs::create_dir_all(&mn).unwrap();
+    let mut clips = String::new();
+    for p in certpoint::ui::i18n::every_prompt() {
+        let key = p.key();
+        let file = format!("{key}.wav");
+        tone_wav(&mn.join(&file), 24_000, 0.5, -15.3);
+        let sha = certpoint::voice_pack::sha256_hex(&std::fs::read(mn.join(&file)).unwrap());
+        clips.push_str(&format!(
+            "\"{key}\" = {{ file = \"{file}\", sha256 = \"{sha}\" }}\n"
+        ));
+    }
+    std::fs::write(
+        mn.join("manifest.toml"),
+        format!(
+            "format = 1\nlanguage = \"mn\"\nspeaker = \"female\"\n\
+             voice = \"test tones standing in for a native speaker\"\n\
+             source = \"tests/voice_check.rs\"\nlicence = \"CC0-1.0\"\n\
+             sample_rate = 24000\nloudness_lufs = -18.0\n\n[clips]\n{clips}"
+        ),
+    )
+    .unwrap();
+    let (code, t) = check(&mn);
+    assert_eq!(code, Some(0), "{t}");
+
+    // A kiosk started now (packs are opened once, at start-up) speaks Mongolian.
+    let after = Clips::new(root.path().into(), "female", lang);
+    assert_eq!(after.voice_language("mn").as_deref(), Some("mn"));
+    assert!(after
+        .clip(&certpoint::flow::Prompt::Passed)
+        .unwrap()
+        .ends_with("mn/female/passed.wav"));
+}

@@ -1,7 +1,8 @@
 //! The CJK font: a subset of WenQuanYi Micro Hei committed under `assets/fonts/` (see
 //! its README for licence and how it was subset), embedded in the binary and installed
 //! before the first frame that draws text, so the kiosk never depends on the fonts a PC
-//! happens to have and never shows tofu boxes for Chinese.
+//! happens to have and never shows tofu boxes for Chinese. Noto Sans Mongolian (whole,
+//! 240 KB) serves the Mongolian catalogue through its own family (`ui::mongolian`).
 
 use std::sync::Arc;
 
@@ -23,6 +24,17 @@ pub fn definitions() -> FontDefinitions {
     fonts
         .families
         .insert(FontFamily::Monospace, vec![NAME.to_owned()]);
+    // Mongolian has a family of its own, so the Chinese and English screens keep their
+    // single face (and their snapshots); see `ui::mongolian`.
+    use super::mongolian;
+    fonts.font_data.insert(
+        mongolian::FONT_NAME.to_owned(),
+        Arc::new(FontData::from_static(mongolian::FONT)),
+    );
+    fonts.families.insert(
+        mongolian::family(),
+        vec![mongolian::FONT_NAME.to_owned(), NAME.to_owned()],
+    );
     fonts
 }
 
@@ -40,10 +52,13 @@ mod tests {
     #[test]
     fn font_covers_catalogues() {
         let face = ttf_parser_lite::Face::parse(CJK_FONT);
+        let mongolian = ttf_parser_lite::Face::parse(crate::ui::mongolian::FONT);
+        // Mongolian text is drawn in its own family: Noto Sans Mongolian, then the CJK
+        // font (digits, Latin).
         let mut missing: Vec<char> = crate::ui::i18n::all()
             .iter()
             .flat_map(|c| c.chars())
-            .filter(|c| !c.is_control() && !face.has(*c))
+            .filter(|c| !c.is_control() && !face.has(*c) && !mongolian.has(*c))
             .collect();
         missing.sort();
         missing.dedup();

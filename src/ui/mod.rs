@@ -4,7 +4,8 @@
 //!   [`view::View`] snapshots; the UI thread never waits on camera, model or disk.
 //! - [`screens`]: draws a view (retiree side + clerk panel), returns events.
 //! - [`theme`]: every size and colour; [`i18n`]: one catalogue per language;
-//!   [`fonts`]: the embedded CJK font; [`voice`]: spoken prompts.
+//!   [`fonts`]: the embedded CJK font; [`mongolian`]: the traditional Mongolian script
+//!   in vertical columns; [`voice`]: spoken prompts.
 //! - [`pin`]: the clerk PIN check of a manual pass, on its own thread.
 //! - [`testing`]: the real flow on a scripted clock, for the UI tests and screenshots.
 
@@ -14,6 +15,7 @@ pub mod bench;
 pub mod fonts;
 pub mod i18n;
 mod link;
+pub mod mongolian;
 pub mod pin;
 pub mod runtime;
 pub mod screens;

@@ -79,30 +79,26 @@ fn no_repeat_button_when_the_voice_is_off() {
 #[test]
 fn snapshots_with_the_repeat_button() {
     let mut results = egui_kittest::SnapshotResults::new();
-    let (mut h, _asked) = voiced("zh-CN", "female");
-    h.snapshot("zh_cn_repeat_idle");
-    scan(&mut h, ID);
-    h.state_mut().backend.frame(FrameObservation {
-        placement: Placement::TooFar,
-        ..good()
-    });
-    h.run();
-    h.snapshot("zh_cn_repeat_positioning");
-    position_well(&mut h);
-    h.state_mut().backend.now_ms += 4_000;
-    h.run();
-    h.snapshot("zh_cn_repeat_challenge");
-    let timeout = h.state().backend.view.params.challenge_timeout_ms;
-    h.state_mut().backend.advance(timeout + 1);
-    h.run();
-    assert_eq!(state_name(&h), "failed");
-    h.snapshot("zh_cn_repeat_failed");
-    results.extend_harness(&mut h);
-
-    let (mut h, _asked) = voiced("en", "female");
-    scan(&mut h, ID);
-    h.state_mut().backend.frame(good());
-    h.run();
-    h.snapshot("en_repeat_positioning");
-    results.extend_harness(&mut h);
+    for lang in ["zh-CN", "en", "mn"] {
+        let tag = lang.replace('-', "_").to_lowercase();
+        let (mut h, _asked) = voiced(lang, "female");
+        h.snapshot(format!("{tag}_repeat_idle"));
+        scan(&mut h, ID);
+        h.state_mut().backend.frame(FrameObservation {
+            placement: Placement::TooFar,
+            ..good()
+        });
+        h.run();
+        h.snapshot(format!("{tag}_repeat_positioning"));
+        position_well(&mut h);
+        h.state_mut().backend.now_ms += 4_000;
+        h.run();
+        h.snapshot(format!("{tag}_repeat_challenge"));
+        let timeout = h.state().backend.view.params.challenge_timeout_ms;
+        h.state_mut().backend.advance(timeout + 1);
+        h.run();
+        assert_eq!(state_name(&h), "failed");
+        h.snapshot(format!("{tag}_repeat_failed"));
+        results.extend_harness(&mut h);
+    }
 }

@@ -61,7 +61,7 @@ impl AssistPanel {
 /// The receipt button (enabled after an attempt) and the entry button, small, laid
 /// out right to left by the caller.
 pub(super) fn entry(ui: &mut Ui, st: &mut UiState, session_ended: bool) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     let can_print = session_ended && st.assist.desk.is_some() && !st.assist.busy();
     let receipt = ui.add_enabled(can_print, egui::Button::new(cat.t("receipt.print")).small());
     if ui
@@ -81,7 +81,7 @@ pub(super) fn entry(ui: &mut Ui, st: &mut UiState, session_ended: bool) {
 
 /// Where the receipt went (or why not), under the title row until the next request.
 pub(super) fn receipt_answer(ui: &mut Ui, st: &UiState) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     if st.assist.busy() && !st.assist.open {
         ui.colored_label(theme::TEXT_DIM, cat.t("assist.working"));
     }
@@ -93,7 +93,7 @@ pub(super) fn receipt_answer(ui: &mut Ui, st: &UiState) {
 
 /// The screen itself.
 pub(super) fn screen(ui: &mut Ui, st: &mut UiState) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     let p = &mut st.assist;
     ui.horizontal(|ui| {
         ui.heading(cat.t("assist.title"));

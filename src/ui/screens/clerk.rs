@@ -13,7 +13,7 @@ use super::result::certified_when;
 use super::{assist, counter, manual, result, submit, UiState};
 
 pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &mut Vec<Event>) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     st.assist.poll();
     if st.assist.open {
         // The certificate screen replaces the panel; a manual pass's PIN answer is
@@ -35,18 +35,20 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
             ui.heading(cat.t("clerk.title"));
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 for lang in LANGUAGES.iter().rev() {
-                    let name = Catalogue::get(lang).t("language.name");
+                    let lang_cat = Catalogue::get(lang);
+                    let mut name = egui::RichText::new(lang_cat.t("language.name"));
+                    if lang_cat.vertical() {
+                        // One word on a button: shaped in the Mongolian family, laid
+                        // on its side as in a turned column.
+                        name = name.family(crate::ui::mongolian::family());
+                    }
                     if ui.selectable_label(st.lang == *lang, name).clicked() {
-                        st.lang = lang;
-                        if let Some(v) = &st.voice_lang {
-                            if let Ok(mut v) = v.lock() {
-                                *v = (*lang).to_owned();
-                            }
-                        }
+                        st.set_lang(lang);
                     }
                 }
             });
         });
+        counter::voice_notice(ui, st);
         ui.separator();
         assist::receipt_answer(ui, st);
 

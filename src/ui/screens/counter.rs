@@ -11,10 +11,7 @@ use eframe::egui::{self, vec2, RichText, Ui};
 use crate::card_reader::ReaderStatus;
 use crate::deadline::Deadline;
 use crate::flow::{ChipPhoto, Event, State};
-use crate::ui::i18n::{Catalogue, LANGUAGES};
-
-/// The `[ui] language` code the Mongolian catalogue will have.
-const MONGOLIAN: &str = "mn";
+use crate::ui::i18n::{Catalogue, MONGOLIAN};
 use crate::ui::theme;
 use crate::ui::view::View;
 
@@ -120,7 +117,7 @@ pub(super) fn clerk_deadline(ui: &mut Ui, view: &View, cat: &Catalogue) {
 
 /// What the card said (expired, Mongolian, photo).
 pub(super) fn identity_source(ui: &mut Ui, view: &View, st: &mut UiState) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     let Some(session) = view.state.session() else {
         return;
     };
@@ -128,24 +125,13 @@ pub(super) fn identity_source(ui: &mut Ui, view: &View, st: &mut UiState) {
     if let Some(on) = card.expired_on {
         ui.colored_label(theme::BAD, cat.fill("clerk.card_expired", &[("date", &on)]));
     }
-    if card.mongolian {
-        // The hook for the Mongolian prompts: once assets/i18n/mn.toml (and a voice
-        // pack) exist and "mn" is in LANGUAGES, the clerk gets a button to switch the
-        // screen and the voice; until then the panel says they are not available.
-        match LANGUAGES.iter().find(|l| **l == MONGOLIAN) {
-            Some(mn) => {
-                if ui.button(cat.t("clerk.mongolian_offer")).clicked() {
-                    st.lang = mn;
-                    if let Some(v) = &st.voice_lang {
-                        if let Ok(mut v) = v.lock() {
-                            *v = (*mn).to_owned();
-                        }
-                    }
-                }
-            }
-            None => {
-                ui.colored_label(theme::WARN, cat.t("clerk.mongolian"));
-            }
+    if card.mongolian && !st.cat().vertical() {
+        // Nation code 02: suggest the Mongolian screens; the clerk decides (many
+        // Mongolian retirees read Mandarin best), one press switches screen and voice.
+        let offer = egui::Button::new(RichText::new(cat.t("clerk.mongolian_offer")).strong())
+            .fill(theme::ACCENT.gamma_multiply(0.5));
+        if ui.add(offer).clicked() {
+            st.set_lang(MONGOLIAN);
         }
     }
     match &card.chip_photo {
@@ -155,6 +141,18 @@ pub(super) fn identity_source(ui: &mut Ui, view: &View, st: &mut UiState) {
         }
         ChipPhoto::Failed(_) => {
             ui.colored_label(theme::WARN, cat.t("clerk.chip_photo.failed"));
+        }
+    }
+}
+
+/// While the retiree's screens are in a language with no voice pack of its own
+/// (Mongolian until an office installs one), the clerk is told the voice speaks the
+/// fallback language.
+pub(super) fn voice_notice(ui: &mut Ui, st: &UiState) {
+    let Some(repeater) = &st.repeater else { return };
+    if let Some(spoken) = repeater.voice_language(st.lang) {
+        if spoken != st.lang && st.lang == MONGOLIAN {
+            ui.colored_label(theme::WARN, st.clerk_cat().t("clerk.mongolian"));
         }
     }
 }
@@ -233,7 +231,7 @@ pub(super) fn manual_check(ui: &mut Ui, view: &View, st: &mut UiState) {
     let State::ManualCheck { why, .. } = &view.state else {
         return;
     };
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     ui.separator();
     ui.label(
         RichText::new(cat.t("clerk.manual_check_title"))

@@ -14,7 +14,7 @@ use crate::ui::view::View;
 use super::UiState;
 
 pub(super) fn manual_pass(ui: &mut Ui, st: &mut UiState) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     ui.label(RichText::new(cat.t("clerk.manual_title")).strong());
     let registered = st.pin_gate.as_ref().is_some_and(|g| g.clerks_registered());
     if !registered {

@@ -9,7 +9,9 @@
 mod assist;
 mod clerk;
 mod counter;
+mod cues;
 mod manual;
+mod prose;
 mod result;
 mod retiree;
 mod symbols;
@@ -31,7 +33,12 @@ use crate::wedge::{Key, KeyEvent, WedgeConfig, WedgeOutput, WedgeParser};
 
 /// The UI thread's own state: what is being typed and chosen, never flow state.
 pub struct UiState {
+    /// The retiree's language: the screen and the voice.
     pub lang: &'static str,
+    /// The clerk panel's language: the retiree's, except Mongolian, where the panel
+    /// stays in the last horizontal language chosen (a dense panel of figures and
+    /// fields has no room for vertical columns; clerks there read Mandarin).
+    pub clerk_lang: &'static str,
     pub wedge: WedgeParser,
     /// Why the last entered number was refused (shown until the next entry).
     pub id_error: Option<IdError>,
@@ -62,12 +69,18 @@ pub struct UiState {
 
 impl UiState {
     pub fn new(lang: &str) -> UiState {
+        let lang = LANGUAGES
+            .iter()
+            .find(|l| **l == lang)
+            .copied()
+            .unwrap_or(LANGUAGES[0]);
         UiState {
-            lang: LANGUAGES
-                .iter()
-                .find(|l| **l == lang)
-                .copied()
-                .unwrap_or(LANGUAGES[0]),
+            lang,
+            clerk_lang: if Catalogue::get(lang).vertical() {
+                LANGUAGES[0]
+            } else {
+                lang
+            },
             wedge: WedgeParser::new(WedgeConfig::default()),
             id_error: None,
             clerk_id: String::new(),
@@ -87,6 +100,24 @@ impl UiState {
 
     fn cat(&self) -> &'static Catalogue {
         Catalogue::get(self.lang)
+    }
+
+    fn clerk_cat(&self) -> &'static Catalogue {
+        Catalogue::get(self.clerk_lang)
+    }
+
+    /// The clerk chose a language (or took the Mongolian card's suggestion): the screen
+    /// and the voice follow, the panel too unless it is Mongolian.
+    pub fn set_lang(&mut self, lang: &'static str) {
+        self.lang = lang;
+        if !Catalogue::get(lang).vertical() {
+            self.clerk_lang = lang;
+        }
+        if let Some(v) = &self.voice_lang {
+            if let Ok(mut v) = v.lock() {
+                *v = lang.to_owned();
+            }
+        }
     }
 }
 

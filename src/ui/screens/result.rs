@@ -14,7 +14,7 @@ use super::{manual, UiState};
 
 /// The section for the current state, if it has one.
 pub(super) fn result(ui: &mut Ui, view: &View, st: &mut UiState) {
-    let cat = st.cat();
+    let cat = st.clerk_cat();
     match &view.state {
         State::Failed { failure, .. } | State::ClerkAssist { failure, .. } => {
             ui.separator();

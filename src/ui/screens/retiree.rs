@@ -1,16 +1,16 @@
 //! The retiree side: one big instruction at a time, the mirrored preview with the
 //! guide frame, challenge cues, progress, countdown and the result.
 
-use certpoint_protocol::Action;
-use eframe::egui::{
-    self, pos2, vec2, Align2, Color32, Pos2, Rect, RichText, Shape, Stroke, StrokeKind, Ui,
-};
+use eframe::egui::{self, pos2, vec2, Align2, Color32, Rect, RichText, Stroke, StrokeKind, Ui};
 
 use crate::flow::{Event, Placement, State};
 use crate::ui::i18n::Catalogue;
+use crate::ui::mongolian::Columns;
 use crate::ui::theme;
 use crate::ui::view::View;
 
+use super::cues;
+use super::prose::Prose;
 use super::symbols::{clerk_symbol, cross, id_card_symbol, recorded_symbol, symbol_area, tick};
 use super::UiState;
 
@@ -21,165 +21,181 @@ pub(super) fn retiree(
     st: &mut UiState,
     events: &mut Vec<Event>,
 ) {
-    let cat = st.cat();
-    let state = &view.state;
     // The retiree never uses a pointer: hide it over their side of the screen.
     if ui.rect_contains_pointer(ui.max_rect()) {
         ui.ctx().set_cursor_icon(egui::CursorIcon::None);
     }
-    let prompt = state.screen_prompt();
+    if st.cat().vertical() {
+        // Mongolian: the sentences stand in columns at the left, the pictures beside.
+        return super::prose::retiree_in_columns(ui, view, now_ms, st, events);
+    }
     // Room kept under the camera picture for the repeat button.
     let below = if st.repeater.is_some() {
         REPEAT_SIZE.y + 8.0
     } else {
         0.0
     };
-    ui.vertical_centered(|ui| {
-        ui.add_space(12.0);
-        big_text(ui, cat.t(&prompt.key()), theme::PROMPT_SIZE, theme::TEXT);
-        ui.add_space(12.0);
-        match state {
-            State::Idle => {
-                ui.add_space(60.0);
-                id_card_symbol(ui);
-                if let Some(text) = super::counter::window_line(view, cat) {
-                    ui.add_space(30.0);
-                    let color = if view.deadline.is_some_and(|d| d.is_open()) {
-                        theme::TEXT_DIM
-                    } else {
-                        theme::WARN
-                    };
-                    big_text(ui, &text, theme::DETAIL_SIZE, color);
-                }
-            }
-            State::IdentityEntered { .. } | State::Matching(_) => {
-                ui.add_space(80.0);
-                if st.animate {
-                    ui.add(egui::Spinner::new().size(120.0).color(theme::ACCENT));
-                } else {
-                    // A still picture for snapshots: the spinner never stops repainting.
-                    let (rect, p) = symbol_area(ui, vec2(120.0, 120.0), "busy");
-                    p.circle_stroke(rect.center(), 50.0, Stroke::new(10.0, theme::ACCENT));
-                }
-            }
-            State::Positioning(_) => {
-                preview(ui, view, st, (ui.available_height() - below) * 0.95);
-            }
-            State::Challenges(c) => {
-                let cue_h = theme::CUE_SIZE;
-                let phase = if st.animate {
-                    (now_ms % 1200) as f32 / 1200.0
-                } else {
-                    0.25
-                };
-                if let Some(action) = c.current() {
-                    challenge_cue(ui, action, cue_h, phase, cat);
-                }
-                progress(ui, &c.plan, c.index, cat);
-                if let Some(left) = state.countdown_ms(now_ms, &view.params) {
-                    countdown(ui, left, view.params.challenge_timeout_ms, cat);
-                }
-                preview(ui, view, st, (ui.available_height() - below) * 0.95);
-            }
-            State::Passed { .. } => {
-                ui.add_space(30.0);
-                tick(ui, theme::GOOD);
-                big_text(
-                    ui,
-                    cat.t("detail.passed"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-            }
-            State::PendingMatch { .. } => {
-                // Neither a tick nor a cross: the visit is on file, the answer comes
-                // from the office. Calm blue, a record sheet with a clock.
-                ui.add_space(30.0);
-                recorded_symbol(ui);
-                big_text(
-                    ui,
-                    cat.t("detail.pending_match"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-            }
-            State::NotEligible { .. } => {
-                // The reason (deceased, suspended, not on the roster) is for the clerk
-                // to explain, never for a public screen.
-                ui.add_space(30.0);
-                clerk_symbol(ui);
-                big_text(
-                    ui,
-                    cat.t("detail.not_eligible"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-            }
-            State::AlreadyCertified { .. } => {
-                ui.add_space(30.0);
-                tick(ui, theme::ACCENT);
-                big_text(
-                    ui,
-                    cat.t("detail.already_certified"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-            }
-            State::Failed { .. } => {
-                ui.add_space(30.0);
-                cross(ui);
-                big_text(
-                    ui,
-                    cat.t("detail.retry"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-                ui.add_space(30.0);
-                let button = egui::Button::new(
-                    RichText::new(cat.t("button.retry")).size(theme::DETAIL_SIZE),
-                )
-                .fill(theme::ACCENT.gamma_multiply(0.6))
-                .min_size(vec2(420.0, 110.0));
-                if ui.add(button).clicked() {
-                    events.push(Event::Retry);
-                }
-                ui.add_space(24.0);
-                what_next(ui, view, cat, false);
-            }
-            State::ClerkAssist { .. } => {
-                ui.add_space(30.0);
-                clerk_symbol(ui);
-                big_text(
-                    ui,
-                    cat.t("detail.clerk"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-                ui.add_space(24.0);
-                what_next(ui, view, cat, true);
-            }
-            State::CameraFault { .. } => {
-                ui.add_space(30.0);
-                cross(ui);
-            }
-            State::ManualCheck { .. } => {
-                ui.add_space(30.0);
-                id_card_symbol(ui);
-                big_text(
-                    ui,
-                    cat.t("detail.manual_check"),
-                    theme::DETAIL_SIZE,
-                    theme::TEXT_DIM,
-                );
-            }
-        }
-    });
+    ui.vertical_centered(|ui| body(ui, view, now_ms, st, events, &mut Prose::Inline, below));
     if let Some(repeater) = &st.repeater {
-        repeat_button(ui, &prompt, repeater, cat);
+        repeat_button(ui, &view.state.screen_prompt(), repeater, st.cat());
     }
 }
 
-const REPEAT_SIZE: egui::Vec2 = vec2(360.0, 100.0);
+/// The retiree side from top to bottom: the prompt, then what the state shows.
+/// Sentences go to `prose` (drawn in place, or gathered into Mongolian columns);
+/// `below` is the room to keep under the camera picture.
+pub(super) fn body(
+    ui: &mut Ui,
+    view: &View,
+    now_ms: u64,
+    st: &mut UiState,
+    events: &mut Vec<Event>,
+    prose: &mut Prose,
+    below: f32,
+) {
+    let cat = st.cat();
+    let state = &view.state;
+    let prompt = state.screen_prompt();
+    ui.add_space(12.0);
+    prose.say(ui, cat.t(&prompt.key()), theme::PROMPT_SIZE, theme::TEXT);
+    ui.add_space(12.0);
+    match state {
+        State::Idle => {
+            ui.add_space(60.0);
+            id_card_symbol(ui);
+            if let Some(text) = super::counter::window_line(view, cat) {
+                ui.add_space(30.0);
+                let color = if view.deadline.is_some_and(|d| d.is_open()) {
+                    theme::TEXT_DIM
+                } else {
+                    theme::WARN
+                };
+                prose.say(ui, &text, theme::DETAIL_SIZE, color);
+            }
+        }
+        State::IdentityEntered { .. } | State::Matching(_) => {
+            ui.add_space(80.0);
+            if st.animate {
+                ui.add(egui::Spinner::new().size(120.0).color(theme::ACCENT));
+            } else {
+                // A still picture for snapshots: the spinner never stops repainting.
+                let (rect, p) = symbol_area(ui, vec2(120.0, 120.0), "busy");
+                p.circle_stroke(rect.center(), 50.0, Stroke::new(10.0, theme::ACCENT));
+            }
+        }
+        State::Positioning(_) => {
+            preview(ui, view, st, (ui.available_height() - below) * 0.95);
+        }
+        State::Challenges(c) => {
+            let cue_h = theme::CUE_SIZE;
+            let phase = if st.animate {
+                (now_ms % 1200) as f32 / 1200.0
+            } else {
+                0.25
+            };
+            if let Some(action) = c.current() {
+                cues::challenge_cue(ui, action, cue_h, phase, cat);
+            }
+            cues::progress(ui, &c.plan, c.index, cat, prose);
+            if let Some(left) = state.countdown_ms(now_ms, &view.params) {
+                cues::countdown(ui, left, view.params.challenge_timeout_ms, cat, prose);
+            }
+            preview(ui, view, st, (ui.available_height() - below) * 0.95);
+        }
+        State::Passed { .. } => {
+            ui.add_space(30.0);
+            tick(ui, theme::GOOD);
+            prose.say(
+                ui,
+                cat.t("detail.passed"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+        }
+        State::PendingMatch { .. } => {
+            // Neither a tick nor a cross: the visit is on file, the answer comes
+            // from the office. Calm blue, a record sheet with a clock.
+            ui.add_space(30.0);
+            recorded_symbol(ui);
+            prose.say(
+                ui,
+                cat.t("detail.pending_match"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+        }
+        State::NotEligible { .. } => {
+            // The reason (deceased, suspended, not on the roster) is for the clerk
+            // to explain, never for a public screen.
+            ui.add_space(30.0);
+            clerk_symbol(ui);
+            prose.say(
+                ui,
+                cat.t("detail.not_eligible"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+        }
+        State::AlreadyCertified { .. } => {
+            ui.add_space(30.0);
+            tick(ui, theme::ACCENT);
+            prose.say(
+                ui,
+                cat.t("detail.already_certified"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+        }
+        State::Failed { .. } => {
+            ui.add_space(30.0);
+            cross(ui);
+            prose.say(
+                ui,
+                cat.t("detail.retry"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+            ui.add_space(30.0);
+            let fill = theme::ACCENT.gamma_multiply(0.6);
+            if prose
+                .button(ui, cat.t("button.retry"), fill, vec2(420.0, 110.0))
+                .clicked()
+            {
+                events.push(Event::Retry);
+            }
+            ui.add_space(24.0);
+            what_next(ui, view, cat, false, prose);
+        }
+        State::ClerkAssist { .. } => {
+            ui.add_space(30.0);
+            clerk_symbol(ui);
+            prose.say(
+                ui,
+                cat.t("detail.clerk"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+            ui.add_space(24.0);
+            what_next(ui, view, cat, true, prose);
+        }
+        State::CameraFault { .. } => {
+            ui.add_space(30.0);
+            cross(ui);
+        }
+        State::ManualCheck { .. } => {
+            ui.add_space(30.0);
+            id_card_symbol(ui);
+            prose.say(
+                ui,
+                cat.t("detail.manual_check"),
+                theme::DETAIL_SIZE,
+                theme::TEXT_DIM,
+            );
+        }
+    }
+}
+
+pub(super) const REPEAT_SIZE: egui::Vec2 = vec2(360.0, 100.0);
 
 /// "Say it again", in the bottom-left corner of every retiree screen: a person who did
 /// not catch the prompt hears the one on screen again (after any sentence being spoken,
@@ -208,9 +224,9 @@ fn repeat_button(
 }
 
 /// After a failed attempt: what happens next and by when.
-fn what_next(ui: &mut Ui, view: &View, cat: &Catalogue, clerk: bool) {
+fn what_next(ui: &mut Ui, view: &View, cat: &Catalogue, clerk: bool, prose: &mut Prose) {
     if let Some(text) = super::counter::next_step(view, cat, clerk) {
-        big_text(ui, &text, theme::DETAIL_SIZE * 0.8, theme::WARN);
+        prose.say(ui, &text, theme::DETAIL_SIZE * 0.8, theme::WARN);
     }
 }
 
@@ -276,125 +292,18 @@ pub(super) fn preview(ui: &mut Ui, view: &View, st: &mut UiState, max_h: f32) {
         StrokeKind::Middle,
     );
     if view.camera.demo {
-        p.text(
-            rect.left_bottom() + vec2(16.0, -16.0),
-            Align2::LEFT_BOTTOM,
-            st.cat().t("detail.camera_demo"),
-            egui::FontId::proportional(28.0),
-            theme::WARN,
-        );
-    }
-}
-
-/// Big cue for the action: arrow for a turn, eye for a blink, up arrow for look up.
-pub(super) fn challenge_cue(ui: &mut Ui, action: Action, size: f32, phase: f32, cat: &Catalogue) {
-    let label = format!("cue: {}", cat.t(&format!("challenge.{}", action.as_str())));
-    let (rect, p) = symbol_area(ui, vec2(size * 2.2, size), &label);
-    let c = rect.center();
-    let swing = (phase * std::f32::consts::TAU).sin();
-    let stroke = Stroke::new(18.0, theme::ACCENT);
-    let arrow = |from: Pos2, to: Pos2| {
-        let dir = (to - from).normalized();
-        let side = vec2(-dir.y, dir.x);
-        p.line_segment([from, to - dir * 30.0], stroke);
-        p.add(Shape::convex_polygon(
-            vec![
-                to,
-                to - dir * 60.0 + side * 45.0,
-                to - dir * 60.0 - side * 45.0,
-            ],
-            theme::ACCENT,
-            Stroke::NONE,
-        ));
-    };
-    let len = size * 0.8;
-    // The preview is a mirror, so the person's left is on the screen's left.
-    match action {
-        Action::TurnLeft => {
-            let x = c.x + 20.0 * swing;
-            arrow(pos2(x + len / 2.0, c.y), pos2(x - len / 2.0, c.y));
-        }
-        Action::TurnRight => {
-            let x = c.x - 20.0 * swing;
-            arrow(pos2(x - len / 2.0, c.y), pos2(x + len / 2.0, c.y));
-        }
-        Action::LookUp => {
-            let y = c.y + 12.0 * swing;
-            arrow(pos2(c.x, y + size * 0.42), pos2(c.x, y - size * 0.42));
-        }
-        Action::Nod => {
-            arrow(
-                pos2(c.x - 50.0, c.y + 10.0),
-                pos2(c.x - 50.0, c.y - size * 0.42),
-            );
-            arrow(
-                pos2(c.x + 50.0, c.y - 10.0),
-                pos2(c.x + 50.0, c.y + size * 0.42),
+        let text = st.cat().t("detail.camera_demo");
+        if st.cat().vertical() {
+            let cols = Columns::layout(ui.ctx(), text, 28.0, theme::WARN, rect.height() - 32.0);
+            cols.paint(&p, rect.left_top() + vec2(16.0, 16.0), theme::WARN);
+        } else {
+            p.text(
+                rect.left_bottom() + vec2(16.0, -16.0),
+                Align2::LEFT_BOTTOM,
+                text,
+                egui::FontId::proportional(28.0),
+                theme::WARN,
             );
         }
-        Action::Blink => {
-            // An eye whose lid closes and opens with the phase.
-            let open = 0.15 + 0.85 * (0.5 + 0.5 * swing);
-            let r = vec2(size * 0.75, size * 0.38 * open);
-            p.add(Shape::ellipse_stroke(
-                c,
-                r,
-                Stroke::new(10.0, theme::ACCENT),
-            ));
-            if open > 0.4 {
-                p.circle_filled(c, size * 0.16 * open, theme::ACCENT);
-            }
-        }
-        Action::OpenMouth => {
-            let open = 0.3 + 0.7 * (0.5 + 0.5 * swing);
-            p.add(Shape::ellipse_stroke(
-                c,
-                vec2(size * 0.5, size * 0.35 * open),
-                Stroke::new(12.0, theme::ACCENT),
-            ));
-        }
     }
 }
-
-/// One dot per action: done (green, filled), current (blue ring), still to come (grey).
-pub(super) fn progress(ui: &mut Ui, plan: &[Action], index: usize, cat: &Catalogue) {
-    let text = cat.fill(
-        "detail.challenge_step",
-        &[("n", &(index + 1).min(plan.len())), ("total", &plan.len())],
-    );
-    let label = format!("progress {}/{}", index.min(plan.len()), plan.len());
-    let (rect, p) = symbol_area(ui, vec2(60.0 * plan.len() as f32, 50.0), &label);
-    for i in 0..plan.len() {
-        let c = pos2(rect.left() + 30.0 + 60.0 * i as f32, rect.center().y);
-        match i.cmp(&index) {
-            std::cmp::Ordering::Less => p.circle_filled(c, 18.0, theme::PROGRESS_DONE),
-            std::cmp::Ordering::Equal => p.circle_stroke(c, 18.0, Stroke::new(7.0, theme::ACCENT)),
-            std::cmp::Ordering::Greater => p.circle_filled(c, 12.0, theme::PROGRESS_TODO),
-        };
-    }
-    big_text(ui, &text, theme::DETAIL_SIZE * 0.8, theme::TEXT_DIM);
-}
-
-pub(super) fn countdown(ui: &mut Ui, left_ms: u64, total_ms: u64, cat: &Catalogue) {
-    let secs = left_ms.div_ceil(1000);
-    let text = cat.fill("detail.seconds_left", &[("s", &secs)]);
-    let frac = if total_ms == 0 {
-        0.0
-    } else {
-        (left_ms as f32 / total_ms as f32).clamp(0.0, 1.0)
-    };
-    let color = if frac < 0.25 {
-        theme::WARN
-    } else {
-        theme::ACCENT
-    };
-    let bar = egui::ProgressBar::new(frac)
-        .desired_width(600.0)
-        .desired_height(22.0)
-        .fill(color);
-    ui.add(bar);
-    big_text(ui, &text, theme::DETAIL_SIZE * 0.8, color);
-}
-
-// ---------------------------------------------------------------------------------------
-// Clerk panel

@@ -66,6 +66,18 @@ impl Clips {
         self.pack_for(&lang)?.clip(&prompt.key())
     }
 
+    /// The language the voice actually speaks for screens in `lang`: `lang` itself,
+    /// the fallback's when `lang` has no pack of its own, `None` with no pack at all.
+    pub fn voice_language(&self, lang: &str) -> Option<String> {
+        // Asked every frame by the clerk panel: no clone of the pack.
+        let mut packs = self.packs.lock().ok()?;
+        packs
+            .entry(lang.to_string())
+            .or_insert_with(|| self.open(lang))
+            .as_ref()
+            .map(|p| p.manifest.language.clone())
+    }
+
     /// The pack that speaks `lang`, opened (and any problem logged) on first use.
     fn pack_for(&self, lang: &str) -> Option<Pack> {
         let mut packs = self.packs.lock().ok()?;
@@ -131,6 +143,11 @@ impl Repeater {
         if let Some(clip) = self.clips.clip(prompt) {
             let _ = self.tx.send(clip);
         }
+    }
+
+    /// The language spoken for screens in `lang` ([`Clips::voice_language`]).
+    pub fn voice_language(&self, lang: &str) -> Option<String> {
+        self.clips.voice_language(lang)
     }
 
     /// A repeater whose requests arrive on the returned receiver (tests of the screens).
