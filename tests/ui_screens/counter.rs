@@ -33,7 +33,8 @@ fn a_card_read_starts_the_session_and_the_clerk_sees_what_the_card_said() {
     assert_eq!(state_name(&h), "positioning");
     h.get_by_label("当前人员: 1101**********002X (身份证阅读器)");
     h.get_by_label("身份证已于2024-03-01过期");
-    h.get_by_label("蒙古族（民族代码 02）：蒙古语提示暂未提供");
+    h.get_by_label("蒙古族身份证（民族代码 02）：可切换到蒙古文界面");
+    h.get_by_label("切换为蒙古文界面");
     h.get_by_label("芯片照片无法解码：改用服务器或本机比对库的照片");
     h.snapshot("zh_cn_card_read");
     live_attempt(&mut h);

@@ -175,18 +175,19 @@ fn snapshots_mn_every_screen() {
 /// The counter's screens (issue 14), snapshotted in zh-CN by their own tests in
 /// `counter.rs`: here in the other languages. `skip` names the pictures another test
 /// already takes.
-fn counter_screens(lang: &str, skip: &[&str]) {
+fn counter_screens(lang: &str, skip: &[&str], results: &mut egui_kittest::SnapshotResults) {
     use certpoint::flow::{CardFacts, ChipPhoto, Event};
     use chrono::{FixedOffset, TimeZone};
 
     let tag = lang.replace('-', "_").to_lowercase();
     let clerk = |h: &Harness<'_, App<FlowBackend>>| Catalogue::get(h.state().ui.clerk_lang);
-    let mut results = egui_kittest::SnapshotResults::new();
     let mut snap = |h: &mut Harness<'_, App<FlowBackend>>, name: &str| {
         h.run();
         if !skip.contains(&name) {
             results.add(h.try_snapshot(format!("{tag}_{name}")));
         }
+        // Each harness keeps results of its own: merged into the one set.
+        results.extend_harness(h);
     };
 
     // A card read: expired, Mongolian nation code, chip photo not decoded.
@@ -235,8 +236,6 @@ fn counter_screens(lang: &str, skip: &[&str]) {
     b.apply(Event::Tick);
     let mut h = harness(b, lang);
     snap(&mut h, "idle_outside_window");
-    drop(snap);
-    results.unwrap();
 }
 
 #[test]
@@ -247,7 +246,11 @@ fn snapshots_of_the_counter_screens_in_every_language() {
         "manual_check",
         "idle_outside_window",
     ];
-    counter_screens("zh-CN", &by_counter_rs);
-    counter_screens("en", &["idle_outside_window", "manual_check_camera_down"]);
-    counter_screens("mn", &[]);
+    // One result set for the whole test: several harnesses take pictures.
+    let mut results = egui_kittest::SnapshotResults::new();
+    counter_screens("zh-CN", &by_counter_rs, &mut results);
+    let by_counter_rs = ["idle_outside_window", "manual_check_camera_down"];
+    counter_screens("en", &by_counter_rs, &mut results);
+    counter_screens("mn", &[], &mut results);
+    results.unwrap();
 }

@@ -39,8 +39,13 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
                     let mut name = egui::RichText::new(lang_cat.t("language.name"));
                     if lang_cat.vertical() {
                         // One word on a button: shaped in the Mongolian family, laid
-                        // on its side as in a turned column.
-                        name = name.family(crate::ui::mongolian::family());
+                        // on its side as in a turned column. The family's tall line
+                        // would heighten the header and push the panel's foot (the
+                        // manual pass) off a 1080p screen: keep the other buttons' line.
+                        let line = ui.text_style_height(&egui::TextStyle::Button);
+                        name = name
+                            .family(crate::ui::mongolian::family())
+                            .line_height(Some(line));
                     }
                     if ui.selectable_label(st.lang == *lang, name).clicked() {
                         st.set_lang(lang);
