@@ -138,7 +138,7 @@ impl Default for ModelsSection {
 }
 
 /// Screen languages the UI has text for.
-pub const SUPPORTED_LANGUAGES: [&str; 2] = ["zh-CN", "en"];
+pub const SUPPORTED_LANGUAGES: [&str; 3] = ["zh-CN", "en", "mn"];
 
 /// `[ui]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
