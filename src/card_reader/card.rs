@@ -239,8 +239,8 @@ impl IdCard {
         matches!(self.valid_to, ValidTo::Until(d) if d < today)
     }
 
-    /// A resident card of the Mongolian nation (code 02): the clerk panel notes it
-    /// (Mongolian prompts, once a catalogue exists).
+    /// A resident card of the Mongolian nation (code 02): the clerk panel notes it and
+    /// offers the Mongolian screens.
     pub fn is_mongolian(&self) -> bool {
         self.kind == CardKind::Resident && self.nation.as_deref() == Some(nation::MONGOLIAN)
     }

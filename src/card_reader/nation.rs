@@ -73,7 +73,7 @@ pub fn nation_code(name: &str) -> Option<&'static str> {
     NATIONS.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
 }
 
-/// Mongolian: the clerk panel offers the Mongolian prompts for it (issue 14).
+/// Mongolian: the clerk panel offers the Mongolian screens for it (issue 16).
 pub const MONGOLIAN: &str = "02";
 
 #[cfg(test)]

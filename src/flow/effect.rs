@@ -243,8 +243,8 @@ pub enum ClerkNotice {
     /// The card read has expired (on this day); the session goes ahead, the clerk
     /// decides whether the card may serve.
     CardExpired { on: NaiveDate },
-    /// The card gives the holder's nation as Mongolian (02). The Mongolian prompts are
-    /// not available yet; the clerk may help in person.
+    /// The card gives the holder's nation as Mongolian (02): the clerk panel offers the
+    /// Mongolian screens (the clerk decides; many read Mandarin best).
     MongolianCard,
     /// The card could not be read (the reader's message, for the clerk).
     CardReadFailed(String),
