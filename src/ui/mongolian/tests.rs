@@ -46,7 +46,7 @@ fn the_vowel_separator_and_variation_selectors_choose_forms() {
         "{joined:?} / {separated:?}"
     );
     // A free variation selector after a letter picks another of its forms: medial
-    // γ with FVS1 (U+180B) in ᠬᠣᠭ᠋ᠤᠯ... is drawn as the dotted variant.
+    // γ followed by FVS1 (U+180B) in ᠠᠭ᠋ᠠ takes another glyph than in ᠠᠭᠠ.
     let plain = shape("\u{1820}\u{182D}\u{1820}");
     let fvs1 = shape("\u{1820}\u{182D}\u{180B}\u{1820}");
     assert_ne!(
