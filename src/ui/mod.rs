@@ -68,6 +68,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
     };
     let exit_after = args.exit_after_secs.map(Duration::from_secs_f64);
     let lang = config.config.ui.language.clone();
+    let offered = config.config.ui.languages.clone();
     let voice_lang: voice::VoiceLanguage = Arc::new(std::sync::Mutex::new(lang.clone()));
     let voice::Voice { speaker, repeater } = voice::open(
         &config.config.voice,
@@ -85,6 +86,7 @@ pub fn run_kiosk(config: &LoadedConfig, args: &RunArgs) -> anyhow::Result<ExitCo
             let pin_gate = pin::PinGate::start(pin_store, pin_policy, Arc::new(move || ctx.request_repaint()))?;
             tracing::info!("kiosk window open");
             let mut ui = UiState::new(&lang);
+            ui.offer(&offered);
             ui.voice_lang = Some(voice_lang);
             ui.repeater = repeater;
             ui.pin_gate = Some(pin_gate);

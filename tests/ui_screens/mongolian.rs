@@ -112,3 +112,26 @@ fn mongolian_screens_spoken_in_mandarin_tell_the_clerk() {
     h.run();
     assert!(h.query_by_label(zh().t("clerk.mongolian")).is_none());
 }
+
+/// A kiosk configured for Mandarin and English only (`[ui] languages`): no Mongolian
+/// button, and a Mongolian card brings only the notice.
+#[test]
+fn a_kiosk_without_mongolian_neither_shows_nor_offers_it() {
+    let mut h = harness(backend(), "zh-CN");
+    h.state_mut().ui.offer(&["zh-CN".into(), "en".into()]);
+    h.run();
+    assert!(h.query_by_label(mn().t("language.name")).is_none());
+    h.get_by_label("English");
+    let id = certpoint::id_number::IdNumber::parse(ID).unwrap();
+    let card = CardFacts {
+        expired_on: None,
+        mongolian: true,
+        chip_photo: ChipPhoto::NotConfigured,
+    };
+    h.state_mut()
+        .backend
+        .apply(Event::CardRead { id, seed: 7, card });
+    h.run();
+    h.get_by_label(zh().t("notice.mongolian_card"));
+    assert!(h.query_by_label(zh().t("clerk.mongolian_offer")).is_none());
+}

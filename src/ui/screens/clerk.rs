@@ -4,7 +4,7 @@
 use eframe::egui::{self, vec2, Align, Layout, RichText, Ui};
 
 use crate::flow::{ClerkNotice, Event, ExclusionError, ManualPassError, State};
-use crate::ui::i18n::{Catalogue, LANGUAGES};
+use crate::ui::i18n::Catalogue;
 use crate::ui::theme;
 use crate::ui::view::View;
 use crate::wedge::{Key, KeyEvent};
@@ -34,7 +34,7 @@ pub(super) fn clerk_panel(ui: &mut Ui, view: &View, st: &mut UiState, events: &m
         ui.horizontal(|ui| {
             ui.heading(cat.t("clerk.title"));
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                for lang in LANGUAGES.iter().rev() {
+                for lang in st.offered.clone().iter().rev() {
                     let lang_cat = Catalogue::get(lang);
                     let mut name = egui::RichText::new(lang_cat.t("language.name"));
                     if lang_cat.vertical() {

@@ -125,7 +125,7 @@ pub(super) fn identity_source(ui: &mut Ui, view: &View, st: &mut UiState) {
     if let Some(on) = card.expired_on {
         ui.colored_label(theme::BAD, cat.fill("clerk.card_expired", &[("date", &on)]));
     }
-    if card.mongolian && !st.cat().vertical() {
+    if card.mongolian && !st.cat().vertical() && st.offered.contains(&MONGOLIAN) {
         // Nation code 02: suggest the Mongolian screens; the clerk decides (many
         // Mongolian retirees read Mandarin best), one press switches screen and voice.
         let offer = egui::Button::new(RichText::new(cat.t("clerk.mongolian_offer")).strong())

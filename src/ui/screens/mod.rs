@@ -35,6 +35,8 @@ use crate::wedge::{Key, KeyEvent, WedgeConfig, WedgeOutput, WedgeParser};
 pub struct UiState {
     /// The retiree's language: the screen and the voice.
     pub lang: &'static str,
+    /// The languages the clerk may switch to (`[ui] languages`; all by default).
+    pub offered: Vec<&'static str>,
     /// The clerk panel's language: the retiree's, except Mongolian, where the panel
     /// stays in the last horizontal language chosen (a dense panel of figures and
     /// fields has no room for vertical columns; clerks there read Mandarin).
@@ -76,6 +78,7 @@ impl UiState {
             .unwrap_or(LANGUAGES[0]);
         UiState {
             lang,
+            offered: LANGUAGES.to_vec(),
             clerk_lang: if Catalogue::get(lang).vertical() {
                 LANGUAGES[0]
             } else {
@@ -100,6 +103,16 @@ impl UiState {
 
     fn cat(&self) -> &'static Catalogue {
         Catalogue::get(self.lang)
+    }
+
+    /// Offers only the configured languages (unknown codes are ignored: config
+    /// validation refuses them), always keeping the one on screen.
+    pub fn offer(&mut self, languages: &[String]) {
+        self.offered = LANGUAGES
+            .iter()
+            .copied()
+            .filter(|l| *l == self.lang || languages.iter().any(|c| c == l))
+            .collect();
     }
 
     fn clerk_cat(&self) -> &'static Catalogue {
