@@ -274,6 +274,53 @@ mod tests {
         assert!(errors[2].message.contains("UTF-8"), "{}", errors[2]);
     }
 
+    /// Streamed, the line count is carried across the reader's buffers: rows far past
+    /// the first 8 KB, after CRLFs, blank lines and quoted line breaks, keep their lines.
+    #[test]
+    fn lines_stay_right_across_buffers() {
+        let mut text = String::from("a,b,c\r\n");
+        let mut line = 2;
+        let mut bad_lines = Vec::new();
+        for i in 0..3000 {
+            match i % 4 {
+                0 => text.push_str(&format!("{i},x,y\r\n")),
+                1 => {
+                    text.push_str(&format!("{i},\"two\nlines\",y\n\n"));
+                    line += 2;
+                    continue;
+                }
+                2 => text.push_str(&format!("{i},x,y\n")),
+                _ => {
+                    text.push_str(&format!("{i},short\n"));
+                    bad_lines.push(line);
+                }
+            }
+            line += 1;
+        }
+        assert!(text.len() > 8 * 8192);
+        let (rows, errors) = read(text.as_bytes(), &H);
+        assert_eq!(rows.len(), 2250);
+        let got: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(got, bad_lines);
+        // A reader that hands out a few bytes at a time counts the same.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = buf.len().min(7).min(self.0.len());
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let mut trickled = Vec::new();
+        stream(Trickle(text.as_bytes()), &H, |r| {
+            if let Err(e) = r {
+                trickled.push(e.line);
+            }
+        });
+        assert_eq!(trickled, bad_lines);
+    }
+
     #[test]
     fn headers_must_match_and_data_rows_are_not_echoed() {
         let (_, e) = read(b"a,c,b\n1,2,3\n", &H);

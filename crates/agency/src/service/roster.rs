@@ -270,6 +270,37 @@ mod tests {
         }
     }
 
+    /// Streamed in batches: a bad row after several full batches imports nothing and
+    /// is reported by line; the good file imports every row, in one transaction.
+    #[test]
+    fn a_streamed_import_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::SqliteStorage::open_in(dir.path()).unwrap();
+        let rows = 2 * BATCH_ROWS + 5;
+        let mut file = String::from("id_number,name,region,status\n");
+        for i in 0..rows {
+            // Distinct valid numbers: birth dates from 1930-01-01 on, serials by day.
+            let day = chrono::NaiveDate::from_ymd_opt(1930, 1, 1).unwrap()
+                + chrono::Days::new((i / 900) as u64);
+            let body = format!("110105{}{:03}", day.format("%Y%m%d"), i % 900 + 10);
+            let check = certpoint_protocol::id_number::check_char(&body);
+            file.push_str(&format!("{body}{check},N{i},110105,active\n"));
+        }
+        let good = file.clone();
+        file.push_str("110105194912310021,Bad,110105,active\n");
+        let e = import_from(&storage, file.as_bytes()).unwrap_err();
+        let ServiceError::BadRows(bad) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, rows as u64 + 2);
+        assert!(storage.roster(None).unwrap().is_empty(), "nothing imported");
+        let report = import_from(&storage, good.as_bytes()).unwrap();
+        assert_eq!(report.rows, rows as u64);
+        assert_eq!(report.counts.inserted, rows as u64);
+        assert_eq!(storage.roster(None).unwrap().len(), rows);
+    }
+
     #[test]
     fn a_bad_header_is_the_only_error() {
         let got = problems("id,name,region,status\n11010519491231002X,A,110105,active\n");
