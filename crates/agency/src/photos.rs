@@ -187,6 +187,103 @@ impl PhotoStore {
     }
 }
 
+/// What the store holds under one name, for the sweep of unreferenced blobs
+/// (`service::photo_sweep`).
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    /// The blob's sha256 name; `None` for a temporary file a crash left behind
+    /// (directory store), which no row can name.
+    pub sha256: Option<String>,
+    /// Where it is, for `delete` and messages.
+    pub location: String,
+    pub modified: std::time::SystemTime,
+    pub bytes: u64,
+}
+
+impl PhotoStore {
+    /// Every blob (and leftover temporary file) in the store, one fan-out directory
+    /// or prefix at a time. Files of other names are not the store's and are skipped.
+    pub fn list(&self, each: &mut dyn FnMut(StoredBlob)) -> Result<(), StorageError> {
+        match &self.kind {
+            Kind::Dir(root) => {
+                let fans = match std::fs::read_dir(root) {
+                    Ok(d) => d,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                    Err(e) => return Err(io("list", root, e)),
+                };
+                for fan in fans {
+                    let fan = fan.map_err(|e| io("list", root, e))?.path();
+                    if !fan.is_dir() {
+                        continue;
+                    }
+                    for file in std::fs::read_dir(&fan).map_err(|e| io("list", &fan, e))? {
+                        let file = file.map_err(|e| io("list", &fan, e))?;
+                        let name = file.file_name().to_string_lossy().into_owned();
+                        let sha256 = relative(&name).is_ok().then(|| name.clone());
+                        if sha256.is_none() && !(name.starts_with('.') && name.ends_with(".tmp")) {
+                            continue;
+                        }
+                        let meta = file.metadata().map_err(|e| io("read", &file.path(), e))?;
+                        each(StoredBlob {
+                            sha256,
+                            location: file.path().display().to_string(),
+                            modified: meta.modified().map_err(|e| io("read", &file.path(), e))?,
+                            bytes: meta.len(),
+                        });
+                    }
+                }
+                Ok(())
+            }
+            Kind::Object(o) => {
+                let root = (!o.prefix.is_empty())
+                    .then(|| object_store::path::Path::from(o.prefix.as_str()));
+                let top = o.run("(list)", o.store.list_with_delimiter(root.as_ref()))?;
+                for fan in top.common_prefixes {
+                    let listed = o.run("(list)", o.store.list_with_delimiter(Some(&fan)))?;
+                    for meta in listed.objects {
+                        let Some(name) = meta.location.filename().map(str::to_owned) else {
+                            continue;
+                        };
+                        if relative(&name).is_err() {
+                            continue;
+                        }
+                        each(StoredBlob {
+                            sha256: Some(name),
+                            location: meta.location.to_string(),
+                            modified: meta.last_modified.into(),
+                            bytes: meta.size,
+                        });
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Removes a listed blob. Only the sweep calls this, for blobs no row names.
+    pub fn delete(&self, blob: &StoredBlob) -> Result<(), StorageError> {
+        match &self.kind {
+            Kind::Dir(_) => {
+                let path = Path::new(&blob.location);
+                match std::fs::remove_file(path) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(io("delete", path, e)),
+                }
+            }
+            Kind::Object(o) => {
+                let location = object_store::path::Path::from(blob.location.as_str());
+                o.run(&blob.location, async {
+                    match o.store.delete(&location).await {
+                        Err(object_store::Error::NotFound { .. }) => Ok(()),
+                        other => other,
+                    }
+                })
+            }
+        }
+    }
+}
+
 impl ObjectPhotos {
     fn path(&self, name: &str) -> object_store::path::Path {
         if self.prefix.is_empty() {
@@ -250,6 +347,12 @@ fn s3(url: &str) -> Result<PhotoStore, PhotoStoreError> {
 fn put_file(path: &Path, sha256: &str, sealed: &[u8]) -> Result<(), StorageError> {
     static TMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     if path.exists() {
+        // The same name is the same bytes; its time is made new so that the sweep's
+        // grace period counts from this write too (the row naming it may be about to
+        // commit).
+        if let Ok(f) = std::fs::File::options().append(true).open(path) {
+            let _ = f.set_modified(std::time::SystemTime::now());
+        }
         return Ok(());
     }
     let dir = path.parent().expect("has a fan-out directory");

@@ -387,3 +387,68 @@ fn the_regions_not_certified_list_pages_through_by_the_status_rules() {
     assert_ne!(r.code, 0);
     assert!(r.stderr.contains("--period"), "{}", r.stderr);
 }
+
+/// `photos sweep`: a blob no row names (what a crash before the row's commit leaves)
+/// and a temporary file of a cut-short write go once older than --older-than; the
+/// reference photo a row names stays; --dry-run deletes nothing.
+#[test]
+fn photos_sweep_deletes_only_unreferenced_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let roster = file(dir.path(), "roster.csv", ROSTER);
+    assert_eq!(agency(&data, &["roster", "import", &roster]).code, 0);
+    let photo = dir.path().join("a.jpg");
+    std::fs::write(&photo, b"\xff\xd8\xff reference photo").unwrap();
+    let r = agency(
+        &data,
+        &[
+            "reference",
+            "add",
+            "--id",
+            ID_A,
+            "--photo",
+            &photo.display().to_string(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let orphan = "ab".repeat(32);
+    let fan = data.join("photos").join("ab");
+    std::fs::create_dir_all(&fan).unwrap();
+    std::fs::write(fan.join(&orphan), b"sealed bytes of a lost upload").unwrap();
+    std::fs::write(fan.join(format!(".{orphan}.1.0.tmp")), b"half").unwrap();
+    std::fs::write(fan.join("README"), b"not the store's").unwrap();
+
+    let sweep = |args: &[&str]| {
+        let mut all = vec!["photos", "sweep", "--json"];
+        all.extend_from_slice(args);
+        let r = agency(&data, &all);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        json(&r.stdout)
+    };
+    let young = sweep(&[]);
+    assert_eq!(young["stored"], 3, "{young}");
+    assert_eq!(young["orphans"], 0, "the default grace is an hour: {young}");
+    let dry = sweep(&["--older-than", "0s", "--dry-run"]);
+    assert_eq!(
+        (dry["orphans"].as_u64(), dry["deleted"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert!(fan.join(&orphan).exists());
+    let swept = sweep(&["--older-than", "0s"]);
+    assert_eq!(swept["deleted"], 2, "{swept}");
+    assert!(!fan.join(&orphan).exists());
+    assert!(
+        fan.join("README").exists(),
+        "a file not named like a blob stays"
+    );
+    assert_eq!(
+        sweep(&["--older-than", "0s"])["stored"],
+        1,
+        "the reference photo"
+    );
+    let r = agency(&data, &["reference", "list", "--id", ID_A]);
+    assert_eq!(r.stdout.lines().count(), 1, "{}", r.stdout);
+    let r = agency(&data, &["photos", "sweep", "--older-than", "soon"]);
+    assert_ne!(r.code, 0);
+    assert!(r.stderr.contains("e.g. 24h"), "{}", r.stderr);
+}

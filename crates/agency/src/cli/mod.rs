@@ -7,6 +7,7 @@ mod assistance;
 mod bench;
 mod bundle;
 mod people;
+mod photos;
 mod reference_import;
 mod serve;
 mod staff;
@@ -77,6 +78,17 @@ pub struct Args {
     /// schema is made and migrated at start). The keys stay in --data.
     #[arg(long, global = true, env = "CERTPOINT_AGENCY_DATABASE")]
     database: Option<String>,
+    /// Connections this process keeps to PostgreSQL (with --database): at most this
+    /// many storage calls run at once, the others wait for one. Keep the sum over every
+    /// server under the database's max_connections (100 by default).
+    #[arg(
+        long,
+        global = true,
+        default_value_t = crate::pg::POOL_SIZE,
+        value_parser = parse_pool_size,
+        env = "CERTPOINT_AGENCY_DB_POOL"
+    )]
+    db_pool: usize,
     /// Where face crops and reference photos go (sealed, named by sha256): a directory,
     /// or s3://BUCKET[/PREFIX] (credentials from AWS_* variables; needs a build with
     /// `--features s3`). Default: the `photos` directory in --data.
@@ -132,6 +144,9 @@ enum Cmd {
     /// Certificates of Assistance: verify one from its paper.
     #[command(subcommand)]
     Assistance(assistance::AssistanceCmd),
+    /// The photo store: sweep out blobs no row names.
+    #[command(subcommand)]
+    Photos(photos::PhotosCmd),
 }
 
 /// Runs the command line; what `main.rs` calls.
@@ -164,6 +179,7 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
         Some(Cmd::Admin(cmd)) => staff::run(storage.as_ref(), cmd),
         Some(Cmd::Bench(cmd)) => bench::run(storage, cmd),
         Some(Cmd::Assistance(cmd)) => assistance::run(storage.as_ref(), cmd),
+        Some(Cmd::Photos(cmd)) => photos::run(storage.as_ref(), cmd),
     }
 }
 
@@ -173,17 +189,28 @@ fn run(mut args: Args) -> anyhow::Result<ExitCode> {
 fn open_storage(args: &Args) -> anyhow::Result<Arc<dyn Storage>> {
     let photos = PhotoStore::from_option(args.photos.as_deref(), &args.data)?;
     Ok(match &args.database {
-        Some(url) => Arc::new(PgStorage::open_with(url, &args.data, photos).with_context(
-            || {
+        Some(url) => Arc::new(
+            PgStorage::open_pooled(url, &args.data, photos, args.db_pool).with_context(|| {
                 format!(
                     "opening the PostgreSQL database of --database (keys in {})",
                     args.data.display()
                 )
-            },
-        )?),
+            })?,
+        ),
         None => Arc::new(
             SqliteStorage::open(&args.data, photos)
                 .with_context(|| format!("opening the data directory {}", args.data.display()))?,
         ),
     })
+}
+
+/// `--db-pool`: 1 to 1000 connections.
+fn parse_pool_size(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1000).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{text:?} is not a connection count from 1 to 1000 (the default is {})",
+            crate::pg::POOL_SIZE
+        )),
+    }
 }

@@ -114,9 +114,10 @@ pub(super) enum ReferenceCmd {
 pub(super) fn roster(storage: &dyn Storage, cmd: RosterCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         RosterCmd::Import { file, json } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            report_import(&file, json, service::roster::import(storage, &bytes))
+            // Streamed: a province's roster is never held whole.
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            report_import(&file, json, service::roster::import_from(storage, input))
         }
         RosterCmd::NotCertified {
             region,

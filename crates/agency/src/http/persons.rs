@@ -15,7 +15,7 @@ use certpoint_protocol::{mask_id_number, ErrorCode, ReferencePhoto};
 
 use super::{authenticate, blocking, kiosk_by_token_hash, segment, token_hash, AppState};
 use crate::error::ApiError;
-use crate::service::persons;
+use crate::service::{persons, ServiceError};
 
 #[derive(Deserialize)]
 pub(super) struct StatusQuery {
@@ -31,20 +31,35 @@ pub(super) async fn get_status(
     let id_number = segment(id_number)?;
     let hash = token_hash(&headers)?;
     let period = query.ok().and_then(|Query(q)| q.period);
-    // One hop to the blocking pool for the token and the lookup together.
+    // One hop to the blocking pool, and on the fast path one statement for the token
+    // and the person together (`Storage::kiosk_lookup`).
     let status = blocking(move || {
-        let kiosk = kiosk_by_token_hash(storage.as_ref(), &hash)?;
-        let period = period.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::MalformedRequest,
-                "the query must name the period: ?period=YYYY",
-            )
-        })?;
-        let status = persons::status_for_kiosk(storage.as_ref(), &kiosk, &id_number, &period)?;
+        let fast = match period.as_deref() {
+            Some(p) => persons::status_for_token(storage.as_ref(), &hash, &id_number, p),
+            None => Ok(None),
+        };
+        let (kiosk, status) = match fast {
+            Ok(Some(found)) => found,
+            // An unknown token, a missing period or a bad ID number or period: the
+            // token is checked first, as on every endpoint, then the request.
+            Ok(None) | Err(ServiceError::BadIdNumber(_) | ServiceError::BadPeriod(_)) => {
+                let kiosk = kiosk_by_token_hash(storage.as_ref(), &hash)?;
+                let period = period.ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::MalformedRequest,
+                        "the query must name the period: ?period=YYYY",
+                    )
+                })?;
+                let status =
+                    persons::status_for_kiosk(storage.as_ref(), &kiosk, &id_number, &period)?;
+                (kiosk, status)
+            }
+            Err(e) => return Err(e.into()),
+        };
         tracing::info!(
             kiosk = kiosk.kiosk_id,
             id = mask_id_number(&id_number),
-            period,
+            period = status.period,
             state = status.state.as_str(),
             "status asked"
         );

@@ -32,9 +32,10 @@ use crate::vault::{Vault, VaultError, KEY_FILE};
 
 pub use migrations::LATEST as SCHEMA_VERSION;
 
-/// Connections per server. The HTTP layer runs at most this many storage calls at once
-/// (the others wait for a connection), well under PostgreSQL's default
-/// `max_connections` of 100 even with a few servers and the admin commands.
+/// Connections per server by default (`--db-pool`). The HTTP layer runs at most this
+/// many storage calls at once (the others wait for a connection), well under
+/// PostgreSQL's default `max_connections` of 100 even with a few servers and the admin
+/// commands.
 pub const POOL_SIZE: usize = 16;
 
 pub struct PgStorage {
@@ -84,6 +85,17 @@ impl PgStorage {
         data_dir: &Path,
         photos: PhotoStore,
     ) -> Result<PgStorage, OpenError> {
+        PgStorage::open_pooled(url, data_dir, photos, POOL_SIZE)
+    }
+
+    /// As [`open_with`](Self::open_with), with at most `pool_size` connections
+    /// (`--db-pool`).
+    pub fn open_pooled(
+        url: &str,
+        data_dir: &Path,
+        photos: PhotoStore,
+        pool_size: usize,
+    ) -> Result<PgStorage, OpenError> {
         let config: Config = url.parse().map_err(|e| {
             StorageError::Backend(format!(
                 "--database / CERTPOINT_AGENCY_DATABASE is not a PostgreSQL URL ({e}); write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
@@ -93,7 +105,7 @@ impl PgStorage {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StorageError::Backend(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        let pool = pool::Pool::new(config, POOL_SIZE);
+        let pool = pool::Pool::new(config, pool_size);
         let vault = {
             let mut client = pool.get().map_err(|e| {
                 StorageError::Backend(format!(
@@ -190,6 +202,27 @@ impl Storage for PgStorage {
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         records::photo(&mut *self.client()?, &self.vault, &self.photos, record_id)
     }
+    fn photo_store(&self) -> &PhotoStore {
+        &self.photos
+    }
+    fn photo_names(&self, each: &mut dyn FnMut(&str)) -> Result<(), StorageError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.client()?;
+        // Streamed (a portal, not one result in memory): a million records are a
+        // million names.
+        let params: [&(dyn postgres::types::ToSql + Sync); 0] = [];
+        let mut rows = client
+            .query_raw(
+                "SELECT blob_sha256 FROM certification_photos WHERE blob_sha256 IS NOT NULL
+             UNION ALL SELECT photo_blob FROM reference_versions WHERE photo_blob IS NOT NULL",
+                params,
+            )
+            .map_err(backend)?;
+        while let Some(r) = rows.next().map_err(backend)? {
+            each(r.get::<_, &str>(0));
+        }
+        Ok(())
+    }
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
         records::gaps(&mut *self.client()?, kiosk_id)
     }
@@ -207,8 +240,11 @@ impl Storage for PgStorage {
         records::get_match(&mut *self.client()?, record_id)
     }
 
-    fn import_roster(&self, entries: &[RosterEntry]) -> Result<ImportCounts, StorageError> {
-        people::import_roster(&mut *self.client()?, &self.vault, entries)
+    fn import_roster_batches(
+        &self,
+        batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
+    ) -> Result<ImportCounts, StorageError> {
+        people::import_roster_batches(&mut *self.client()?, &self.vault, batches)
     }
     fn roster_entry(&self, id_number: &str) -> Result<Option<RosterEntry>, StorageError> {
         people::roster_entry(&mut *self.client()?, &self.vault, id_number)
@@ -221,6 +257,20 @@ impl Storage for PgStorage {
     }
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
         people::facts(&mut *self.client()?, &self.vault, id_number, period)
+    }
+    fn kiosk_lookup(
+        &self,
+        token_sha256: &str,
+        id_number: &str,
+        period: &str,
+    ) -> Result<Option<KioskLookup>, StorageError> {
+        people::kiosk_lookup(
+            &mut self.client()?,
+            &self.vault,
+            token_sha256,
+            id_number,
+            period,
+        )
     }
     fn not_certified_in_region(
         &self,

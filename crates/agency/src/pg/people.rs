@@ -8,25 +8,30 @@
 //! compared once opened. New people are inserted in person-key order, so the primary
 //! key and the region index grow in order rather than at a random page per row.
 
+use std::sync::LazyLock;
+
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
 use postgres::Client;
 
 use super::backend;
+use super::pool::Pooled;
 use crate::storage::columns::{
     counting_outcome, not_certified_sql, now, open_person_text, parse_channel, parse_cursor,
     parse_status, parse_time, uncertified_page, utc_text,
 };
+use crate::storage::import::sealed_batches;
+use crate::storage::lookup::{self, LookupRow};
 use crate::storage::{
-    ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
+    ImportCounts, KioskLookup, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
     SelfCertification, StorageError, UncertifiedPage,
 };
 use crate::vault::{Field, Vault};
 
-pub(super) fn import_roster(
+pub(super) fn import_roster_batches(
     client: &mut Client,
     vault: &Vault,
-    entries: &[RosterEntry],
+    batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
 ) -> Result<ImportCounts, StorageError> {
     let mut tx = client.transaction().map_err(backend)?;
     tx.batch_execute(
@@ -40,6 +45,7 @@ pub(super) fn import_roster(
     )
     .map_err(backend)?;
     {
+        // One COPY for the whole import, fed batch by batch as they are sealed.
         let sink = tx
             .copy_in(
                 "COPY roster_import (person_key, id_sealed, name_sealed, region, status)
@@ -54,14 +60,20 @@ pub(super) fn import_roster(
             Type::TEXT,
         ];
         let mut writer = BinaryCopyInWriter::new(sink, &types);
-        for e in entries {
-            let key = vault.person_key(&e.id_number);
-            let id = vault.seal(Field::PersonId, &key, e.id_number.as_bytes());
-            let name = vault.seal(Field::PersonName, &key, e.name.as_bytes());
-            writer
-                .write(&[&&key[..], &id, &name, &e.region, &e.status.as_str()])
-                .map_err(backend)?;
-        }
+        sealed_batches(vault, batches, |batch| {
+            for s in batch {
+                writer
+                    .write(&[
+                        &&s.key[..],
+                        &s.id_sealed,
+                        &s.name_sealed,
+                        &s.entry.region,
+                        &s.entry.status.as_str(),
+                    ])
+                    .map_err(backend)?;
+            }
+            Ok(())
+        })?;
         writer.finish().map_err(backend)?;
     }
     let at = now();
@@ -279,4 +291,45 @@ pub(super) fn not_certified(
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
         .collect();
     uncertified_page(vault, rows, limit)
+}
+
+/// `Storage::kiosk_lookup` in one statement (`storage::lookup`), prepared once per
+/// connection: one round trip per lookup.
+pub(super) fn kiosk_lookup(
+    client: &mut Pooled<'_>,
+    vault: &Vault,
+    token_sha256: &str,
+    id_number: &str,
+    period: &str,
+) -> Result<Option<KioskLookup>, StorageError> {
+    static SQL: LazyLock<String> = LazyLock::new(|| lookup::sql('$'));
+    let sql: &'static str = SQL.as_str();
+    let key = vault.person_key(id_number);
+    let statement = client.prepared(sql).map_err(backend)?;
+    let rows = match client.query(&statement, &[&token_sha256, &&key[..], &period]) {
+        Ok(rows) => rows,
+        Err(e) => {
+            client.unprepare(sql);
+            return Err(backend(e));
+        }
+    };
+    lookup::fold(
+        rows.iter()
+            .map(|r| LookupRow {
+                kiosk_id: r.get(0),
+                public_key: r.get(1),
+                kiosk_region: r.get(2),
+                person_region: r.get(3),
+                person_status: r.get(4),
+                self_certified_at: r.get(5),
+                record_id: r.get(6),
+                outcome: r.get(7),
+                ended_at: r.get(8),
+                score: r.get(9),
+                threshold: r.get(10),
+                channel: r.get(11),
+                verdict: r.get(12),
+            })
+            .collect(),
+    )
 }

@@ -6,9 +6,10 @@
 //! health-check thread), and it keeps r2d2, scheduled-thread-pool and parking_lot out
 //! of the build.
 
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 
 pub(super) struct Pool {
     config: Config,
@@ -17,8 +18,16 @@ pub(super) struct Pool {
     freed: Condvar,
 }
 
+/// A connection and the statements prepared on it (by their text), so a hot statement
+/// is parsed and planned once per connection, not once per call (`Client::query` with
+/// a string prepares it again: one more round trip each time).
+struct Conn {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
 struct State {
-    idle: Vec<Client>,
+    idle: Vec<Conn>,
     /// Clients handed out or idle.
     open: usize,
 }
@@ -26,7 +35,7 @@ struct State {
 /// A client on loan; goes back to the pool on drop.
 pub(super) struct Pooled<'a> {
     pool: &'a Pool,
-    client: Option<Client>,
+    client: Option<Conn>,
 }
 
 impl Pool {
@@ -46,10 +55,10 @@ impl Pool {
     pub(super) fn get(&self) -> Result<Pooled<'_>, postgres::Error> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            if let Some(client) = state.idle.pop() {
+            if let Some(conn) = state.idle.pop() {
                 return Ok(Pooled {
                     pool: self,
-                    client: Some(client),
+                    client: Some(conn),
                 });
             }
             if state.open < self.max {
@@ -58,7 +67,10 @@ impl Pool {
                 return match self.config.connect(NoTls) {
                     Ok(client) => Ok(Pooled {
                         pool: self,
-                        client: Some(client),
+                        client: Some(Conn {
+                            client,
+                            statements: HashMap::new(),
+                        }),
                     }),
                     Err(e) => {
                         self.forget();
@@ -90,16 +102,37 @@ impl Drop for Pool {
     }
 }
 
+impl Pooled<'_> {
+    /// `sql` prepared on this connection, once.
+    pub(super) fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        let conn = self.client.as_mut().expect("present until drop");
+        if let Some(s) = conn.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = conn.client.prepare(sql)?;
+        conn.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+
+    /// Forgets `sql`'s prepared statement after it failed (a schema change by a newer
+    /// server invalidates it), so the next call prepares it anew.
+    pub(super) fn unprepare(&mut self, sql: &'static str) {
+        if let Some(conn) = self.client.as_mut() {
+            conn.statements.remove(sql);
+        }
+    }
+}
+
 impl std::ops::Deref for Pooled<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client.as_ref().expect("present until drop")
+        &self.client.as_ref().expect("present until drop").client
     }
 }
 
 impl std::ops::DerefMut for Pooled<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("present until drop")
+        &mut self.client.as_mut().expect("present until drop").client
     }
 }
 
@@ -108,7 +141,7 @@ impl Drop for Pooled<'_> {
         let Some(client) = self.client.take() else {
             return;
         };
-        if client.is_closed() {
+        if client.client.is_closed() {
             self.pool.forget();
             return;
         }

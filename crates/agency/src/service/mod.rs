@@ -18,6 +18,7 @@ mod csv_rows;
 pub mod kiosks;
 pub mod matching;
 pub mod persons;
+pub mod photo_sweep;
 pub mod progress;
 pub mod rate_limit;
 pub mod references;

@@ -18,7 +18,7 @@ use certpoint_protocol::{parse_period, PersonStatus};
 use super::rate_limit::{retry_after_secs, TokenBuckets};
 use super::status::{decide_reviewed, verdicts};
 use super::{parse_id, ServiceError};
-use crate::storage::{Kiosk, ReadResult, Reference, Storage};
+use crate::storage::{Kiosk, PersonFacts, ReadResult, Reference, Storage};
 
 /// The region rule for a person on the roster in `person_region` (`None`: on no roster).
 pub fn may_look_up(kiosk: &Kiosk, person_region: Option<&str>) -> Result<(), ServiceError> {
@@ -50,13 +50,41 @@ pub fn status_for_kiosk(
     let id = parse_id(id_number)?;
     parse_period(period)?;
     let facts = storage.person_facts(id.as_str(), period)?;
-    if let Some(roster) = &facts.roster {
-        may_look_up(kiosk, Some(&roster.region))?;
-    } else if kiosk.region.is_none() {
-        may_look_up(kiosk, None)?;
-    }
+    region_rule(kiosk, &facts)?;
     let decisions = storage.review_decisions(id.as_str(), period)?;
     Ok(decide_reviewed(period, &facts, &verdicts(&decisions)))
+}
+
+/// [`status_for_kiosk`] with the kiosk and the facts read in one go from the bearer
+/// token's sha256 (`Storage::kiosk_lookup`): the status endpoint's fast path. `Ok(None)`:
+/// the token belongs to no kiosk. The ID number and period are checked before anything
+/// is read.
+pub fn status_for_token(
+    storage: &dyn Storage,
+    token_sha256: &str,
+    id_number: &str,
+    period: &str,
+) -> Result<Option<(Kiosk, PersonStatus)>, ServiceError> {
+    let id = parse_id(id_number)?;
+    parse_period(period)?;
+    let Some(lookup) = storage.kiosk_lookup(token_sha256, id.as_str(), period)? else {
+        return Ok(None);
+    };
+    region_rule(&lookup.kiosk, &lookup.facts)?;
+    let status = decide_reviewed(period, &lookup.facts, &lookup.verdicts);
+    Ok(Some((lookup.kiosk, status)))
+}
+
+/// The region rule for a status: someone on no roster is answered `not_in_roster`
+/// (unless the kiosk has no region at all).
+fn region_rule(kiosk: &Kiosk, facts: &PersonFacts) -> Result<(), ServiceError> {
+    if let Some(roster) = &facts.roster {
+        may_look_up(kiosk, Some(&roster.region))
+    } else if kiosk.region.is_none() {
+        may_look_up(kiosk, None)
+    } else {
+        Ok(())
+    }
 }
 
 /// `GET /v1/persons/{id}/reference`: rate limit, region rule, log, photo.

@@ -34,10 +34,38 @@ pub struct ImportReport {
 
 /// Checks a whole roster file; every problem of every row, or the entries.
 pub fn parse(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RowError>> {
-    let (rows, mut errors) = csv_rows::read(bytes, &HEADER);
-    let mut entries = Vec::with_capacity(rows.len());
-    let mut first_seen: HashMap<String, u64> = HashMap::new();
-    for row in rows {
+    let mut checker = Checker::default();
+    let mut entries = Vec::new();
+    csv_rows::stream(bytes, &HEADER, |row| {
+        if let Some(e) = checker.check(row) {
+            entries.push(e);
+        }
+    });
+    checker.finish().map(|_| entries)
+}
+
+/// The rules of one row, with what the rows before it said (each person once per file).
+#[derive(Default)]
+struct Checker {
+    /// First line of every ID number seen, by its 17 digits (the 18th is their check
+    /// character): 16 bytes a person, the only memory a streamed import keeps per row.
+    first_seen: HashMap<u64, u64>,
+    errors: Vec<RowError>,
+    rows: u64,
+}
+
+impl Checker {
+    /// The entry of a good row; a bad one (or an error of the file) is kept for
+    /// [`finish`](Self::finish).
+    fn check(&mut self, row: Result<csv_rows::CsvRow, RowError>) -> Option<RosterEntry> {
+        let row = match row {
+            Ok(row) => row,
+            Err(e) => {
+                self.errors.push(e);
+                return None;
+            }
+        };
+        self.rows += 1;
         let [id, name, region_name, status] = &row.fields[..] else {
             unreachable!("csv_rows checked the field count");
         };
@@ -49,8 +77,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RowError>> {
                 None
             }
         };
-        if let Some(id) = &id {
-            if let Some(first) = first_seen.get(id) {
+        let seen_key = id
+            .as_deref()
+            .and_then(|id| id.get(..17)?.parse::<u64>().ok());
+        if let (Some(id), Some(k)) = (&id, seen_key) {
+            if let Some(first) = self.first_seen.get(&k) {
                 problems.push(format!(
                     "id_number {} is also on line {first}; each person once per file",
                     mask_id_number(id)
@@ -67,29 +98,36 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<RosterEntry>, Vec<RowError>> {
         if status.is_none() {
             problems.push("status: must be active, suspended or deceased".to_owned());
         }
+        if let Some(k) = seen_key {
+            self.first_seen.entry(k).or_insert(row.line);
+        }
         match (id, status) {
-            (Some(id), Some(status)) if problems.is_empty() => {
-                first_seen.insert(id.clone(), row.line);
-                entries.push(RosterEntry {
-                    id_number: id,
-                    name: name.clone(),
-                    region: region_name.clone(),
-                    status,
-                });
-            }
-            (id, _) => {
-                if let Some(id) = id {
-                    first_seen.entry(id).or_insert(row.line);
-                }
-                errors.push(RowError::new(row.line, problems.join("; ")));
+            (Some(id), Some(status)) if problems.is_empty() => Some(RosterEntry {
+                id_number: id,
+                name: name.clone(),
+                region: region_name.clone(),
+                status,
+            }),
+            _ => {
+                self.errors
+                    .push(RowError::new(row.line, problems.join("; ")));
+                None
             }
         }
     }
-    if errors.is_empty() {
-        Ok(entries)
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+
+    fn bad(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// The data rows read, or every problem found, by line.
+    fn finish(mut self) -> Result<u64, Vec<RowError>> {
+        if self.errors.is_empty() {
+            Ok(self.rows)
+        } else {
+            self.errors.sort_by_key(|e| e.line);
+            Err(self.errors)
+        }
     }
 }
 
@@ -106,13 +144,68 @@ fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Rows handed to the storage at a time: big enough that a batch's sealing and its
+/// inserts each take long enough to overlap, small enough to keep memory flat.
+pub const BATCH_ROWS: usize = 20_000;
+
 /// Checks the file and, if every row is good, imports it in one transaction.
 pub fn import(storage: &dyn Storage, bytes: &[u8]) -> Result<ImportReport, ServiceError> {
-    let entries = parse(bytes).map_err(ServiceError::BadRows)?;
-    let counts = storage.import_roster(&entries)?;
-    Ok(ImportReport {
-        rows: entries.len() as u64,
-        counts,
+    import_from(storage, bytes)
+}
+
+/// [`import`] from a reader, streamed: the rows are checked on one thread and handed in
+/// batches to the storage, which seals and writes them inside one transaction as they
+/// come (`Storage::import_roster_batches`). Memory stays flat whatever the file's size
+/// (a batch or two, and 16 bytes per person to find a person listed twice). At the
+/// first bad row the storage is no longer fed; the rest of the file is still checked
+/// so that every bad row is reported, and the transaction is rolled back: nothing is
+/// imported.
+pub fn import_from(
+    storage: &dyn Storage,
+    input: impl std::io::Read + Send,
+) -> Result<ImportReport, ServiceError> {
+    let (batches, from_checker) = std::sync::mpsc::sync_channel::<Option<Vec<RosterEntry>>>(2);
+    std::thread::scope(|scope| {
+        let checker = scope.spawn(move || {
+            let mut checker = Checker::default();
+            let mut batch = Vec::with_capacity(BATCH_ROWS);
+            let mut feeding = true;
+            csv_rows::stream(input, &HEADER, |row| {
+                let entry = checker.check(row);
+                if !feeding {
+                    return;
+                }
+                if checker.bad() {
+                    // Tell the storage to roll back; keep checking to report every row.
+                    let _ = batches.send(None);
+                    feeding = false;
+                    return;
+                }
+                batch.extend(entry);
+                if batch.len() == BATCH_ROWS {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                    // The storage stopped (its error is reported): stop feeding it.
+                    feeding = batches.send(Some(full)).is_ok();
+                }
+            });
+            if feeding {
+                let _ = batches.send(if checker.bad() { None } else { Some(batch) });
+            }
+            checker.finish()
+        });
+        let mut fed = from_checker
+            .into_iter()
+            .map(|batch| batch.ok_or(crate::storage::StorageError::ImportAborted));
+        let imported = storage.import_roster_batches(&mut fed);
+        drop(fed);
+        let checked = checker
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        let rows = checked.map_err(ServiceError::BadRows)?;
+        Ok(ImportReport {
+            rows,
+            counts: imported?,
+        })
     })
 }
 
@@ -175,6 +268,37 @@ mod tests {
         for part in ["id_number:", "name:", "region:", "status:"] {
             assert!(got[0].1.contains(part), "{part} in {}", got[0].1);
         }
+    }
+
+    /// Streamed in batches: a bad row after several full batches imports nothing and
+    /// is reported by line; the good file imports every row, in one transaction.
+    #[test]
+    fn a_streamed_import_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = crate::SqliteStorage::open_in(dir.path()).unwrap();
+        let rows = 2 * BATCH_ROWS + 5;
+        let mut file = String::from("id_number,name,region,status\n");
+        for i in 0..rows {
+            // Distinct valid numbers: birth dates from 1930-01-01 on, serials by day.
+            let day = chrono::NaiveDate::from_ymd_opt(1930, 1, 1).unwrap()
+                + chrono::Days::new((i / 900) as u64);
+            let body = format!("110105{}{:03}", day.format("%Y%m%d"), i % 900 + 10);
+            let check = certpoint_protocol::id_number::check_char(&body);
+            file.push_str(&format!("{body}{check},N{i},110105,active\n"));
+        }
+        let good = file.clone();
+        file.push_str("110105194912310021,Bad,110105,active\n");
+        let e = import_from(&storage, file.as_bytes()).unwrap_err();
+        let ServiceError::BadRows(bad) = e else {
+            panic!("{e}")
+        };
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].line, rows as u64 + 2);
+        assert!(storage.roster(None).unwrap().is_empty(), "nothing imported");
+        let report = import_from(&storage, good.as_bytes()).unwrap();
+        assert_eq!(report.rows, rows as u64);
+        assert_eq!(report.counts.inserted, rows as u64);
+        assert_eq!(storage.roster(None).unwrap().len(), rows);
     }
 
     #[test]

@@ -175,6 +175,23 @@ impl Storage for SqliteStorage {
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError> {
         records::photo(&self.conn(), &self.vault, &self.photos, record_id)
     }
+    fn photo_store(&self) -> &PhotoStore {
+        &self.photos
+    }
+    fn photo_names(&self, each: &mut dyn FnMut(&str)) -> Result<(), StorageError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT blob_sha256 FROM certification_photos WHERE blob_sha256 IS NOT NULL
+             UNION ALL SELECT photo_blob FROM reference_versions WHERE photo_blob IS NOT NULL",
+            )
+            .map_err(backend)?;
+        let mut rows = stmt.query([]).map_err(backend)?;
+        while let Some(r) = rows.next().map_err(backend)? {
+            each(&r.get::<_, String>(0).map_err(backend)?);
+        }
+        Ok(())
+    }
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError> {
         records::gaps(&self.conn(), kiosk_id)
     }
@@ -192,8 +209,11 @@ impl Storage for SqliteStorage {
         records::get_match(&self.conn(), record_id)
     }
 
-    fn import_roster(&self, entries: &[RosterEntry]) -> Result<ImportCounts, StorageError> {
-        people::import_roster(&mut self.conn(), &self.vault, entries)
+    fn import_roster_batches(
+        &self,
+        batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
+    ) -> Result<ImportCounts, StorageError> {
+        people::import_roster_batches(&mut self.conn(), &self.vault, batches)
     }
     fn roster_entry(&self, id_number: &str) -> Result<Option<RosterEntry>, StorageError> {
         people::roster_entry(&self.conn(), &self.vault, id_number)
@@ -206,6 +226,14 @@ impl Storage for SqliteStorage {
     }
     fn person_facts(&self, id_number: &str, period: &str) -> Result<PersonFacts, StorageError> {
         people::facts(&self.conn(), &self.vault, id_number, period)
+    }
+    fn kiosk_lookup(
+        &self,
+        token_sha256: &str,
+        id_number: &str,
+        period: &str,
+    ) -> Result<Option<KioskLookup>, StorageError> {
+        people::kiosk_lookup(&self.conn(), &self.vault, token_sha256, id_number, period)
     }
     fn not_certified_in_region(
         &self,

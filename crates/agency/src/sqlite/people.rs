@@ -9,16 +9,41 @@ use crate::storage::columns::{
     counting_outcome, not_certified_sql, open_person_text, parse_channel, parse_cursor,
     parse_status, uncertified_page,
 };
+use crate::storage::import::sealed_batches;
+use crate::storage::lookup::{self, LookupRow};
 use crate::storage::{
-    ImportCounts, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
+    ImportCounts, KioskLookup, PersonFacts, RecordFact, RosterEntry, RosterFacts, SelfCertImport,
     SelfCertification, StorageError, UncertifiedPage,
 };
 use crate::vault::{Field, Vault};
 
-pub(super) fn import_roster(
+/// Page cache for a roster import, in KiB (SQLite's default is 2 MB): the person-key
+/// index of a few million people fits, so rows arriving in key order within each batch
+/// but not across batches do not send every insert to disk for its index page. A fixed
+/// amount, whatever the file's size.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
+pub(super) fn import_roster_batches(
     conn: &mut Connection,
     vault: &Vault,
-    entries: &[RosterEntry],
+    batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
+) -> Result<ImportCounts, StorageError> {
+    let before: i64 = conn
+        .pragma_query_value(None, "cache_size", |r| r.get(0))
+        .map_err(backend)?;
+    conn.pragma_update(None, "cache_size", -IMPORT_CACHE_KIB)
+        .map_err(backend)?;
+    let result = import_in_transaction(conn, vault, batches);
+    // Back to the usual cache (the server's reads need no more); the pages go.
+    conn.pragma_update(None, "cache_size", before)
+        .map_err(backend)?;
+    result
+}
+
+fn import_in_transaction(
+    conn: &mut Connection,
+    vault: &Vault,
+    batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
 ) -> Result<ImportCounts, StorageError> {
     let tx = conn.transaction().map_err(backend)?;
     let mut counts = ImportCounts::default();
@@ -39,43 +64,51 @@ pub(super) fn import_roster(
             )
             .map_err(backend)?;
         let at = now();
-        // In person-key order: the table and its indexes are keyed by it, so a big
-        // import appends to B-tree pages in order instead of touching a random page of
-        // a large file per row (3M rows: 10 min in random order here).
-        let mut keyed: Vec<([u8; 32], &RosterEntry)> = entries
-            .iter()
-            .map(|e| (vault.person_key(&e.id_number), e))
-            .collect();
-        keyed.sort_unstable_by_key(|k| k.0);
-        for (key, e) in keyed {
-            let existing: Option<(Vec<u8>, String, String)> = find
-                .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                .optional()
-                .map_err(backend)?;
-            let name = vault.seal(Field::PersonName, &key, e.name.as_bytes());
-            match existing {
-                None => {
-                    let id = vault.seal(Field::PersonId, &key, e.id_number.as_bytes());
-                    insert
-                        .execute(params![&key[..], id, name, e.region, e.status.as_str(), at])
-                        .map_err(backend)?;
-                    counts.inserted += 1;
-                }
-                Some((old_name, region, status)) => {
-                    let same = region == e.region
-                        && status == e.status.as_str()
-                        && open_person_text(vault, Field::PersonName, &key, &old_name)? == e.name;
-                    if same {
-                        counts.unchanged += 1;
-                    } else {
-                        update
-                            .execute(params![&key[..], name, e.region, e.status.as_str(), at])
+        sealed_batches(vault, batches, |batch| {
+            for s in batch {
+                let (key, e) = (&s.key, &s.entry);
+                let existing: Option<(Vec<u8>, String, String)> = find
+                    .query_row([&key[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()
+                    .map_err(backend)?;
+                match existing {
+                    None => {
+                        insert
+                            .execute(params![
+                                &key[..],
+                                s.id_sealed,
+                                s.name_sealed,
+                                e.region,
+                                e.status.as_str(),
+                                at
+                            ])
                             .map_err(backend)?;
-                        counts.updated += 1;
+                        counts.inserted += 1;
+                    }
+                    Some((old_name, region, status)) => {
+                        let same = region == e.region
+                            && status == e.status.as_str()
+                            && open_person_text(vault, Field::PersonName, key, &old_name)?
+                                == e.name;
+                        if same {
+                            counts.unchanged += 1;
+                        } else {
+                            update
+                                .execute(params![
+                                    &key[..],
+                                    s.name_sealed,
+                                    e.region,
+                                    e.status.as_str(),
+                                    at
+                                ])
+                                .map_err(backend)?;
+                            counts.updated += 1;
+                        }
                     }
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     tx.commit().map_err(backend)?;
     Ok(counts)
@@ -272,4 +305,38 @@ pub(super) fn not_certified(
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)?;
     uncertified_page(vault, rows, limit)
+}
+
+/// `Storage::kiosk_lookup` in one statement (`storage::lookup`), kept compiled.
+pub(super) fn kiosk_lookup(
+    conn: &Connection,
+    vault: &Vault,
+    token_sha256: &str,
+    id_number: &str,
+    period: &str,
+) -> Result<Option<KioskLookup>, StorageError> {
+    let key = vault.person_key(id_number);
+    let mut stmt = conn.prepare_cached(&lookup::sql('?')).map_err(backend)?;
+    let rows = stmt
+        .query_map(params![token_sha256, &key[..], period], |r| {
+            Ok(LookupRow {
+                kiosk_id: r.get(0)?,
+                public_key: r.get(1)?,
+                kiosk_region: r.get(2)?,
+                person_region: r.get(3)?,
+                person_status: r.get(4)?,
+                self_certified_at: r.get(5)?,
+                record_id: r.get(6)?,
+                outcome: r.get(7)?,
+                ended_at: r.get(8)?,
+                score: r.get(9)?,
+                threshold: r.get(10)?,
+                channel: r.get(11)?,
+                verdict: r.get(12)?,
+            })
+        })
+        .map_err(backend)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(backend)?;
+    lookup::fold(rows)
 }

@@ -14,9 +14,12 @@
 //! and get them back the same way.
 
 pub mod columns;
+pub mod import;
+pub mod lookup;
 mod office;
 mod types;
 
+pub use lookup::KioskLookup;
 pub use office::*;
 pub use types::*;
 
@@ -42,6 +45,9 @@ pub enum StorageError {
     StaffExists(String),
     #[error("certificate of assistance serial {0} is already stored with another record")]
     SerialTaken(String),
+    /// The feeder of a batched import stopped it (a bad row); nothing was written.
+    #[error("the import was stopped before it was committed; nothing was written")]
+    ImportAborted,
 }
 
 pub trait Storage: Send + Sync + 'static {
@@ -69,6 +75,12 @@ pub trait Storage: Send + Sync + 'static {
     fn records(&self, kiosk_id: Option<&str>) -> Result<Vec<RecordSummary>, StorageError>;
     /// The stored face crop of a record.
     fn photo(&self, record_id: &str) -> Result<Option<Vec<u8>>, StorageError>;
+    /// The photo store the rows' blobs are in.
+    fn photo_store(&self) -> &crate::photos::PhotoStore;
+    /// Calls `each` with the name (sha256) of every blob a row names: records' face
+    /// crops and every reference version's photo. What the sweep of unreferenced blobs
+    /// keeps (`service::photo_sweep`).
+    fn photo_names(&self, each: &mut dyn FnMut(&str)) -> Result<(), StorageError>;
     fn gaps(&self, kiosk_id: &str) -> Result<GapReport, StorageError>;
     /// The certificate of assistance stored under `serial` (written by
     /// `insert_certification` from `index.assistance`; a serial already stored with
@@ -102,7 +114,17 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Inserts or updates every entry in one transaction (all or nothing). Entries
     /// must have distinct ID numbers. People not in `entries` are left as they are.
-    fn import_roster(&self, entries: &[RosterEntry]) -> Result<ImportCounts, StorageError>;
+    fn import_roster(&self, entries: &[RosterEntry]) -> Result<ImportCounts, StorageError> {
+        self.import_roster_batches(&mut std::iter::once(Ok(entries.to_vec())))
+    }
+    /// [`import_roster`](Self::import_roster) fed in batches, all in one transaction:
+    /// a file of millions of rows is never held whole. An `Err` from `batches` rolls
+    /// the transaction back and is returned (`ImportAborted` when the feeder found a
+    /// bad row). Entries must have distinct ID numbers across all batches.
+    fn import_roster_batches(
+        &self,
+        batches: &mut (dyn Iterator<Item = Result<Vec<RosterEntry>, StorageError>> + Send),
+    ) -> Result<ImportCounts, StorageError>;
     fn roster_entry(&self, id_number: &str) -> Result<Option<RosterEntry>, StorageError>;
     /// Inserts or updates app self-certifications (one per person and period) in one
     /// transaction; if any names a person not on the roster, writes nothing and says
@@ -237,6 +259,32 @@ pub trait Storage: Send + Sync + 'static {
     /// The current reference photo, as served to kiosks.
     fn reference(&self, id_number: &str) -> Result<Option<Reference>, StorageError> {
         Ok(self.current_reference(id_number)?.map(|c| c.reference))
+    }
+
+    /// A kiosk's status lookup: the kiosk `token_sha256` belongs to (`None`: no kiosk
+    /// has it, and nothing else is read), with `person_facts` and the reviewers'
+    /// verdicts of the person and period. The SQL backends answer it in one statement
+    /// (`storage::lookup`), so the token is as fresh as the facts.
+    fn kiosk_lookup(
+        &self,
+        token_sha256: &str,
+        id_number: &str,
+        period: &str,
+    ) -> Result<Option<KioskLookup>, StorageError> {
+        let Some(kiosk) = self.kiosk_by_token(token_sha256)? else {
+            return Ok(None);
+        };
+        let facts = self.person_facts(id_number, period)?;
+        let verdicts = self
+            .review_decisions(id_number, period)?
+            .into_iter()
+            .map(|d| (d.record_id, d.verdict))
+            .collect();
+        Ok(Some(KioskLookup {
+            kiosk,
+            facts,
+            verdicts,
+        }))
     }
 }
 

@@ -23,6 +23,7 @@ mod people;
 mod records;
 mod references;
 mod regions;
+mod scale;
 
 use std::collections::BTreeMap;
 
@@ -41,6 +42,7 @@ pub use people::*;
 pub use records::*;
 pub use references::*;
 pub use regions::*;
+pub use scale::*;
 
 /// An empty store and whatever keeps it alive (a temporary directory, a database).
 pub struct Subject {
@@ -82,6 +84,9 @@ macro_rules! cases {
             an_assistance_serial_belongs_to_one_record,
             person_facts_name_the_assistance_channel,
             not_certified_in_region_follows_the_status_rules,
+            kiosk_lookup_equals_the_separate_reads,
+            roster_import_in_batches_is_one_transaction,
+            photo_sweep_takes_only_old_unreferenced_blobs,
         );
     };
     (@each $factory:path; $($case:ident),* $(,)?) => {
