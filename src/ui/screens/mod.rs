@@ -35,6 +35,13 @@ use crate::wedge::{Key, KeyEvent, WedgeConfig, WedgeOutput, WedgeParser};
 pub struct UiState {
     /// The retiree's language: the screen and the voice.
     pub lang: &'static str,
+    /// The configured language, which the screens return to when a session ends: a
+    /// clerk who chose Mongolian or English for one retiree must not leave it for the
+    /// next, who may read neither.
+    pub home_lang: &'static str,
+    /// Whether the last frame drawn was the idle screen (a session ends on the frame
+    /// that returns to it).
+    was_idle: bool,
     /// The languages the clerk may switch to (`[ui] languages`; all by default).
     pub offered: Vec<&'static str>,
     /// The clerk panel's language: the retiree's, except Mongolian, where the panel
@@ -78,6 +85,8 @@ impl UiState {
             .unwrap_or(LANGUAGES[0]);
         UiState {
             lang,
+            home_lang: lang,
+            was_idle: true,
             offered: LANGUAGES.to_vec(),
             clerk_lang: if Catalogue::get(lang).vertical() {
                 LANGUAGES[0]
@@ -134,9 +143,22 @@ impl UiState {
     }
 }
 
+impl UiState {
+    /// Called once per frame with whether the flow is idle: back at the idle screen
+    /// after a session, the language returns to the configured one. A choice made
+    /// while idle (before the scan) stands for the coming session.
+    pub fn follow_session(&mut self, idle: bool) {
+        if idle && !self.was_idle && self.lang != self.home_lang {
+            self.set_lang(self.home_lang);
+        }
+        self.was_idle = idle;
+    }
+}
+
 /// Draws the whole kiosk screen: clerk panel on the right, retiree side in the rest.
 pub fn draw(ui: &mut Ui, view: &View, now_ms: u64, st: &mut UiState) -> Vec<Event> {
     let mut events = Vec::new();
+    st.follow_session(matches!(view.state, crate::flow::State::Idle));
     keyboard(ui, st, &mut events);
     let width = theme::CLERK_PANEL_WIDTH.min(ui.available_width() * 0.32);
     egui::Panel::right("clerk")
@@ -209,3 +231,32 @@ pub(super) fn submit(st: &mut UiState, out: WedgeOutput, events: &mut Vec<Event>
 
 // ---------------------------------------------------------------------------------------
 // Retiree side
+
+#[cfg(test)]
+mod tests {
+    use super::UiState;
+
+    #[test]
+    fn the_language_returns_home_when_a_session_ends() {
+        let mut st = UiState::new("zh-CN");
+        st.follow_session(true);
+        // Chosen while idle, for the retiree about to be scanned: it stands.
+        st.set_lang("mn");
+        st.follow_session(true);
+        assert_eq!(st.lang, "mn");
+        st.follow_session(false);
+        st.follow_session(false);
+        assert_eq!(st.lang, "mn");
+        // The session ended: the next retiree gets the configured language.
+        st.follow_session(true);
+        assert_eq!(st.lang, "zh-CN");
+        assert_eq!(st.clerk_lang, "zh-CN");
+        // Chosen in the middle of a session, it lasts until that session ends.
+        st.follow_session(false);
+        st.set_lang("en");
+        st.follow_session(false);
+        assert_eq!((st.lang, st.clerk_lang), ("en", "en"));
+        st.follow_session(true);
+        assert_eq!((st.lang, st.clerk_lang), ("zh-CN", "zh-CN"));
+    }
+}
