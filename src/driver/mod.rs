@@ -15,15 +15,15 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource};
+use certpoint_protocol::{Action, CertificationRecord, Channel, PhotoRef, ReferenceSource};
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Ineligibility, Input, Now,
-    Prompt, State,
+    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, FrameObservation, Ineligibility,
+    Input, Now, Prompt, State,
 };
 use crate::id_number::IdNumber;
-use crate::liveness::{ActiveLiveness, LivenessParams};
+use crate::liveness::{ActiveLiveness, DepthTracker, LivenessParams};
 use crate::record::{self, KioskIdentity};
 use crate::store::Enqueued;
 use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
@@ -108,6 +108,8 @@ pub struct Driver {
     params: FlowParams,
     thresholds: Thresholds,
     liveness: ActiveLiveness,
+    /// The 3-D check's evidence of the attempt; `None` when `[depth_check]` is off.
+    depth: Option<DepthTracker>,
     identity: KioskIdentity,
     window: crate::config::WindowSection,
     best: Option<BestFrame>,
@@ -133,6 +135,11 @@ impl Driver {
             params: flow_params(&cfg.config),
             thresholds: cfg.config.thresholds.clone(),
             liveness: ActiveLiveness::new(liveness),
+            depth: cfg
+                .config
+                .depth_check
+                .enabled
+                .then(|| DepthTracker::new(cfg.config.depth_check.min_yaw_deg)),
             identity,
             window: cfg.config.certification_window.clone(),
             best: None,
@@ -346,6 +353,7 @@ impl Driver {
             passive_liveness: None,
             quality: None,
             completed: Vec::new(),
+            depth: None,
         };
         if let Some(face) = analysis.faces.first() {
             obs.passive_liveness = face.passive_liveness;
@@ -353,6 +361,7 @@ impl Driver {
             if faces == 1 {
                 let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
                 obs.completed = self.liveness.push(&s);
+                self.measure_depth(vision, image, face, s.yaw_deg);
                 let good = placement == flow::Placement::Good;
                 let sharper = self
                     .best
@@ -367,7 +376,43 @@ impl Driver {
                 }
             }
         }
+        obs.depth = self.depth.as_ref().and_then(|d| d.summary()).map(|d| DepthFigure {
+            residual: d.residual,
+            yaw_span_deg: d.yaw_span_deg,
+            frames: d.frames,
+        });
         self.event(host, vision, now, Event::Frame(obs))
+    }
+
+    /// The 3-D check's share of a frame: only while a head turn is being asked, and
+    /// only on the frames the tracker wants (near rest, or turned far enough), so the
+    /// ~2 ms mesh stays off the normal frame rate. A mesh that fails is skipped, not
+    /// fatal: too few measured frames fail the attempt in the flow anyway.
+    fn measure_depth(
+        &mut self,
+        vision: &mut Vision,
+        image: &RgbImage,
+        face: &crate::vision::FaceAnalysis,
+        yaw_deg: f32,
+    ) {
+        let Some(depth) = self.depth.as_mut() else {
+            return;
+        };
+        let turning = matches!(
+            &self.state,
+            State::Challenges(c) if matches!(c.current(), Some(Action::TurnLeft | Action::TurnRight))
+        );
+        let Some(rest) = self.liveness.baseline().map(|b| b.yaw_deg) else {
+            return;
+        };
+        if !turning || !depth.wants_mesh(yaw_deg, rest) {
+            return;
+        }
+        match vision.face_mesh(image, face) {
+            Ok(Some(mesh)) => depth.push(yaw_deg, rest, mesh.xy()),
+            Ok(None) => {}
+            Err(e) => tracing::warn!("the face mesh failed on a turn frame: {e}"),
+        }
     }
 
     /// Carries out one effect; returns the event it produced, if any.
@@ -388,6 +433,9 @@ impl Driver {
             }
             Effect::StartLiveness => {
                 self.liveness.reset();
+                if let Some(d) = self.depth.as_mut() {
+                    d.reset();
+                }
                 self.best = None;
                 self.last_crop = None;
                 None
