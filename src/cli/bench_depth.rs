@@ -21,7 +21,8 @@ use serde_json::{json, Value};
 use crate::liveness::DepthTracker;
 use crate::synth::sheet::{render, Shape};
 use crate::synth::Synth;
-use crate::vision::depth::{homography_residual, parallax};
+use crate::vision::depth::{homography_residual, parallax, parallax68, ruler_misses};
+use crate::vision::depth_track::parallax_tracked;
 use crate::vision::{Track, Vision, Wants};
 
 pub struct DepthArgs {
@@ -80,7 +81,10 @@ pub(super) fn depth(args: DepthArgs, out: &mut impl Write) -> anyhow::Result<Exi
 }
 
 fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -> anyhow::Result<Value> {
-    let frames = super::bench::load_frames(dir)?;
+    let frames: Vec<std::sync::Arc<image::RgbImage>> = super::bench::load_frames(dir)?
+        .into_iter()
+        .map(std::sync::Arc::new)
+        .collect();
     let mut track = Track::default();
     let (mut yaws, mut analysis_ms) = (Vec::new(), Vec::new());
     let mut analysed = Vec::with_capacity(frames.len());
@@ -97,8 +101,10 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
     // The resting yaw: the median of the first 15 measured frames, as the baseline would.
     let rest = quantile(&yaws[..yaws.len().min(15)], 0.5);
     let mut tracker = DepthTracker::new(min_yaw);
-    let mut frontal: Option<(f32, Vec<(f32, f32)>)> = None;
-    let (mut par, mut hom, mut spans) = (Vec::new(), Vec::new(), Vec::new());
+    type Frontal<'a> = (f32, Vec<(f32, f32)>, Vec<(f32, f32)>, &'a image::RgbImage);
+    let mut frontal: Option<Frontal> = None;
+    let (mut par, mut hom, mut spans, mut par68) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut tracked = Vec::new();
     for (img, face) in frames.iter().zip(&analysed) {
         let Some(face) = face else { continue };
         let yaw = face.pose.yaw;
@@ -109,14 +115,16 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
         let Some(mesh) = vision.face_mesh(img, face)? else { continue };
         mesh_ms.push(t.elapsed().as_secs_f32() * 1000.0);
         let xy = mesh.xy();
-        tracker.push(yaw, rest, xy.clone());
+        tracker.push(yaw, rest, img, xy.clone());
         if (yaw - rest).abs() <= 4.0 {
-            frontal = Some((yaw, xy));
-        } else if let Some((y0, f0)) = &frontal {
+            frontal = Some((yaw, xy, face.points68.clone(), img.as_ref()));
+        } else if let Some((y0, f0, f68, img0)) = &frontal {
+            tracked.extend(parallax_tracked(img0, f0, img, &xy));
             if let (Some(p), Some(h)) = (parallax(f0, &xy), homography_residual(f0, &xy)) {
                 par.push(p);
                 hom.push(h);
                 spans.push((yaw - y0).abs());
+                par68.extend(parallax68(f68, &face.points68));
             }
         }
     }
@@ -130,6 +138,8 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
         "turned_frames": par.len(),
         "parallax": {"min": quantile(&par, 0.0), "p10": quantile(&par, 0.1), "median": quantile(&par, 0.5), "max": quantile(&par, 1.0)},
         "homography": {"min": quantile(&hom, 0.0), "median": quantile(&hom, 0.5)},
+        "tracked": {"n": tracked.len(), "min": quantile(&tracked, 0.0), "p10": quantile(&tracked, 0.1), "median": quantile(&tracked, 0.5), "max": quantile(&tracked, 1.0)},
+        "parallax68": {"min": quantile(&par68, 0.0), "p10": quantile(&par68, 0.1), "median": quantile(&par68, 0.5), "max": quantile(&par68, 1.0)},
         "yaw_span_max": quantile(&spans, 1.0),
         "tracker_residual": s.map(|s| s.residual),
         "analysis_ms_p50": quantile(&analysis_ms, 0.5),
@@ -143,20 +153,32 @@ fn attacks(vision: &mut Vision, photo: &Path, min_yaw: f32, mesh_ms: &mut Vec<f3
     // The printed picture: the photo framed as the kiosk would see the person (face
     // ~30 % of the width), so the sheet at full frame width puts the face at kiosk size.
     let base = Synth::from_photo(vision, &img)?.base().clone();
+    // Fold and bend lines through the nose, as someone faking a head would fold.
+    let nose_x = vision
+        .analyze(&base, false, Wants::default())?
+        .faces
+        .first()
+        .map_or(320.0, |f| f.landmarks.nose.0);
+    let dx = 320.0 - nose_x;
+    let base = image::RgbImage::from_fn(base.width(), base.height(), |x, y| {
+        let sx = (x as f32 - dx).round().clamp(0.0, base.width() as f32 - 1.0) as u32;
+        *base.get_pixel(sx, y)
+    });
     let mut rows = Vec::new();
     for shape in SHAPES {
-        let view = |vision: &mut Vision, yaw: f32, mesh_ms: &mut Vec<f32>| -> anyhow::Result<Option<(f32, Vec<(f32, f32)>)>> {
+        type View = (f32, Vec<(f32, f32)>, Vec<(f32, f32)>, image::RgbImage);
+        let view = |vision: &mut Vision, yaw: f32, mesh_ms: &mut Vec<f32>| -> anyhow::Result<Option<View>> {
             let frame = render(&base, shape, yaw, 640, 480, 0.9);
             let a = vision.analyze(&frame, false, Wants::default())?;
             let Some(face) = a.faces.first() else { return Ok(None) };
             let t = Instant::now();
             let m = vision.face_mesh(&frame, face)?;
             mesh_ms.push(t.elapsed().as_secs_f32() * 1000.0);
-            Ok(m.map(|m| (face.pose.yaw, m.xy())))
+            Ok(m.map(|m| (face.pose.yaw, m.xy(), face.points68.clone(), frame.clone())))
         };
-        let Some((y0, front)) = view(vision, 0.0, mesh_ms)? else { continue };
+        let Some((y0, front, front68, img0)) = view(vision, 0.0, mesh_ms)? else { continue };
         for yaw in SHEET_YAWS {
-            let Some((y1, turned)) = view(vision, yaw, mesh_ms)? else { continue };
+            let Some((y1, turned, turned68, img1)) = view(vision, yaw, mesh_ms)? else { continue };
             rows.push(json!({
                 "photo": photo.file_name().map(|n| n.to_string_lossy().to_string()),
                 "shape": shape.name(),
@@ -165,6 +187,9 @@ fn attacks(vision: &mut Vision, photo: &Path, min_yaw: f32, mesh_ms: &mut Vec<f3
                 "seen_as_turn": (y1 - y0).abs() >= min_yaw,
                 "parallax": parallax(&front, &turned),
                 "homography": homography_residual(&front, &turned),
+                "rulers": ruler_misses(&front, &turned),
+                "parallax68": parallax68(&front68, &turned68),
+                "tracked": parallax_tracked(&img0, &front, &img1, &turned),
             }));
         }
     }

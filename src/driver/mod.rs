@@ -391,7 +391,7 @@ impl Driver {
     fn measure_depth(
         &mut self,
         vision: &mut Vision,
-        image: &RgbImage,
+        image: &Arc<RgbImage>,
         face: &crate::vision::FaceAnalysis,
         yaw_deg: f32,
     ) {
@@ -409,7 +409,7 @@ impl Driver {
             return;
         }
         match vision.face_mesh(image, face) {
-            Ok(Some(mesh)) => depth.push(yaw_deg, rest, mesh.xy()),
+            Ok(Some(mesh)) => depth.push(yaw_deg, rest, image, mesh.xy()),
             Ok(None) => {}
             Err(e) => tracing::warn!("the face mesh failed on a turn frame: {e}"),
         }

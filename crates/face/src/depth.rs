@@ -56,7 +56,7 @@ fn dist(a: P, b: P) -> f32 {
 
 /// Where `n` lands in the turned frame if it keeps its place relative to the ruler
 /// `p`–`q` (along it and across it, in ruler lengths).
-fn along_ruler(p0: P, q0: P, n0: P, p1: P, q1: P) -> Option<P> {
+pub(crate) fn along_ruler(p0: P, q0: P, n0: P, p1: P, q1: P) -> Option<P> {
     let d0 = sub(q0, p0);
     let len2 = d0.0 * d0.0 + d0.1 * d0.1;
     if len2 < 1e-6 {
@@ -82,19 +82,47 @@ fn face_width(frontal: &[P]) -> Option<f32> {
 /// The nose tip's smallest miss over the four rulers (see the module doc), in face
 /// widths; `None` when the point sets are not two meshes or degenerate.
 pub fn parallax(frontal: &[P], turned: &[P]) -> Option<f32> {
-    if frontal.len() != turned.len() || frontal.len() <= 425 {
+    ruler_misses(frontal, turned)?
+        .into_iter()
+        .flatten()
+        .min_by(f32::total_cmp)
+}
+
+/// The same rulers on the 68 iBUG points: nose tip 30; nasion 27 – upper lip 51,
+/// nostril wing 31 – 35, inner eye corner 39 – mouth corner 54, 42 – 48; width 36 – 45.
+pub fn parallax68(frontal: &[P], turned: &[P]) -> Option<f32> {
+    ruler_misses_with(frontal, turned, 30, [36, 45], [(27, 51), (31, 35), (39, 54), (42, 48)])?
+        .into_iter()
+        .flatten()
+        .min_by(f32::total_cmp)
+}
+
+/// The nose tip's miss on each of [`points::RULERS`], in face widths.
+pub fn ruler_misses(frontal: &[P], turned: &[P]) -> Option<[Option<f32>; 4]> {
+    if frontal.len() <= 425 {
         return None;
     }
-    let w = face_width(frontal)?;
-    let n = points::NOSE_TIP;
-    points::RULERS
-        .iter()
-        .filter_map(|&(p, q)| {
-            let pred = along_ruler(frontal[p], frontal[q], frontal[n], turned[p], turned[q])?;
-            Some(dist(pred, turned[n]) / w)
-        })
-        .filter(|v| v.is_finite())
-        .min_by(f32::total_cmp)
+    ruler_misses_with(frontal, turned, points::NOSE_TIP, points::EYE_OUTER, points::RULERS)
+}
+
+fn ruler_misses_with(
+    frontal: &[P],
+    turned: &[P],
+    n: usize,
+    width: [usize; 2],
+    rulers: [(usize, usize); 4],
+) -> Option<[Option<f32>; 4]> {
+    if frontal.len() != turned.len() || rulers.iter().any(|r| r.0.max(r.1) >= frontal.len()) {
+        return None;
+    }
+    let w = dist(*frontal.get(width[0])?, *frontal.get(width[1])?);
+    if !(w.is_finite() && w > 1.0) {
+        return None;
+    }
+    Some(rulers.map(|(p, q)| {
+        let pred = along_ruler(frontal[p], frontal[q], frontal[n], turned[p], turned[q])?;
+        Some(dist(pred, turned[n]) / w).filter(|v| v.is_finite())
+    }))
 }
 
 /// The plane fit the check does *not* rely on (module doc): a homography from the

@@ -32,6 +32,7 @@
 //! packaged). Failures name the file, the expected value and the fix.
 
 pub mod depth;
+pub mod depth_track;
 mod engine;
 mod face;
 mod geometry;
