@@ -19,8 +19,7 @@ use anyhow::Context;
 use serde_json::{json, Value};
 
 use crate::liveness::DepthTracker;
-use crate::synth::sheet::{render, Shape};
-use crate::synth::Synth;
+use crate::synth::sheet::{picture_of, render, Shape};
 use crate::vision::depth::{homography_residual, parallax, parallax68, ruler_misses};
 use crate::vision::depth_track::parallax_tracked;
 use crate::vision::{Track, Vision, Wants};
@@ -80,7 +79,12 @@ pub(super) fn depth(args: DepthArgs, out: &mut impl Write) -> anyhow::Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -> anyhow::Result<Value> {
+fn clip(
+    vision: &mut Vision,
+    dir: &Path,
+    min_yaw: f32,
+    mesh_ms: &mut Vec<f32>,
+) -> anyhow::Result<Value> {
     let frames: Vec<std::sync::Arc<image::RgbImage>> = super::bench::load_frames(dir)?
         .into_iter()
         .map(std::sync::Arc::new)
@@ -92,7 +96,11 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
         let t = Instant::now();
         let a = vision.analyze_tracked(f, false, Wants::default(), &mut track)?;
         analysis_ms.push(t.elapsed().as_secs_f32() * 1000.0);
-        let face = a.faces.into_iter().next().filter(|f| f.pose.yaw.is_finite());
+        let face = a
+            .faces
+            .into_iter()
+            .next()
+            .filter(|f| f.pose.yaw.is_finite());
         if let Some(face) = &face {
             yaws.push(face.pose.yaw);
         }
@@ -112,7 +120,9 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
             continue;
         }
         let t = Instant::now();
-        let Some(mesh) = vision.face_mesh(img, face)? else { continue };
+        let Some(mesh) = vision.face_mesh(img, face)? else {
+            continue;
+        };
         mesh_ms.push(t.elapsed().as_secs_f32() * 1000.0);
         let xy = mesh.xy();
         tracker.push(yaw, rest, img, xy.clone());
@@ -146,39 +156,40 @@ fn clip(vision: &mut Vision, dir: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -
     }))
 }
 
-fn attacks(vision: &mut Vision, photo: &Path, min_yaw: f32, mesh_ms: &mut Vec<f32>) -> anyhow::Result<Vec<Value>> {
+fn attacks(
+    vision: &mut Vision,
+    photo: &Path,
+    min_yaw: f32,
+    mesh_ms: &mut Vec<f32>,
+) -> anyhow::Result<Vec<Value>> {
     let img = image::open(photo)
         .with_context(|| format!("cannot read {}", photo.display()))?
         .to_rgb8();
-    // The printed picture: the photo framed as the kiosk would see the person (face
-    // ~30 % of the width), so the sheet at full frame width puts the face at kiosk size.
-    let base = Synth::from_photo(vision, &img)?.base().clone();
-    // Fold and bend lines through the nose, as someone faking a head would fold.
-    let nose_x = vision
-        .analyze(&base, false, Wants::default())?
-        .faces
-        .first()
-        .map_or(320.0, |f| f.landmarks.nose.0);
-    let dx = 320.0 - nose_x;
-    let base = image::RgbImage::from_fn(base.width(), base.height(), |x, y| {
-        let sx = (x as f32 - dx).round().clamp(0.0, base.width() as f32 - 1.0) as u32;
-        *base.get_pixel(sx, y)
-    });
+    let base = picture_of(vision, &img)?;
     let mut rows = Vec::new();
     for shape in SHAPES {
         type View = (f32, Vec<(f32, f32)>, Vec<(f32, f32)>, image::RgbImage);
-        let view = |vision: &mut Vision, yaw: f32, mesh_ms: &mut Vec<f32>| -> anyhow::Result<Option<View>> {
+        let view = |vision: &mut Vision,
+                    yaw: f32,
+                    mesh_ms: &mut Vec<f32>|
+         -> anyhow::Result<Option<View>> {
             let frame = render(&base, shape, yaw, 640, 480, 0.9);
             let a = vision.analyze(&frame, false, Wants::default())?;
-            let Some(face) = a.faces.first() else { return Ok(None) };
+            let Some(face) = a.faces.first() else {
+                return Ok(None);
+            };
             let t = Instant::now();
             let m = vision.face_mesh(&frame, face)?;
             mesh_ms.push(t.elapsed().as_secs_f32() * 1000.0);
             Ok(m.map(|m| (face.pose.yaw, m.xy(), face.points68.clone(), frame.clone())))
         };
-        let Some((y0, front, front68, img0)) = view(vision, 0.0, mesh_ms)? else { continue };
+        let Some((y0, front, front68, img0)) = view(vision, 0.0, mesh_ms)? else {
+            continue;
+        };
         for yaw in SHEET_YAWS {
-            let Some((y1, turned, turned68, img1)) = view(vision, yaw, mesh_ms)? else { continue };
+            let Some((y1, turned, turned68, img1)) = view(vision, yaw, mesh_ms)? else {
+                continue;
+            };
             rows.push(json!({
                 "photo": photo.file_name().map(|n| n.to_string_lossy().to_string()),
                 "shape": shape.name(),
@@ -197,7 +208,13 @@ fn attacks(vision: &mut Vision, photo: &Path, min_yaw: f32, mesh_ms: &mut Vec<f3
 }
 
 fn print_text(r: &Value, out: &mut impl Write) -> anyhow::Result<()> {
-    writeln!(out, "mesh per run: p50 {:.2} ms, p99 {:.2} ms over {} runs", r["mesh_ms"]["p50"].as_f64().unwrap_or(f64::NAN), r["mesh_ms"]["p99"].as_f64().unwrap_or(f64::NAN), r["mesh_ms"]["runs"])?;
+    writeln!(
+        out,
+        "mesh per run: p50 {:.2} ms, p99 {:.2} ms over {} runs",
+        r["mesh_ms"]["p50"].as_f64().unwrap_or(f64::NAN),
+        r["mesh_ms"]["p99"].as_f64().unwrap_or(f64::NAN),
+        r["mesh_ms"]["runs"]
+    )?;
     for c in r["clips"].as_array().into_iter().flatten() {
         writeln!(
             out,
@@ -211,9 +228,17 @@ fn print_text(r: &Value, out: &mut impl Write) -> anyhow::Result<()> {
         writeln!(
             out,
             "sheet {} {} yaw {}: proxy Δyaw {:.1} ({}), parallax {}, homography {}",
-            s["photo"], s["shape"], s["sheet_yaw"], s["proxy_yaw_change"].as_f64().unwrap_or(f64::NAN),
-            if s["seen_as_turn"].as_bool() == Some(true) { "seen as a turn" } else { "no turn seen" },
-            s["parallax"], s["homography"]
+            s["photo"],
+            s["shape"],
+            s["sheet_yaw"],
+            s["proxy_yaw_change"].as_f64().unwrap_or(f64::NAN),
+            if s["seen_as_turn"].as_bool() == Some(true) {
+                "seen as a turn"
+            } else {
+                "no turn seen"
+            },
+            s["parallax"],
+            s["homography"]
         )?;
     }
     Ok(())

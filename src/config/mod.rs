@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use depth::{DepthCheckSection, DEFAULT_DEPTH_THRESHOLD};
 pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
+pub use depth::{DepthCheckSection, DEFAULT_DEPTH_THRESHOLD};
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,

@@ -376,11 +376,15 @@ impl Driver {
                 }
             }
         }
-        obs.depth = self.depth.as_ref().and_then(|d| d.summary()).map(|d| DepthFigure {
-            residual: d.residual,
-            yaw_span_deg: d.yaw_span_deg,
-            frames: d.frames,
-        });
+        obs.depth = self
+            .depth
+            .as_ref()
+            .and_then(|d| d.summary())
+            .map(|d| DepthFigure {
+                residual: d.residual,
+                yaw_span_deg: d.yaw_span_deg,
+                frames: d.frames,
+            });
         self.event(host, vision, now, Event::Frame(obs))
     }
 

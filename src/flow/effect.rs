@@ -160,9 +160,7 @@ impl EndReason {
     /// it. The record and the clerk get the exact [`code`](Self::code).
     pub fn prompt_code(self) -> &'static str {
         match self {
-            EndReason::DepthFlat | EndReason::DepthUnavailable => {
-                EndReason::PassiveLiveness.code()
-            }
+            EndReason::DepthFlat | EndReason::DepthUnavailable => EndReason::PassiveLiveness.code(),
             other => other.code(),
         }
     }

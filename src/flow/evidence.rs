@@ -1,6 +1,8 @@
 //! What an attempt gathers for its verdict and its record.
 
-use certpoint_protocol::{Action, ChallengeResult, DepthCheck, FaceMatch, Outcome, Quality, Scored};
+use certpoint_protocol::{
+    Action, ChallengeResult, DepthCheck, FaceMatch, Outcome, Quality, Scored,
+};
 use chrono::{DateTime, FixedOffset};
 
 use super::effect::{EndReason, Verdict};
@@ -62,9 +64,10 @@ impl Evidence {
     /// the threshold (NaN counts as below).
     pub fn depth_problem(&self, params: &FlowParams) -> Option<EndReason> {
         let threshold = params.depth_threshold?;
-        let turned = self.challenges.iter().any(|c| {
-            c.passed && matches!(c.action, Action::TurnLeft | Action::TurnRight)
-        });
+        let turned = self
+            .challenges
+            .iter()
+            .any(|c| c.passed && matches!(c.action, Action::TurnLeft | Action::TurnRight));
         if !turned {
             return None;
         }

@@ -119,7 +119,7 @@ impl Default for FlowParams {
             min_speech_gap_ms: 1_500,
             face_away_grace_ms: 2_000,
             certification_window: None,
-            depth_threshold: Some(0.03),
+            depth_threshold: Some(0.02),
         }
     }
 }

@@ -66,10 +66,7 @@ pub(crate) fn along_ruler(p0: P, q0: P, n0: P, p1: P, q1: P) -> Option<P> {
     let t = (u.0 * d0.0 + u.1 * d0.1) / len2;
     let s = (d0.0 * u.1 - d0.1 * u.0) / len2;
     let d1 = sub(q1, p1);
-    Some((
-        p1.0 + t * d1.0 - s * d1.1,
-        p1.1 + t * d1.1 + s * d1.0,
-    ))
+    Some((p1.0 + t * d1.0 - s * d1.1, p1.1 + t * d1.1 + s * d1.0))
 }
 
 /// The face width unit: outer eye corner to outer eye corner in `frontal`.
@@ -91,10 +88,16 @@ pub fn parallax(frontal: &[P], turned: &[P]) -> Option<f32> {
 /// The same rulers on the 68 iBUG points: nose tip 30; nasion 27 – upper lip 51,
 /// nostril wing 31 – 35, inner eye corner 39 – mouth corner 54, 42 – 48; width 36 – 45.
 pub fn parallax68(frontal: &[P], turned: &[P]) -> Option<f32> {
-    ruler_misses_with(frontal, turned, 30, [36, 45], [(27, 51), (31, 35), (39, 54), (42, 48)])?
-        .into_iter()
-        .flatten()
-        .min_by(f32::total_cmp)
+    ruler_misses_with(
+        frontal,
+        turned,
+        30,
+        [36, 45],
+        [(27, 51), (31, 35), (39, 54), (42, 48)],
+    )?
+    .into_iter()
+    .flatten()
+    .min_by(f32::total_cmp)
 }
 
 /// The nose tip's miss on each of [`points::RULERS`], in face widths.
@@ -102,7 +105,13 @@ pub fn ruler_misses(frontal: &[P], turned: &[P]) -> Option<[Option<f32>; 4]> {
     if frontal.len() <= 425 {
         return None;
     }
-    ruler_misses_with(frontal, turned, points::NOSE_TIP, points::EYE_OUTER, points::RULERS)
+    ruler_misses_with(
+        frontal,
+        turned,
+        points::NOSE_TIP,
+        points::EYE_OUTER,
+        points::RULERS,
+    )
 }
 
 fn ruler_misses_with(
@@ -150,9 +159,9 @@ pub fn homography(src: &[P], dst: &[P]) -> Option<[f64; 9]> {
     }
     let norm = |pts: &[P]| -> [f64; 3] {
         let n = pts.len() as f64;
-        let (mx, my) = pts
-            .iter()
-            .fold((0.0, 0.0), |a, p| (a.0 + p.0 as f64 / n, a.1 + p.1 as f64 / n));
+        let (mx, my) = pts.iter().fold((0.0, 0.0), |a, p| {
+            (a.0 + p.0 as f64 / n, a.1 + p.1 as f64 / n)
+        });
         let md = pts
             .iter()
             .map(|p| (p.0 as f64 - mx).hypot(p.1 as f64 - my))
@@ -184,8 +193,28 @@ pub fn homography(src: &[P], dst: &[P]) -> Option<[f64; 9]> {
     let h = solve8(ata, atb)?;
     let hn = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0];
     // Undo the conditioning: H = Td⁻¹ · Hn · Ts.
-    let ts = [ns[0], 0.0, -ns[0] * ns[1], 0.0, ns[0], -ns[0] * ns[2], 0.0, 0.0, 1.0];
-    let td_inv = [1.0 / nd[0], 0.0, nd[1], 0.0, 1.0 / nd[0], nd[2], 0.0, 0.0, 1.0];
+    let ts = [
+        ns[0],
+        0.0,
+        -ns[0] * ns[1],
+        0.0,
+        ns[0],
+        -ns[0] * ns[2],
+        0.0,
+        0.0,
+        1.0,
+    ];
+    let td_inv = [
+        1.0 / nd[0],
+        0.0,
+        nd[1],
+        0.0,
+        1.0 / nd[0],
+        nd[2],
+        0.0,
+        0.0,
+        1.0,
+    ];
     Some(mul3(&td_inv, &mul3(&hn, &ts)))
 }
 

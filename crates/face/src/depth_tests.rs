@@ -89,8 +89,13 @@ fn a_tilted_flat_picture_stays_on_the_rulers_and_on_the_plane() {
 fn a_curved_or_folded_picture_stays_on_some_ruler_though_not_on_a_plane() {
     let r = 0.8; // a tight curve: radius 0.8 face widths (about 7 cm)
     let vertical_axis = |x: f32, y: f32| [r * (x / r).sin(), y, r * (x / r).cos() - r];
-    let horizontal_axis =
-        |x: f32, y: f32| [x, 0.45 + r * ((y - 0.45) / r).sin(), r * ((y - 0.45) / r).cos() - r];
+    let horizontal_axis = |x: f32, y: f32| {
+        [
+            x,
+            0.45 + r * ((y - 0.45) / r).sin(),
+            r * ((y - 0.45) / r).cos() - r,
+        ]
+    };
     let fold = |x: f32, y: f32| [x * 0.8, y, -x.abs() * 0.6];
     let shapes: [(&str, Vec<[f32; 3]>); 3] = [
         ("cylinder, vertical axis", picture(vertical_axis)),

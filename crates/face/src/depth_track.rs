@@ -23,7 +23,14 @@ fn grey(img: &RgbImage, x: i64, y: i64) -> f32 {
 /// Where the `2·half+1` square patch around `p0` in `f0` is found in `f1`, searching
 /// `radius` pixels around `guess`: the best normalised cross-correlation, with its value.
 /// `None` for a textureless patch (nothing to find).
-pub fn find_patch(f0: &RgbImage, p0: P, f1: &RgbImage, guess: P, half: i64, radius: i64) -> Option<(P, f32)> {
+pub fn find_patch(
+    f0: &RgbImage,
+    p0: P,
+    f1: &RgbImage,
+    guess: P,
+    half: i64,
+    radius: i64,
+) -> Option<(P, f32)> {
     let (cx, cy) = (p0.0.round() as i64, p0.1.round() as i64);
     let n = ((2 * half + 1) * (2 * half + 1)) as f32;
     let tpl: Vec<f32> = (-half..=half)
@@ -61,7 +68,12 @@ pub fn find_patch(f0: &RgbImage, p0: P, f1: &RgbImage, guess: P, half: i64, radi
         }
     }
     // Integer position plus the offset of p0 from its own pixel.
-    best.map(|((x, y), v)| ((x as f32 + p0.0 - cx as f32, y as f32 + p0.1 - cy as f32), v))
+    best.map(|((x, y), v)| {
+        (
+            (x as f32 + p0.0 - cx as f32, y as f32 + p0.1 - cy as f32),
+            v,
+        )
+    })
 }
 
 /// [`crate::depth::parallax`] with the turned frame's points found by texture: the

@@ -50,7 +50,6 @@ use image::RgbImage;
 use serde::Serialize;
 
 pub use engine::{Engine, EngineSettings};
-pub use mesh::{FaceMesh, MESH_POINTS};
 pub use geometry::BoxF;
 /// The `image` crate this API speaks (`RgbImage`), so callers need no second copy.
 pub use image;
@@ -60,6 +59,7 @@ pub use matching::{
     EMBEDDING_DIM, EMBEDDING_MODEL_SHA256,
 };
 use mesh::Mesh;
+pub use mesh::{FaceMesh, MESH_POINTS};
 use models::{AntiSpoof, Iris};
 pub use models::{ARCFACE_112, DETECTION_THRESHOLD};
 pub use track::Track;

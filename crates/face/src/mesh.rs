@@ -52,7 +52,11 @@ pub struct Mesh {
 
 /// The crop → image mapping of the region around the 68 landmarks (see the module doc).
 pub(crate) fn roi(points68: &[(f32, f32)]) -> Option<Affine> {
-    if points68.len() != 68 || points68.iter().any(|p| !p.0.is_finite() || !p.1.is_finite()) {
+    if points68.len() != 68
+        || points68
+            .iter()
+            .any(|p| !p.0.is_finite() || !p.1.is_finite())
+    {
         return None;
     }
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
@@ -64,7 +68,9 @@ pub(crate) fn roi(points68: &[(f32, f32)]) -> Option<Affine> {
     }
     let mean = |r: std::ops::Range<usize>| {
         let n = r.len() as f32;
-        let (sx, sy) = points68[r].iter().fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
+        let (sx, sy) = points68[r]
+            .iter()
+            .fold((0.0, 0.0), |a, p| (a.0 + p.0, a.1 + p.1));
         (sx / n, sy / n)
     };
     let (el, er) = (mean(36..42), mean(42..48));
@@ -162,7 +168,10 @@ mod tests {
         assert!(((b.0 - a.0).hypot(b.1 - a.1) - 150.0).abs() < 0.5);
         assert!(((b.1 - a.1).atan2(b.0 - a.0) - ang).abs() < 1e-3);
         let c = m.apply(96.0, 96.0);
-        assert!((c.0 - 200.0).abs() < 1.0 && (c.1 - 200.0).abs() < 1.0, "{c:?}");
+        assert!(
+            (c.0 - 200.0).abs() < 1.0 && (c.1 - 200.0).abs() < 1.0,
+            "{c:?}"
+        );
         assert!(roi(&p[..10]).is_none());
     }
 }

@@ -47,7 +47,10 @@ fn a_turn_that_moved_like_a_picture_fails_and_records_the_figure() {
     d.after(200, scored(0.9));
     assert_eq!(reason(&d.state), Some(EndReason::DepthFlat));
     let r = d.records()[0];
-    assert_eq!((r.outcome, r.reason.as_deref()), (Outcome::Failed, Some("depth_flat")));
+    assert_eq!(
+        (r.outcome, r.reason.as_deref()),
+        (Outcome::Failed, Some("depth_flat"))
+    );
     assert_eq!(
         r.depth_check,
         Some(DepthCheck {
