@@ -74,7 +74,7 @@ impl Evidence {
         match self.depth {
             None => Some(EndReason::DepthUnavailable),
             Some(d) if d.frames == 0 => Some(EndReason::DepthUnavailable),
-            Some(d) if !(d.residual >= threshold) => Some(EndReason::DepthFlat),
+            Some(d) if d.residual.is_nan() || d.residual < threshold => Some(EndReason::DepthFlat),
             Some(_) => None,
         }
     }

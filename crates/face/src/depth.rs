@@ -246,10 +246,11 @@ fn solve8(mut a: [[f64; 8]; 8], mut b: [f64; 8]) -> Option<[f64; 8]> {
         }
         a.swap(col, piv);
         b.swap(col, piv);
+        let pivot_row = a[col];
         for r in col + 1..8 {
-            let f = a[r][col] / a[col][col];
-            for c in col..8 {
-                a[r][c] -= f * a[col][c];
+            let f = a[r][col] / pivot_row[col];
+            for (v, p) in a[r][col..].iter_mut().zip(&pivot_row[col..]) {
+                *v -= f * p;
             }
             b[r] -= f * b[col];
         }

@@ -157,12 +157,8 @@ mod tests {
             let t = i as f32 / 67.0 * std::f32::consts::TAU;
             *q = (200.0 + 50.0 * t.cos(), 200.0 + 50.0 * t.sin());
         }
-        for i in 36..42 {
-            p[i] = (180.0, 190.0);
-        }
-        for i in 42..48 {
-            p[i] = (180.0 + 40.0 * ang.cos(), 190.0 + 40.0 * ang.sin());
-        }
+        p[36..42].fill((180.0, 190.0));
+        p[42..48].fill((180.0 + 40.0 * ang.cos(), 190.0 + 40.0 * ang.sin()));
         let m = roi(&p).unwrap();
         let (a, b) = (m.apply(0.0, 0.0), m.apply(192.0, 0.0));
         assert!(((b.0 - a.0).hypot(b.1 - a.1) - 150.0).abs() < 0.5);
