@@ -108,3 +108,31 @@ pub fn parallax_tracked(f0: &RgbImage, m0: &[P], f1: &RgbImage, m1: &[P]) -> Opt
         })
         .min_by(f32::total_cmp)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noise(seed: u32) -> RgbImage {
+        let mut s = seed;
+        RgbImage::from_fn(120, 120, |_, _| {
+            s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let v = (s >> 16) as u8;
+            image::Rgb([v, v, v])
+        })
+    }
+
+    #[test]
+    fn a_patch_is_found_where_its_texture_went_and_a_blank_one_not_at_all() {
+        let f0 = noise(7);
+        // The whole picture moved 5 px right and 3 px down.
+        let f1 = RgbImage::from_fn(120, 120, |x, y| {
+            *f0.get_pixel(x.saturating_sub(5), y.saturating_sub(3))
+        });
+        let (p, ncc) = find_patch(&f0, (60.4, 50.0), &f1, (60.0, 50.0), 6, 8).unwrap();
+        assert!((p.0 - 65.4).abs() < 1e-3 && (p.1 - 53.0).abs() < 1e-3, "{p:?}");
+        assert!(ncc > 0.99);
+        let blank = RgbImage::from_pixel(120, 120, image::Rgb([90, 90, 90]));
+        assert!(find_patch(&blank, (60.0, 60.0), &f1, (60.0, 60.0), 6, 8).is_none());
+    }
+}
