@@ -130,7 +130,10 @@ mod tests {
             *f0.get_pixel(x.saturating_sub(5), y.saturating_sub(3))
         });
         let (p, ncc) = find_patch(&f0, (60.4, 50.0), &f1, (60.0, 50.0), 6, 8).unwrap();
-        assert!((p.0 - 65.4).abs() < 1e-3 && (p.1 - 53.0).abs() < 1e-3, "{p:?}");
+        assert!(
+            (p.0 - 65.4).abs() < 1e-3 && (p.1 - 53.0).abs() < 1e-3,
+            "{p:?}"
+        );
         assert!(ncc > 0.99);
         let blank = RgbImage::from_pixel(120, 120, image::Rgb([90, 90, 90]));
         assert!(find_patch(&blank, (60.0, 60.0), &f1, (60.0, 60.0), 6, 8).is_none());
