@@ -8,6 +8,7 @@
 //! tests and (with a threaded host) the kiosk window.
 
 mod card;
+mod depth;
 pub mod observe;
 mod period;
 
@@ -15,7 +16,7 @@ use std::sync::Arc;
 
 use image::RgbImage;
 
-use certpoint_protocol::{Action, CertificationRecord, Channel, PhotoRef, ReferenceSource};
+use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource};
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
@@ -386,37 +387,6 @@ impl Driver {
                 frames: d.frames,
             });
         self.event(host, vision, now, Event::Frame(obs))
-    }
-
-    /// The 3-D check's share of a frame: only while a head turn is being asked, and
-    /// only on the frames the tracker wants (near rest, or turned far enough), so the
-    /// ~2 ms mesh stays off the normal frame rate. A mesh that fails is skipped, not
-    /// fatal: too few measured frames fail the attempt in the flow anyway.
-    fn measure_depth(
-        &mut self,
-        vision: &mut Vision,
-        image: &Arc<RgbImage>,
-        face: &crate::vision::FaceAnalysis,
-        yaw_deg: f32,
-    ) {
-        let Some(depth) = self.depth.as_mut() else {
-            return;
-        };
-        let turning = matches!(
-            &self.state,
-            State::Challenges(c) if matches!(c.current(), Some(Action::TurnLeft | Action::TurnRight))
-        );
-        let Some(rest) = self.liveness.baseline().map(|b| b.yaw_deg) else {
-            return;
-        };
-        if !turning || !depth.wants_mesh(yaw_deg, rest) {
-            return;
-        }
-        match vision.face_mesh(image, face) {
-            Ok(Some(mesh)) => depth.push(yaw_deg, rest, image, mesh.xy()),
-            Ok(None) => {}
-            Err(e) => tracing::warn!("the face mesh failed on a turn frame: {e}"),
-        }
     }
 
     /// Carries out one effect; returns the event it produced, if any.
