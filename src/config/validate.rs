@@ -367,6 +367,24 @@ fn devices(c: &Config, v: &mut Validator) {
 }
 
 fn policy(c: &Config, v: &mut Validator) {
+    let d = &c.depth_check;
+    v.range("depth_check.threshold", d.threshold);
+    v.range("depth_check.min_yaw_deg", d.min_yaw_deg);
+    // The frontal reference may sit up to 4° off rest: a turn that completes at
+    // turn_deg must still reach min_yaw_deg from it, or a real turn measures nothing.
+    if d.enabled && d.min_yaw_deg.is_finite() && d.min_yaw_deg > c.liveness.turn_deg - 4.0 {
+        v.fail(
+            "depth_check.min_yaw_deg",
+            format!(
+                "{} is more than liveness.turn_deg ({}) minus 4: a completed turn might not reach it",
+                d.min_yaw_deg, c.liveness.turn_deg
+            ),
+            format!(
+                "use at most {} or raise liveness.turn_deg",
+                c.liveness.turn_deg - 4.0
+            ),
+        );
+    }
     let t = &c.thresholds;
     v.range("thresholds.face_match", t.face_match);
     v.range("thresholds.passive_liveness", t.passive_liveness);

@@ -8,6 +8,7 @@
 //! tests and (with a threaded host) the kiosk window.
 
 mod card;
+mod depth;
 pub mod observe;
 mod period;
 
@@ -19,11 +20,11 @@ use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Ineligibility, Input, Now,
-    Prompt, State,
+    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, FrameObservation, Ineligibility,
+    Input, Now, Prompt, State,
 };
 use crate::id_number::IdNumber;
-use crate::liveness::{ActiveLiveness, LivenessParams};
+use crate::liveness::{ActiveLiveness, DepthTracker, LivenessParams};
 use crate::record::{self, KioskIdentity};
 use crate::store::Enqueued;
 use crate::vision::{cosine, BoxF, FrameAnalysis, Vision};
@@ -108,6 +109,8 @@ pub struct Driver {
     params: FlowParams,
     thresholds: Thresholds,
     liveness: ActiveLiveness,
+    /// The 3-D check's evidence of the attempt; `None` when `[depth_check]` is off.
+    depth: Option<DepthTracker>,
     identity: KioskIdentity,
     window: crate::config::WindowSection,
     best: Option<BestFrame>,
@@ -133,6 +136,11 @@ impl Driver {
             params: flow_params(&cfg.config),
             thresholds: cfg.config.thresholds.clone(),
             liveness: ActiveLiveness::new(liveness),
+            depth: cfg
+                .config
+                .depth_check
+                .enabled
+                .then(|| DepthTracker::new(cfg.config.depth_check.min_yaw_deg)),
             identity,
             window: cfg.config.certification_window.clone(),
             best: None,
@@ -346,6 +354,7 @@ impl Driver {
             passive_liveness: None,
             quality: None,
             completed: Vec::new(),
+            depth: None,
         };
         if let Some(face) = analysis.faces.first() {
             obs.passive_liveness = face.passive_liveness;
@@ -353,6 +362,7 @@ impl Driver {
             if faces == 1 {
                 let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
                 obs.completed = self.liveness.push(&s);
+                self.measure_depth(vision, image, face, s.yaw_deg);
                 let good = placement == flow::Placement::Good;
                 let sharper = self
                     .best
@@ -367,6 +377,15 @@ impl Driver {
                 }
             }
         }
+        obs.depth = self
+            .depth
+            .as_ref()
+            .and_then(|d| d.summary())
+            .map(|d| DepthFigure {
+                residual: d.residual,
+                yaw_span_deg: d.yaw_span_deg,
+                frames: d.frames,
+            });
         self.event(host, vision, now, Event::Frame(obs))
     }
 
@@ -388,6 +407,9 @@ impl Driver {
             }
             Effect::StartLiveness => {
                 self.liveness.reset();
+                if let Some(d) = self.depth.as_mut() {
+                    d.reset();
+                }
                 self.best = None;
                 self.last_crop = None;
                 None

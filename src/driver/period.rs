@@ -23,6 +23,7 @@ pub fn flow_params(c: &Config) -> FlowParams {
         face_match_threshold: c.thresholds.face_match,
         voice_repeat_ms: secs(c.flow.voice_repeat_secs),
         certification_window: None,
+        depth_threshold: c.depth_check.enabled.then_some(c.depth_check.threshold),
         ..FlowParams::default()
     }
 }

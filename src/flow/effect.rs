@@ -2,8 +2,8 @@
 //! record of every ended attempt.
 
 use certpoint_protocol::{
-    Action, ChallengeResult, Channel, ExcludedAction, FaceMatch, IdSource, Method, Outcome,
-    Quality, Scored,
+    Action, ChallengeResult, Channel, DepthCheck, ExcludedAction, FaceMatch, IdSource, Method,
+    Outcome, Quality, Scored,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
@@ -86,7 +86,7 @@ impl Prompt {
             Prompt::Checking => "checking".into(),
             Prompt::Passed => "passed".into(),
             Prompt::PendingMatch => "pending_match".into(),
-            Prompt::Failed(r) => format!("failed.{}", r.code()),
+            Prompt::Failed(r) => format!("failed.{}", r.prompt_code()),
             Prompt::SeeClerk => "see_clerk".into(),
             Prompt::AlreadyCertified => "already_certified".into(),
             Prompt::CameraProblem => "camera_problem".into(),
@@ -112,6 +112,11 @@ pub enum EndReason {
     PassiveLiveness,
     /// No frame carried a passive-liveness score, so liveness cannot be vouched for.
     PassiveLivenessUnavailable,
+    /// The face turned like a picture: the nose tip stayed where a flat, tilted,
+    /// curved or folded sheet would put it (the 3-D check, below its threshold).
+    DepthFlat,
+    /// A head turn was passed but no turned frame could be measured for the 3-D check.
+    DepthUnavailable,
     FaceMatchBelowThreshold,
     /// The comparison failed or did not answer in time.
     MatchUnavailable,
@@ -139,11 +144,24 @@ impl EndReason {
             EndReason::MultipleFaces => "multiple_faces",
             EndReason::PassiveLiveness => "passive_liveness",
             EndReason::PassiveLivenessUnavailable => "passive_liveness_unavailable",
+            EndReason::DepthFlat => "depth_flat",
+            EndReason::DepthUnavailable => "depth_unavailable",
             EndReason::FaceMatchBelowThreshold => "face_match_below_threshold",
             EndReason::MatchUnavailable => "match_unavailable",
             EndReason::Unmatched(p) => p.code(),
             EndReason::NotEligible => "not_eligible",
             EndReason::ManualCheck(why) => why.code(),
+        }
+    }
+
+    /// The code of what the retiree hears and reads. The 3-D check's failures say what
+    /// a passive-liveness failure says: the retiree can do nothing different about
+    /// either, and someone holding up a picture should not learn which check caught
+    /// it. The record and the clerk get the exact [`code`](Self::code).
+    pub fn prompt_code(self) -> &'static str {
+        match self {
+            EndReason::DepthFlat | EndReason::DepthUnavailable => EndReason::PassiveLiveness.code(),
+            other => other.code(),
         }
     }
 }
@@ -295,6 +313,8 @@ pub struct AttemptRecord {
     pub quality: Option<Quality>,
     pub id_source: IdSource,
     pub excluded_actions: Vec<ExcludedAction>,
+    /// The 3-D check during head turns, when one ran.
+    pub depth_check: Option<DepthCheck>,
 }
 
 /// How an attempt ended. A failure's verdict outlives its (already stored) record on the
@@ -308,6 +328,7 @@ pub struct Verdict {
     pub passive_liveness: Option<Scored>,
     pub face_match: FaceMatch,
     pub quality: Option<Quality>,
+    pub depth_check: Option<DepthCheck>,
 }
 
 impl Verdict {
@@ -326,6 +347,7 @@ impl Verdict {
             quality: self.quality,
             id_source: session.id_source,
             excluded_actions: session.excluded.clone(),
+            depth_check: self.depth_check,
         }
     }
 

@@ -142,6 +142,20 @@ pub struct FrameObservation {
     pub quality: Option<Quality>,
     /// Actions the liveness detectors saw finish in this frame.
     pub completed: Vec<Action>,
+    /// The 3-D check's figure over the attempt so far (the runner measures during head
+    /// turns; `None` until a turned frame was measured).
+    pub depth: Option<DepthFigure>,
+}
+
+/// What the 3-D check measured over an attempt's head turns so far.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DepthFigure {
+    /// Median nose-tip parallax over the turned frames, in face widths.
+    pub residual: f32,
+    /// Largest yaw change from the frontal frame, degrees (pose proxy).
+    pub yaw_span_deg: f32,
+    /// Turned frames measured.
+    pub frames: u32,
 }
 
 impl FrameObservation {
@@ -154,6 +168,7 @@ impl FrameObservation {
             passive_liveness: Some(passive_liveness),
             quality: None,
             completed: Vec::new(),
+            depth: None,
         }
     }
 

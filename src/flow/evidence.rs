@@ -1,10 +1,12 @@
 //! What an attempt gathers for its verdict and its record.
 
-use certpoint_protocol::{ChallengeResult, FaceMatch, Outcome, Quality, Scored};
+use certpoint_protocol::{
+    Action, ChallengeResult, DepthCheck, FaceMatch, Outcome, Quality, Scored,
+};
 use chrono::{DateTime, FixedOffset};
 
 use super::effect::{EndReason, Verdict};
-use super::event::FrameObservation;
+use super::event::{DepthFigure, FrameObservation};
 use super::params::FlowParams;
 
 /// What an attempt has gathered so far, for its verdict and its record.
@@ -15,11 +17,16 @@ pub struct Evidence {
     /// Quality figures of the sharpest single-face frame seen; the runner picks the same
     /// frame for the match and the stored crop.
     pub quality: Option<Quality>,
+    /// The 3-D check's latest figure (the runner's running summary of the turns).
+    pub depth: Option<DepthFigure>,
 }
 
 impl Evidence {
     /// Takes in a frame that shows exactly one face worth judging.
     pub fn observe(&mut self, frame: &FrameObservation) {
+        if frame.depth.is_some() {
+            self.depth = frame.depth;
+        }
         if let Some(score) = frame.passive_liveness {
             self.passive.push(score);
         }
@@ -39,6 +46,39 @@ impl Evidence {
         })
     }
 
+    /// The 3-D check as recorded: the figure with the threshold in force, when the
+    /// check is on and measured something.
+    pub fn depth_check(&self, params: &FlowParams) -> Option<DepthCheck> {
+        let threshold = params.depth_threshold?;
+        self.depth.map(|d| DepthCheck {
+            residual: d.residual,
+            threshold,
+            yaw_span_deg: d.yaw_span_deg,
+            frames: d.frames,
+        })
+    }
+
+    /// What the 3-D check says against this attempt: nothing when it is off or no
+    /// head turn was passed; `DepthUnavailable` when a turn was passed but nothing
+    /// measured (a picture must not escape by defeating the mesh); `DepthFlat` below
+    /// the threshold (NaN counts as below).
+    pub fn depth_problem(&self, params: &FlowParams) -> Option<EndReason> {
+        let threshold = params.depth_threshold?;
+        let turned = self
+            .challenges
+            .iter()
+            .any(|c| c.passed && matches!(c.action, Action::TurnLeft | Action::TurnRight));
+        if !turned {
+            return None;
+        }
+        match self.depth {
+            None => Some(EndReason::DepthUnavailable),
+            Some(d) if d.frames == 0 => Some(EndReason::DepthUnavailable),
+            Some(d) if d.residual.is_nan() || d.residual < threshold => Some(EndReason::DepthFlat),
+            Some(_) => None,
+        }
+    }
+
     pub fn verdict(
         self,
         outcome: Outcome,
@@ -51,6 +91,7 @@ impl Evidence {
             outcome,
             reason,
             ended_at,
+            depth_check: self.depth_check(params),
             passive_liveness: self.passive_scored(params),
             challenges: self.challenges,
             face_match,

@@ -59,6 +59,7 @@
 //!   `challenge_timeout` (the action in question is the last, unpassed entry of the
 //!   record's challenges), `multiple_faces` (a second face stayed longer than
 //!   `face_away_grace_ms`), `passive_liveness`, `passive_liveness_unavailable`,
+//!   `depth_flat` / `depth_unavailable` (the 3-D check during head turns, when on),
 //!   `face_match_below_threshold`, `match_unavailable` (error or timeout). Both count
 //!   as attempts and lead to the retry or clerk-assist screen.
 //! - **Passive liveness** is the median of the scores of well-placed positioning frames
@@ -107,7 +108,9 @@ pub use effect::{
     AttemptRecord, ClerkNotice, Effect, EndReason, ExclusionError, Ineligibility, ManualPassError,
     PendingReason, Prompt, Verdict,
 };
-pub use event::{CardFacts, ChipPhoto, Event, FrameObservation, Input, Now, Placement};
+pub use event::{
+    CardFacts, ChipPhoto, DepthFigure, Event, FrameObservation, Input, Now, Placement,
+};
 pub use evidence::{Evidence, PassiveAggregate};
 pub use exclude::excluded_actions;
 pub use params::FlowParams;

@@ -49,6 +49,9 @@ pub struct FlowParams {
     /// Inclusive local dates between which certification is accepted; `None` accepts any
     /// date. Checked against the wall-clock date of the scan.
     pub certification_window: Option<(NaiveDate, NaiveDate)>,
+    /// The 3-D check during head turns: the median parallax (face widths) an attempt
+    /// that passed a head turn needs; `None` turns the check off.
+    pub depth_threshold: Option<f32>,
 }
 
 impl FlowParams {
@@ -77,6 +80,9 @@ impl FlowParams {
             min_speech_gap_ms: 1_000,
             face_away_grace_ms: 2_000,
             certification_window: None,
+            // Off in the flow's own tests, which fake turns without any geometry; the
+            // tests of the check turn it on.
+            depth_threshold: None,
         }
     }
 
@@ -113,6 +119,7 @@ impl Default for FlowParams {
             min_speech_gap_ms: 1_500,
             face_away_grace_ms: 2_000,
             certification_window: None,
+            depth_threshold: Some(0.02),
         }
     }
 }

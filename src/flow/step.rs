@@ -291,6 +291,7 @@ fn manual_pass(
             passive_liveness: None,
             face_match: FaceMatch::NotRun,
             quality: None,
+            depth_check: None,
         };
         fx.push(verdict.store(
             &session,

@@ -56,6 +56,7 @@
 mod active;
 mod baseline;
 mod continuity;
+mod depth;
 mod detectors;
 mod params;
 mod signals;
@@ -63,6 +64,7 @@ mod still;
 
 pub use active::ActiveLiveness;
 pub use baseline::Baseline;
+pub use depth::{DepthSummary, DepthTracker};
 pub use params::{LivenessParams, ParamError};
 pub use signals::FaceSignals;
 pub use still::is_static;

@@ -31,10 +31,13 @@
 //! setting (`models.dir` in the kiosk's config, [`runtime::INSTALLED_MODELS_DIR`] once
 //! packaged). Failures name the file, the expected value and the fix.
 
+pub mod depth;
+pub mod depth_track;
 mod engine;
 mod face;
 mod geometry;
 pub mod matching;
+mod mesh;
 mod models;
 pub mod runtime;
 mod track;
@@ -55,6 +58,8 @@ pub use matching::{
     cosine, score, CropError, PhotoError, ScoreError, CROP_SIZE, DEFAULT_MATCH_THRESHOLD,
     EMBEDDING_DIM, EMBEDDING_MODEL_SHA256,
 };
+use mesh::Mesh;
+pub use mesh::{FaceMesh, MESH_POINTS};
 use models::{AntiSpoof, Iris};
 pub use models::{ARCFACE_112, DETECTION_THRESHOLD};
 pub use track::Track;
@@ -189,6 +194,9 @@ pub struct Vision {
     /// A second session of the iris model so both eyes run at once on the two cores.
     iris_b: Iris,
     antispoof: AntiSpoof,
+    /// The 468-point face mesh: not part of the per-frame analysis; the kiosk asks for
+    /// it ([`Vision::face_mesh`]) only while a head turn is being checked.
+    mesh: Mesh,
     /// Model name → sha256, for the records.
     pub model_hashes: BTreeMap<String, String>,
 }
@@ -209,6 +217,7 @@ impl Vision {
             iris: Iris::new(open(runtime::IRIS)?),
             iris_b: Iris::new(open(runtime::IRIS)?),
             antispoof: AntiSpoof::new(open(runtime::ANTISPOOF_V2)?, open(runtime::ANTISPOOF_V1SE)?),
+            mesh: Mesh::new(open(runtime::MESH)?),
             model_hashes,
         })
     }
@@ -298,6 +307,21 @@ impl Vision {
             faces,
             timings,
         })
+    }
+
+    /// The 468-point mesh of an analysed face (its region comes from the face's 68
+    /// landmarks, as MediaPipe's tracking takes it from the previous landmarks); `None`
+    /// for a detection-only face or when the model sees no face there. About 2 ms, so
+    /// the kiosk runs it only during head turns (the 3-D check, [`depth`]).
+    pub fn face_mesh(
+        &mut self,
+        img: &RgbImage,
+        face: &FaceAnalysis,
+    ) -> Result<Option<FaceMesh>, VisionError> {
+        if face.points68.len() != 68 {
+            return Ok(None);
+        }
+        self.mesh.mesh(img, &face.points68)
     }
 
     /// Embeds the face in `bbox` (landmarks → alignment → embedding): the live face of

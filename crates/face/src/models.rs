@@ -18,7 +18,7 @@ fn ort_err(model: &'static str) -> impl Fn(ort::Error) -> VisionError {
 }
 
 /// Runs `session` on one float input and hands the named outputs to `read`.
-fn run<R>(
+pub(super) fn run<R>(
     session: &mut Session,
     model: &'static str,
     input_name: &'static str,
@@ -34,7 +34,7 @@ fn run<R>(
 }
 
 /// Interleaved RGB bytes → planar (NCHW) floats through `norm`.
-fn to_planar(rgb: &[u8], out: &mut [f32], norm: impl Fn(u8) -> f32) {
+pub(super) fn to_planar(rgb: &[u8], out: &mut [f32], norm: impl Fn(u8) -> f32) {
     let plane = rgb.len() / 3;
     for (i, px) in rgb.chunks_exact(3).enumerate() {
         for (ch, &v) in px.iter().enumerate() {
@@ -43,7 +43,7 @@ fn to_planar(rgb: &[u8], out: &mut [f32], norm: impl Fn(u8) -> f32) {
     }
 }
 
-fn output<'a>(
+pub(super) fn output<'a>(
     outs: &'a ort::session::SessionOutputs<'_>,
     name: &str,
 ) -> Result<&'a [f32], ort::Error> {

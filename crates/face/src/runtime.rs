@@ -60,13 +60,22 @@ pub const ANTISPOOF_V1SE: ModelSpec = ModelSpec {
     sha256: "1d88aa37a820636876157ff4443def3470efc360cab15053c679703d13d0e48c",
 };
 
-pub const ALL_MODELS: [ModelSpec; 6] = [
+/// MediaPipe's 468-point face mesh: run only during head turns, for the 3-D check
+/// ([`crate::depth`]).
+pub const MESH: ModelSpec = ModelSpec {
+    name: "mesh468",
+    file: "face_mesh468.onnx",
+    sha256: "bb88a08bc2919b6fc2e9e808ba1627942694b29cde9ce688d85b8fb0fcf46623",
+};
+
+pub const ALL_MODELS: [ModelSpec; 7] = [
     DETECTOR,
     LANDMARKS,
     IRIS,
     EMBEDDER,
     ANTISPOOF_V2,
     ANTISPOOF_V1SE,
+    MESH,
 ];
 
 /// The models a match needs (the agency's [`Engine`](crate::Engine) loads only these):

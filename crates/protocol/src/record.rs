@@ -167,6 +167,20 @@ pub struct Scored {
     pub threshold: f32,
 }
 
+/// The 3-D check during head turns (issue 15 §2): how far the nose tip left the
+/// positions a flat or bent picture would give it (`residual`, in face widths, the
+/// median over the `frames` turned frames), the threshold in force, and the largest
+/// yaw change measured from the frontal frame (`yaw_span_deg`, the kiosk's pose
+/// proxy). Below the threshold the face turned like a picture.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepthCheck {
+    pub residual: f32,
+    pub threshold: f32,
+    pub yaw_span_deg: f32,
+    pub frames: u32,
+}
+
 /// Where the reference a face was compared with came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -333,6 +347,10 @@ pub struct CertificationRecord {
     /// `id_source`: empty is not serialised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_actions: Vec<ExcludedAction>,
+    /// The 3-D check during head turns, when one ran. Additive like `id_source`:
+    /// absent, it is not serialised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth_check: Option<DepthCheck>,
 }
 
 /// Why a record breaks a rule of its schema version that serde cannot express.
@@ -566,6 +584,32 @@ pub(crate) mod tests {
             app_version: "0.1.0".into(),
             id_source: None,
             excluded_actions: Vec::new(),
+            depth_check: None,
         }
+    }
+
+    #[test]
+    fn the_depth_check_is_additive() {
+        let r = sample();
+        let before = crate::canonical_json(&r).unwrap();
+        assert!(!before.contains("depth_check"), "{before}");
+        let back: CertificationRecord = serde_json::from_str(&before).unwrap();
+        assert_eq!(crate::canonical_json(&back).unwrap(), before);
+        let mut r = r;
+        r.depth_check = Some(DepthCheck {
+            residual: 0.0625,
+            threshold: 0.046875,
+            yaw_span_deg: 21.5,
+            frames: 9,
+        });
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(
+            text.contains(r#""depth_check":{"frames":9,"residual":0.0625,"threshold":0.046875,"yaw_span_deg":21.5}"#),
+            "{text}"
+        );
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        let bad = text.replace(r#""frames":9"#, r#""frames":9,"z":1"#);
+        assert!(serde_json::from_str::<CertificationRecord>(&bad).is_err());
     }
 }

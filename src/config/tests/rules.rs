@@ -5,7 +5,7 @@ use std::fs;
 use certpoint_protocol::Action;
 
 use super::super::*;
-use super::{install, ok, one, parse_in, with, MINIMAL};
+use super::{install, ok, one, parse_in, problems, with, MINIMAL};
 #[test]
 fn minimal_file_takes_every_default() {
     let c = ok(MINIMAL);
@@ -373,4 +373,31 @@ fn retention_and_logging() {
         &with("logging", "file_max_files = 0"),
         "logging.file_max_files",
     );
+}
+
+#[test]
+fn the_depth_check_is_ranged_and_must_fit_inside_a_turn() {
+    let c = ok(MINIMAL);
+    assert!(c.depth_check.enabled);
+    assert_eq!(c.depth_check.threshold, DEFAULT_DEPTH_THRESHOLD);
+    one(
+        &with("depth_check", "threshold = 0.8"),
+        "depth_check.threshold",
+    );
+    one(
+        &with("depth_check", "min_yaw_deg = 2.0"),
+        "depth_check.min_yaw_deg",
+    );
+    // turn_deg 18 and a frontal frame up to 4° off rest: 14° is the most a turn
+    // is sure to reach.
+    let p = one(
+        &with("depth_check", "min_yaw_deg = 16.0"),
+        "depth_check.min_yaw_deg",
+    );
+    assert!(p.fix.contains("14"), "{p}");
+    let off = ok(&with("depth_check", "enabled = false\nmin_yaw_deg = 16.0"));
+    assert!(!off.depth_check.enabled);
+    assert!(problems(&with("depth_check", "thresold = 0.02"))[0]
+        .fix
+        .contains("threshold"));
 }

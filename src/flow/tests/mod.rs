@@ -1,6 +1,7 @@
 //! Tests of the flow, driven only through `step`.
 
 mod counter;
+mod depth;
 mod global;
 mod harness;
 mod plan;

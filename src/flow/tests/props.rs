@@ -25,6 +25,7 @@ fn frame() -> impl Strategy<Value = Event> {
             passive_liveness: passive,
             quality: None,
             completed,
+            depth: None,
         })
     })
 }
