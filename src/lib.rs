@@ -22,6 +22,7 @@ pub mod card_reader;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod flash;
 pub mod driver;
 pub mod flow;
 pub mod kiosk;

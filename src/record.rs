@@ -48,5 +48,6 @@ pub fn build(attempt: AttemptRecord, kiosk: &KioskIdentity, period: &str) -> Cer
         app_version: kiosk.app_version.clone(),
         id_source: Some(attempt.id_source),
         excluded_actions: attempt.excluded_actions,
+        screen_flash: attempt.screen_flash,
     }
 }

@@ -276,6 +276,7 @@ pub fn issue(
         // The clerk types both numbers into the form (or the command line).
         id_source: Some(certpoint_protocol::IdSource::Typed),
         excluded_actions: Vec::new(),
+        screen_flash: None,
     };
     record
         .validate()

@@ -13,6 +13,7 @@
 //! ([`LoadedConfig::path_of`]), so the kiosk behaves the same from any working directory.
 
 mod card_reader;
+mod flash;
 mod install;
 mod load;
 mod locate;
@@ -41,6 +42,7 @@ pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,
 };
+pub use flash::FlashSection;
 pub use paper::{is_printer_name, PaperSection, OFFICE_NAME_MAX, RECEIPT_SIZES};
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use reference_cache::ReferenceCacheSection;
@@ -76,6 +78,8 @@ pub struct Config {
     pub card_reader: CardReaderSection,
     /// Printed papers: certificates of assistance, receipt slips (`crate::paper`).
     pub paper: PaperSection,
+    /// The screen-flash challenge (`crate::flash`); off by default.
+    pub flash: FlashSection,
 }
 
 /// A validated configuration and where it came from.

@@ -23,6 +23,8 @@ pub fn flow_params(c: &Config) -> FlowParams {
         face_match_threshold: c.thresholds.face_match,
         voice_repeat_ms: secs(c.flow.voice_repeat_secs),
         certification_window: None,
+        screen_flash: c.flash.rule(),
+        flash_timeout_ms: c.flash.timeout_ms(),
         ..FlowParams::default()
     }
 }

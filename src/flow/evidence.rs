@@ -1,6 +1,6 @@
 //! What an attempt gathers for its verdict and its record.
 
-use certpoint_protocol::{ChallengeResult, FaceMatch, Outcome, Quality, Scored};
+use certpoint_protocol::{ChallengeResult, FaceMatch, Outcome, Quality, Scored, ScreenFlash};
 use chrono::{DateTime, FixedOffset};
 
 use super::effect::{EndReason, Verdict};
@@ -15,6 +15,8 @@ pub struct Evidence {
     /// Quality figures of the sharpest single-face frame seen; the runner picks the same
     /// frame for the match and the stored crop.
     pub quality: Option<Quality>,
+    /// The screen-flash result, when the flash ran and answered.
+    pub screen_flash: Option<ScreenFlash>,
 }
 
 impl Evidence {
@@ -29,6 +31,19 @@ impl Evidence {
             {
                 self.quality = Some(q);
             }
+        }
+    }
+
+    /// What the screen flash says against the attempt, when the config requires it.
+    pub fn flash_problem(&self, params: &FlowParams) -> Option<EndReason> {
+        if params.screen_flash != super::params::FlashRule::Required {
+            return None;
+        }
+        match &self.screen_flash {
+            None => Some(EndReason::ScreenFlashUnavailable),
+            Some(f) if f.correlation.is_none() => Some(EndReason::ScreenFlashUnavailable),
+            Some(f) if !f.passed => Some(EndReason::ScreenFlash),
+            Some(_) => None,
         }
     }
 
@@ -55,6 +70,7 @@ impl Evidence {
             challenges: self.challenges,
             face_match,
             quality: self.quality,
+            screen_flash: self.screen_flash,
         }
     }
 }

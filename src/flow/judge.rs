@@ -49,7 +49,8 @@ pub(super) fn judge(
         None => Some(EndReason::PassiveLivenessUnavailable),
         Some(p) if p.score < p.threshold => Some(EndReason::PassiveLiveness),
         Some(_) => None,
-    };
+    }
+    .or_else(|| m.evidence.flash_problem(params));
     let (face_match, match_problem) = match answer {
         MatchAnswer::Scored {
             score,

@@ -110,8 +110,10 @@ pub use effect::{
 pub use event::{CardFacts, ChipPhoto, Event, FrameObservation, Input, Now, Placement};
 pub use evidence::{Evidence, PassiveAggregate};
 pub use exclude::excluded_actions;
-pub use params::FlowParams;
+pub use params::{FlashRule, FlowParams};
 pub use plan::challenge_plan;
-pub use state::{Challenges, ManualWhy, Matching, Positioning, ReferenceStatus, Session, State};
+pub use state::{
+    Challenges, FlashPhase, ManualWhy, Matching, Positioning, ReferenceStatus, Session, State,
+};
 pub use step::step;
 pub use voice::Voice;

@@ -49,6 +49,24 @@ pub struct FlowParams {
     /// Inclusive local dates between which certification is accepted; `None` accepts any
     /// date. Checked against the wall-clock date of the scan.
     pub certification_window: Option<(NaiveDate, NaiveDate)>,
+    /// The screen-flash challenge (issue 15 §3): off, run and recorded, or required.
+    pub screen_flash: FlashRule,
+    /// How long positioning waits for the flash's result after starting it (the
+    /// sequence's length plus the lag window and a margin); with no answer by then the
+    /// attempt goes on without one.
+    pub flash_timeout_ms: u64,
+}
+
+/// Whether the screen-flash challenge runs and whether it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlashRule {
+    /// Never flashes the screen (`[flash] enabled = false`).
+    #[default]
+    Off,
+    /// Flashes and records the result, which does not decide the attempt.
+    Recorded,
+    /// Flashes; a failed or missing result fails the attempt.
+    Required,
 }
 
 impl FlowParams {
@@ -77,6 +95,8 @@ impl FlowParams {
             min_speech_gap_ms: 1_000,
             face_away_grace_ms: 2_000,
             certification_window: None,
+            screen_flash: FlashRule::Off,
+            flash_timeout_ms: 10_000,
         }
     }
 
@@ -113,6 +133,8 @@ impl Default for FlowParams {
             min_speech_gap_ms: 1_500,
             face_away_grace_ms: 2_000,
             certification_window: None,
+            screen_flash: FlashRule::Off,
+            flash_timeout_ms: 10_000,
         }
     }
 }

@@ -40,6 +40,7 @@ pub fn synthetic_record(kiosk_id: &str, attempt: u32) -> CertificationRecord {
         app_version: env!("CARGO_PKG_VERSION").to_owned(),
         id_source: None,
         excluded_actions: Vec::new(),
+        screen_flash: None,
     }
 }
 

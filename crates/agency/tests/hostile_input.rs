@@ -108,6 +108,7 @@ fn record(kiosk: &str) -> CertificationRecord {
         app_version: "0.1.0".into(),
         id_source: None,
         excluded_actions: Vec::new(),
+        screen_flash: None,
     }
 }
 

@@ -333,6 +333,9 @@ pub struct CertificationRecord {
     /// `id_source`: empty is not serialised.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub excluded_actions: Vec<ExcludedAction>,
+    /// The screen-flash check, when it ran (issue 15 §3). Additive like `id_source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_flash: Option<crate::ScreenFlash>,
 }
 
 /// Why a record breaks a rule of its schema version that serde cannot express.
@@ -531,6 +534,33 @@ pub(crate) mod tests {
         assert!(serde_json::from_str::<CertificationRecord>(&bad).is_err());
     }
 
+    #[test]
+    fn screen_flash_is_additive() {
+        let r = sample();
+        let before = crate::canonical_json(&r).unwrap();
+        assert!(!before.contains("screen_flash"));
+        let mut r = r;
+        r.screen_flash = Some(crate::ScreenFlash {
+            sequence: "ABGP".into(),
+            step_ms: 600,
+            frames: 60,
+            correlation: Some(0.9),
+            score: Some(0.58),
+            lag_ms: Some(99),
+            threshold: 0.45,
+            passed: true,
+        });
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(text.contains(r#""screen_flash":{"correlation":0.9,"frames":60,"lag_ms":99,"passed":true,"score":0.58,"sequence":"ABGP","step_ms":600,"threshold":0.45}"#), "{text}");
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        let mut unmeasured = r.clone();
+        unmeasured.screen_flash.as_mut().unwrap().correlation = None;
+        let text = crate::canonical_json(&unmeasured).unwrap();
+        assert!(!text.contains("correlation"), "{text}");
+        assert!(serde_json::from_str::<CertificationRecord>(&text.replace("\"frames\"", "\"frame_count\"")).is_err());
+    }
+
     pub(crate) fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
@@ -566,6 +596,7 @@ pub(crate) mod tests {
             app_version: "0.1.0".into(),
             id_source: None,
             excluded_actions: Vec::new(),
+            screen_flash: None,
         }
     }
 }

@@ -190,6 +190,7 @@ impl Fleet {
             app_version: concat!("certpoint-agency-bench/", env!("CARGO_PKG_VERSION")).into(),
             id_source: Some(certpoint_protocol::IdSource::Scanner),
             excluded_actions: Vec::new(),
+            screen_flash: None,
         };
         let body = canonical_json(&record).expect("a record of plain fields serialises");
         let envelope = encode_submission(&body, &sign_body(&k.key, &body), Some(&photo));

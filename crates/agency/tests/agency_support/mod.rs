@@ -258,6 +258,7 @@ pub fn pending_record(kiosk: &str, seq: u64, id: &str, crop: Option<&[u8]>) -> C
         app_version: "0.1.0".into(),
         id_source: None,
         excluded_actions: Vec::new(),
+        screen_flash: None,
     }
 }
 

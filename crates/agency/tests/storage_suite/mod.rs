@@ -168,6 +168,7 @@ pub fn record(
         app_version: "0.1.0".into(),
         id_source: None,
         excluded_actions: Vec::new(),
+        screen_flash: None,
     };
     record.validate().expect("the suite builds valid records");
     record
