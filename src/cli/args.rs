@@ -89,6 +89,11 @@ pub enum Command {
         /// Seed of the challenge order (default: random).
         #[arg(long)]
         seed: Option<u64>,
+        /// Light the replay with the screen flash (`[flash] enabled` must be on): live
+        /// (a face reflecting it), replay (a recording: no response) or phone (a
+        /// screen with its own light). SYNTHETIC, for tests and demos.
+        #[arg(long)]
+        flash_loopback: Option<String>,
         #[arg(long)]
         json: bool,
     },

@@ -73,6 +73,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exclude,
             reference,
             seed,
+            flash_loopback,
             json,
         }) => {
             let cfg = load_config(cli.config.as_deref())?;
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     exclude,
                     reference,
                     seed,
+                    flash_loopback,
                     json,
                 },
                 &mut out,

@@ -126,7 +126,10 @@ pub(super) fn check(c: &FlashSection) -> Vec<Finding> {
     if !(c.max_brightness.is_finite() && (0.05..=MAX_LUMINANCE).contains(&c.max_brightness)) {
         fail(
             "flash.max_brightness",
-            format!("relative luminance {}: it must lie in 0.05–{MAX_LUMINANCE}", c.max_brightness),
+            format!(
+                "relative luminance {}: it must lie in 0.05–{MAX_LUMINANCE}",
+                c.max_brightness
+            ),
             "use 0.35 (a moderate, comfortable brightness)",
         );
     }

@@ -38,11 +38,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
+pub use flash::FlashSection;
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,
 };
-pub use flash::FlashSection;
 pub use paper::{is_printer_name, PaperSection, OFFICE_NAME_MAX, RECEIPT_SIZES};
 pub use policy::{ChallengeSection, ClerkSection, FlowSection, Thresholds, WindowSection};
 pub use reference_cache::ReferenceCacheSection;

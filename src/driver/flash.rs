@@ -60,13 +60,20 @@ impl FlashRunner {
     /// The result, once the sequence and the lag window have passed.
     pub(super) fn finish_if_due(&mut self, now_ms: u64) -> Option<ScreenFlash> {
         let run = self.run.as_ref()?;
-        let end = run.start_ms + run.sequence.duration_ms() + u64::from(self.settings.correlate.max_lag_ms);
+        let end = run.start_ms
+            + run.sequence.duration_ms()
+            + u64::from(self.settings.correlate.max_lag_ms);
         if now_ms < end {
             return None;
         }
         let run = self.run.take()?;
         self.display.clear();
-        let c = correlate(&run.samples, &run.sequence, run.start_ms, &self.settings.correlate);
+        let c = correlate(
+            &run.samples,
+            &run.sequence,
+            run.start_ms,
+            &self.settings.correlate,
+        );
         tracing::info!(
             frames = c.frames,
             correlation = ?c.best,

@@ -64,7 +64,10 @@ fn detrend(t: &[f64], y: &[f64]) -> Vec<f64> {
     let stt: f64 = t.iter().map(|x| (x - mt).powi(2)).sum();
     let sty: f64 = t.iter().zip(y).map(|(x, v)| (x - mt) * (v - my)).sum();
     let b = if stt > 0.0 { sty / stt } else { 0.0 };
-    t.iter().zip(y).map(|(x, v)| v - my - b * (x - mt)).collect()
+    t.iter()
+        .zip(y)
+        .map(|(x, v)| v - my - b * (x - mt))
+        .collect()
 }
 
 fn pearson(a: &[f64], b: &[f64]) -> f64 {
@@ -85,7 +88,12 @@ pub fn lag_penalty(steps: usize, max_lag_ms: u32, fade_ms: u32) -> f32 {
 
 /// Correlates the samples (capture times on the flow's clock) with `seq`, shown from
 /// `start_ms` on the same clock.
-pub fn correlate(samples: &[ChromaSample], seq: &Sequence, start_ms: u64, p: &CorrelateParams) -> Correlation {
+pub fn correlate(
+    samples: &[ChromaSample],
+    seq: &Sequence,
+    start_ms: u64,
+    p: &CorrelateParams,
+) -> Correlation {
     let end = start_ms + seq.duration_ms() + u64::from(p.max_lag_ms);
     let used: Vec<&ChromaSample> = samples
         .iter()
@@ -104,16 +112,36 @@ pub fn correlate(samples: &[ChromaSample], seq: &Sequence, start_ms: u64, p: &Co
     if (frames as f32) < p.min_frames_per_step * seq.steps.len() as f32 || seq.steps.len() < 2 {
         return unmeasured;
     }
-    let t: Vec<f64> = used.iter().map(|s| (s.captured_ms - start_ms) as f64).collect();
-    let obs: [Vec<f64>; 2] =
-        [0, 1].map(|c| detrend(&t, &used.iter().map(|s| f64::from(s.face_minus_background[c])).collect::<Vec<_>>()));
+    let t: Vec<f64> = used
+        .iter()
+        .map(|s| (s.captured_ms - start_ms) as f64)
+        .collect();
+    let obs: [Vec<f64>; 2] = [0, 1].map(|c| {
+        detrend(
+            &t,
+            &used
+                .iter()
+                .map(|s| f64::from(s.face_minus_background[c]))
+                .collect::<Vec<_>>(),
+        )
+    });
     let step = p.lag_step_ms.max(1);
     let lags: Vec<u32> = (0..=p.max_lag_ms / step).map(|i| i * step).collect();
     let mut best: Option<(f64, u32)> = None;
     for &lag in &lags {
-        let reference: Vec<[f32; 2]> =
-            used.iter().map(|s| seq.chroma_at(s.captured_ms as i64 - start_ms as i64 - i64::from(lag))).collect();
-        let r = [0, 1].map(|c| detrend(&t, &reference.iter().map(|v| f64::from(v[c])).collect::<Vec<_>>()));
+        let reference: Vec<[f32; 2]> = used
+            .iter()
+            .map(|s| seq.chroma_at(s.captured_ms as i64 - start_ms as i64 - i64::from(lag)))
+            .collect();
+        let r = [0, 1].map(|c| {
+            detrend(
+                &t,
+                &reference
+                    .iter()
+                    .map(|v| f64::from(v[c]))
+                    .collect::<Vec<_>>(),
+            )
+        });
         let c = (pearson(&obs[0], &r[0]) + pearson(&obs[1], &r[1])) / 2.0;
         if best.is_none_or(|(b, _)| c > b) {
             best = Some((c, lag));

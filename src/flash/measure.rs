@@ -80,7 +80,10 @@ pub fn skin_discs(face: &FaceAnalysis) -> [((f32, f32), f32); 3] {
         let y = (eye.1 + mouth.1) / 2.0;
         ((x, y), 0.16 * iod)
     };
-    let mid_eyes = ((p.left_eye.0 + p.right_eye.0) / 2.0, (p.left_eye.1 + p.right_eye.1) / 2.0);
+    let mid_eyes = (
+        (p.left_eye.0 + p.right_eye.0) / 2.0,
+        (p.left_eye.1 + p.right_eye.1) / 2.0,
+    );
     [
         cheek(p.left_eye, p.mouth_left),
         cheek(p.right_eye, p.mouth_right),

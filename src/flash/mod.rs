@@ -19,6 +19,7 @@
 //! (`[flash] enabled = false`, `required = false`).
 
 pub mod correlate;
+pub mod loopback;
 pub mod measure;
 pub mod sequence;
 pub mod sim;
@@ -48,7 +49,14 @@ impl FlashSettings {
         let palette = Palette {
             luminance: self.max_brightness,
         };
-        Sequence::draw(seed, attempt, self.steps, self.step_ms, self.fade_ms, palette)
+        Sequence::draw(
+            seed,
+            attempt,
+            self.steps,
+            self.step_ms,
+            self.fade_ms,
+            palette,
+        )
     }
 }
 

@@ -105,7 +105,14 @@ impl Sequence {
     /// step without information). The attempt number selects the ChaCha stream, as for
     /// the challenge order, so attempts are independent and a replay reproduces them;
     /// the stream is offset so it never equals the challenge order's.
-    pub fn draw(seed: u64, attempt: u32, len: usize, step_ms: u32, fade_ms: u32, palette: Palette) -> Sequence {
+    pub fn draw(
+        seed: u64,
+        attempt: u32,
+        len: usize,
+        step_ms: u32,
+        fade_ms: u32,
+        palette: Palette,
+    ) -> Sequence {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream((1u64 << 32) | u64::from(attempt));
         let mut steps = Vec::with_capacity(len);
@@ -145,7 +152,11 @@ impl Sequence {
         let k = (t_ms / step) as usize;
         let into = (t_ms % step) as f32;
         let current = self.steps.get(k).copied();
-        let previous = if k == 0 { None } else { self.steps.get(k - 1).copied() };
+        let previous = if k == 0 {
+            None
+        } else {
+            self.steps.get(k - 1).copied()
+        };
         let a = if self.fade_ms == 0 {
             1.0
         } else {
@@ -198,13 +209,19 @@ mod tests {
             for i in 0..Palette::LEN {
                 let c = p.colour(i);
                 let l = relative_luminance(c);
-                assert!((l - lum).abs() / lum < 0.02, "colour {i} {c:?}: luminance {l} vs {lum}");
+                assert!(
+                    (l - lum).abs() / lum < 0.02,
+                    "colour {i} {c:?}: luminance {l} vs {lum}"
+                );
                 let max = *c.iter().max().unwrap() as f32;
                 let min = *c.iter().min().unwrap() as f32;
                 assert!((max - min) / max <= 0.6, "colour {i} {c:?} too saturated");
                 // WCAG's red-flash rule: R/(R+G+B) ≥ 0.8 in linear light is "saturated red".
                 let lin = c.map(linear);
-                assert!(lin[0] / (lin[0] + lin[1] + lin[2]) < 0.6, "colour {i} is reddish {c:?}");
+                assert!(
+                    lin[0] / (lin[0] + lin[1] + lin[2]) < 0.6,
+                    "colour {i} is reddish {c:?}"
+                );
             }
         }
     }
@@ -214,7 +231,10 @@ mod tests {
         let p = Palette { luminance: 0.35 };
         for a in 0..Palette::LEN {
             for b in 0..Palette::LEN {
-                let (la, lb) = (relative_luminance(p.colour(a)), relative_luminance(p.colour(b)));
+                let (la, lb) = (
+                    relative_luminance(p.colour(a)),
+                    relative_luminance(p.colour(b)),
+                );
                 assert!((la - lb).abs() < 0.1 * la.max(lb), "{a}->{b}: {la} vs {lb}");
             }
         }

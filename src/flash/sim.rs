@@ -76,10 +76,26 @@ fn log_chroma(c: [f32; 3]) -> [f32; 2] {
 }
 
 /// The frames a source yields while `seq` is shown from `start_ms`.
-pub fn frames(source: Source, seq: &Sequence, start_ms: u64, scene: &Scene, rng: &mut ChaCha8Rng) -> Vec<ChromaSample> {
+pub fn frames(
+    source: Source,
+    seq: &Sequence,
+    start_ms: u64,
+    scene: &Scene,
+    rng: &mut ChaCha8Rng,
+) -> Vec<ChromaSample> {
     // What a recording or a phone shows instead: an independent sequence.
-    let other = Sequence::draw(rng.random(), 1, seq.steps.len(), seq.step_ms, seq.fade_ms, seq.palette);
-    let drift = [rng.random_range(-0.02..0.02f32), rng.random_range(-0.02..0.02f32)];
+    let other = Sequence::draw(
+        rng.random(),
+        1,
+        seq.steps.len(),
+        seq.step_ms,
+        seq.fade_ms,
+        seq.palette,
+    );
+    let drift = [
+        rng.random_range(-0.02..0.02f32),
+        rng.random_range(-0.02..0.02f32),
+    ];
     let period = 1000.0 / scene.fps;
     let n = ((seq.duration_ms() as f32 + 400.0) / period) as u32;
     let mut out = Vec::with_capacity(n as usize);
@@ -91,8 +107,12 @@ pub fn frames(source: Source, seq: &Sequence, start_ms: u64, scene: &Scene, rng:
         let (face_light, wall_light) = match source {
             Source::Live { gain } => {
                 let face: [f32; 3] = std::array::from_fn(|c| ROOM[c] + gain * shown[c] / 0.35);
-                let wall: [f32; 3] = std::array::from_fn(|c| ROOM[c] + gain / 20.0 * shown[c] / 0.35);
-                (std::array::from_fn(|c| SKIN[c] * face[c]), std::array::from_fn(|c| WALL[c] * wall[c]))
+                let wall: [f32; 3] =
+                    std::array::from_fn(|c| ROOM[c] + gain / 20.0 * shown[c] / 0.35);
+                (
+                    std::array::from_fn(|c| SKIN[c] * face[c]),
+                    std::array::from_fn(|c| WALL[c] * wall[c]),
+                )
             }
             Source::Replay { glass } => {
                 let recorded = other.linear_at(t, [0.0; 3]);
@@ -131,7 +151,14 @@ pub fn frames(source: Source, seq: &Sequence, start_ms: u64, scene: &Scene, rng:
 }
 
 /// How often `source` passes over `trials` flashes, each with a fresh sequence.
-pub fn pass_rate(source: Source, scene: &Scene, steps: usize, params: &CorrelateParams, trials: u32, seed: u64) -> (u32, Vec<Correlation>) {
+pub fn pass_rate(
+    source: Source,
+    scene: &Scene,
+    steps: usize,
+    params: &CorrelateParams,
+    trials: u32,
+    seed: u64,
+) -> (u32, Vec<Correlation>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let palette = Palette { luminance: 0.35 };
     let mut passes = 0;

@@ -16,19 +16,35 @@ fn a_live_face_reflecting_with_lag_and_noise_correlates_high() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     for seed in 0..20 {
         let s = seq(seed);
-        let samples = frames(Source::Live { gain: 0.03 }, &s, 500, &Scene::default(), &mut rng);
+        let samples = frames(
+            Source::Live { gain: 0.03 },
+            &s,
+            500,
+            &Scene::default(),
+            &mut rng,
+        );
         let c = correlate(&samples, &s, 500, &CorrelateParams::default());
         assert!(c.passed, "seed {seed}: {c:?}");
         assert!(c.best.unwrap() > 0.8, "seed {seed}: {c:?}");
         // The true lag is 90 ms; the search lands within a step or two of it.
-        assert!((33..=165).contains(&c.lag_ms.unwrap()), "seed {seed}: {c:?}");
+        assert!(
+            (33..=165).contains(&c.lag_ms.unwrap()),
+            "seed {seed}: {c:?}"
+        );
     }
 }
 
 #[test]
 fn independent_noise_and_other_sequences_correlate_low() {
     let p = CorrelateParams::default();
-    for source in [Source::Noise, Source::Replay { glass: 0.0 }, Source::Phone { emission: 0.5, glass: 0.0 }] {
+    for source in [
+        Source::Noise,
+        Source::Replay { glass: 0.0 },
+        Source::Phone {
+            emission: 0.5,
+            glass: 0.0,
+        },
+    ] {
         let (passes, results) = pass_rate(source, &Scene::default(), 10, &p, 300, 9);
         let mean = results.iter().filter_map(|c| c.best).sum::<f32>() / results.len() as f32;
         assert!(mean.abs() < 0.2, "{source:?}: mean best correlation {mean}");
@@ -44,15 +60,36 @@ fn a_white_balance_shift_that_follows_the_screen_is_rejected() {
         awb_follows_screen: 0.5,
         ..Scene::default()
     };
-    let (passes, results) = pass_rate(Source::Replay { glass: 0.0 }, &scene, 10, &CorrelateParams::default(), 200, 4);
-    assert_eq!(passes, 0, "{:?}", results.iter().filter(|c| c.passed).collect::<Vec<_>>());
+    let (passes, results) = pass_rate(
+        Source::Replay { glass: 0.0 },
+        &scene,
+        10,
+        &CorrelateParams::default(),
+        200,
+        4,
+    );
+    assert_eq!(
+        passes,
+        0,
+        "{:?}",
+        results.iter().filter(|c| c.passed).collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn too_few_frames_is_unmeasured_not_failed_by_chance() {
     let s = seq(3);
     let mut rng = ChaCha8Rng::seed_from_u64(2);
-    let samples = frames(Source::Live { gain: 0.03 }, &s, 0, &Scene { fps: 1.5, ..Scene::default() }, &mut rng);
+    let samples = frames(
+        Source::Live { gain: 0.03 },
+        &s,
+        0,
+        &Scene {
+            fps: 1.5,
+            ..Scene::default()
+        },
+        &mut rng,
+    );
     let c = correlate(&samples, &s, 0, &CorrelateParams::default());
     assert_eq!((c.best, c.passed), (None, false), "{c:?}");
 }
@@ -69,12 +106,33 @@ fn the_lag_search_costs_what_it_buys_a_null_source() {
 #[test]
 #[ignore = "prints the score distributions; run by hand"]
 fn print_distributions() {
-    let p = CorrelateParams { threshold: 2.0, ..CorrelateParams::default() };
-    for source in [Source::Live { gain: 0.01 }, Source::Live { gain: 0.02 }, Source::Live { gain: 0.03 }, Source::Noise, Source::Replay { glass: 0.0 }, Source::Replay { glass: 0.005 }, Source::Phone { emission: 0.5, glass: 0.005 }] {
+    let p = CorrelateParams {
+        threshold: 2.0,
+        ..CorrelateParams::default()
+    };
+    for source in [
+        Source::Live { gain: 0.01 },
+        Source::Live { gain: 0.02 },
+        Source::Live { gain: 0.03 },
+        Source::Noise,
+        Source::Replay { glass: 0.0 },
+        Source::Replay { glass: 0.005 },
+        Source::Phone {
+            emission: 0.5,
+            glass: 0.005,
+        },
+    ] {
         let (_, r) = pass_rate(source, &Scene::default(), 10, &p, 2000, 11);
         let mut s: Vec<f32> = r.iter().filter_map(|c| c.score).collect();
         s.sort_by(f32::total_cmp);
         let q = |f: f32| s[((s.len() - 1) as f32 * f) as usize];
-        println!("{source:?}: p1 {:.3} p50 {:.3} p99 {:.3} p99.9 {:.3} max {:.3}", q(0.01), q(0.5), q(0.99), q(0.999), q(1.0));
+        println!(
+            "{source:?}: p1 {:.3} p50 {:.3} p99 {:.3} p99.9 {:.3} max {:.3}",
+            q(0.01),
+            q(0.5),
+            q(0.99),
+            q(0.999),
+            q(1.0)
+        );
     }
 }

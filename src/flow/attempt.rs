@@ -6,9 +6,9 @@ use super::effect::{Effect, EndReason, Prompt, Verdict};
 use super::event::{FrameObservation, Now, Placement};
 use super::evidence::Evidence;
 use super::judge::conclude;
+use super::params::FlashRule;
 use super::params::FlowParams;
 use super::plan::challenge_plan;
-use super::params::FlashRule;
 use super::state::{Challenges, FlashPhase, Matching, Positioning, Session, State};
 use super::voice::Voice;
 
@@ -69,8 +69,8 @@ pub(super) fn positioning(
                 fx.push(Effect::Speak(p.voice.say(Prompt::FlashNotice, now.mono_ms)));
                 return State::Positioning(p);
             }
-            let flash_over = matches!(p.flash, FlashPhase::Done)
-                || params.screen_flash == FlashRule::Off;
+            let flash_over =
+                matches!(p.flash, FlashPhase::Done) || params.screen_flash == FlashRule::Off;
             if flash_over && now.mono_ms.saturating_sub(since) >= params.stable_positioning_ms {
                 return start_challenges(p.session, p.evidence, now, params, fx);
             }

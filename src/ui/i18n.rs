@@ -106,6 +106,7 @@ pub fn every_prompt() -> Vec<Prompt> {
         Prompt::LookAtScreen,
         Prompt::TryAgain,
         Prompt::HoldStill,
+        Prompt::FlashNotice,
         Prompt::Checking,
         Prompt::Passed,
         Prompt::PendingMatch,
@@ -127,6 +128,8 @@ pub fn every_prompt() -> Vec<Prompt> {
         EndReason::PassiveLivenessUnavailable,
         EndReason::FaceMatchBelowThreshold,
         EndReason::MatchUnavailable,
+        EndReason::ScreenFlash,
+        EndReason::ScreenFlashUnavailable,
     ] {
         v.push(Prompt::Failed(r));
     }

@@ -558,7 +558,10 @@ pub(crate) mod tests {
         unmeasured.screen_flash.as_mut().unwrap().correlation = None;
         let text = crate::canonical_json(&unmeasured).unwrap();
         assert!(!text.contains("correlation"), "{text}");
-        assert!(serde_json::from_str::<CertificationRecord>(&text.replace("\"frames\"", "\"frame_count\"")).is_err());
+        assert!(serde_json::from_str::<CertificationRecord>(
+            &text.replace("\"frames\"", "\"frame_count\"")
+        )
+        .is_err());
     }
 
     pub(crate) fn sample() -> CertificationRecord {
