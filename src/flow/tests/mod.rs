@@ -2,6 +2,7 @@
 
 mod counter;
 mod global;
+mod flash;
 mod harness;
 mod plan;
 mod positioning;
