@@ -169,6 +169,9 @@ pub enum Command {
     /// Voice packs (docs/voice-pack.md).
     #[command(subcommand)]
     Voice(VoiceCommand),
+    /// The screen-flash challenge (issue 15 §3).
+    #[command(subcommand)]
+    Flash(FlashCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -402,6 +405,23 @@ pub enum KeysCommand {
     },
     /// Print the existing key's public key.
     Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlashCommand {
+    /// SIMULATED pass rates of the flash check (src/flash/sim.rs): live faces at
+    /// several reflection strengths, and the false-accept rate of sources that do not
+    /// follow the screen (noise, replays, phones), with the lag search and its penalty,
+    /// at the `[flash]` settings of the config (or the defaults without one).
+    Simulate {
+        /// Flashes per source.
+        #[arg(long, default_value_t = 2000)]
+        trials: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },

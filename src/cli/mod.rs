@@ -9,6 +9,7 @@ mod cache;
 mod card;
 mod certify;
 mod clerk;
+mod flash;
 mod id;
 mod manual;
 mod queue;
@@ -229,6 +230,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Receipt(args)) => {
             assist::receipt(&load_config(cli.config.as_deref())?, args, &mut out)
+        }
+        Some(Command::Flash(FlashCommand::Simulate { trials, seed, json })) => {
+            let section = match cli.config.as_deref() {
+                Some(_) => load_config(cli.config.as_deref())?.config.flash,
+                None => crate::config::FlashSection::default(),
+            };
+            flash::simulate(&section, trials, seed, json, &mut out)
         }
         Some(Command::Voice(VoiceCommand::Check { dir, json })) => {
             voice::check(&dir, json, &mut out)

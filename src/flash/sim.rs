@@ -20,9 +20,10 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::correlate::{correlate, CorrelateParams, Correlation};
+use super::correlate::{correlate, Correlation};
 use super::measure::ChromaSample;
-use super::sequence::{Palette, Sequence};
+use super::sequence::Sequence;
+use super::FlashSettings;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Source {
@@ -150,23 +151,22 @@ pub fn frames(
     out
 }
 
-/// How often `source` passes over `trials` flashes, each with a fresh sequence.
+/// How often `source` passes over `trials` flashes, each with a fresh sequence drawn
+/// with `settings`.
 pub fn pass_rate(
     source: Source,
     scene: &Scene,
-    steps: usize,
-    params: &CorrelateParams,
+    settings: &FlashSettings,
     trials: u32,
     seed: u64,
 ) -> (u32, Vec<Correlation>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let palette = Palette { luminance: 0.35 };
     let mut passes = 0;
     let mut results = Vec::with_capacity(trials as usize);
     for _ in 0..trials {
-        let seq = Sequence::draw(rng.random(), 1, steps, 600, 200, palette);
+        let seq = settings.sequence(rng.random(), 1);
         let samples = frames(source, &seq, 1_000, scene, &mut rng);
-        let c = correlate(&samples, &seq, 1_000, params);
+        let c = correlate(&samples, &seq, 1_000, &settings.correlate);
         passes += u32::from(c.passed);
         results.push(c);
     }

@@ -6,6 +6,17 @@ use rand_chacha::ChaCha8Rng;
 use super::correlate::{correlate, CorrelateParams};
 use super::sequence::{Palette, Sequence};
 use super::sim::{frames, pass_rate, Scene, Source};
+use super::FlashSettings;
+
+fn settings(p: CorrelateParams) -> FlashSettings {
+    FlashSettings {
+        steps: 10,
+        step_ms: 600,
+        fade_ms: 200,
+        max_brightness: 0.35,
+        correlate: p,
+    }
+}
 
 fn seq(seed: u64) -> Sequence {
     Sequence::draw(seed, 1, 10, 600, 200, Palette { luminance: 0.35 })
@@ -45,7 +56,7 @@ fn independent_noise_and_other_sequences_correlate_low() {
             glass: 0.0,
         },
     ] {
-        let (passes, results) = pass_rate(source, &Scene::default(), 10, &p, 300, 9);
+        let (passes, results) = pass_rate(source, &Scene::default(), &settings(p), 300, 9);
         let mean = results.iter().filter_map(|c| c.best).sum::<f32>() / results.len() as f32;
         assert!(mean.abs() < 0.2, "{source:?}: mean best correlation {mean}");
         assert!(passes <= 3, "{source:?}: {passes} of 300 passed");
@@ -60,14 +71,7 @@ fn a_white_balance_shift_that_follows_the_screen_is_rejected() {
         awb_follows_screen: 0.5,
         ..Scene::default()
     };
-    let (passes, results) = pass_rate(
-        Source::Replay { glass: 0.0 },
-        &scene,
-        10,
-        &CorrelateParams::default(),
-        200,
-        4,
-    );
+    let (passes, results) = pass_rate(Source::Replay { glass: 0.0 }, &scene, &settings(CorrelateParams::default()), 200, 4);
     assert_eq!(
         passes,
         0,
@@ -103,36 +107,3 @@ fn the_lag_search_costs_what_it_buys_a_null_source() {
     assert!(super::lag_penalty(10, 600, 200) > p);
 }
 
-#[test]
-#[ignore = "prints the score distributions; run by hand"]
-fn print_distributions() {
-    let p = CorrelateParams {
-        threshold: 2.0,
-        ..CorrelateParams::default()
-    };
-    for source in [
-        Source::Live { gain: 0.01 },
-        Source::Live { gain: 0.02 },
-        Source::Live { gain: 0.03 },
-        Source::Noise,
-        Source::Replay { glass: 0.0 },
-        Source::Replay { glass: 0.005 },
-        Source::Phone {
-            emission: 0.5,
-            glass: 0.005,
-        },
-    ] {
-        let (_, r) = pass_rate(source, &Scene::default(), 10, &p, 2000, 11);
-        let mut s: Vec<f32> = r.iter().filter_map(|c| c.score).collect();
-        s.sort_by(f32::total_cmp);
-        let q = |f: f32| s[((s.len() - 1) as f32 * f) as usize];
-        println!(
-            "{source:?}: p1 {:.3} p50 {:.3} p99 {:.3} p99.9 {:.3} max {:.3}",
-            q(0.01),
-            q(0.5),
-            q(0.99),
-            q(0.999),
-            q(1.0)
-        );
-    }
-}
