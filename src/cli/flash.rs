@@ -22,16 +22,43 @@ pub(super) fn simulate(
         ..Scene::default()
     };
     let cases: [(&str, Source, Scene); 10] = [
-        ("live, 1% screen light", Source::Live { gain: 0.01 }, Scene::default()),
+        (
+            "live, 1% screen light",
+            Source::Live { gain: 0.01 },
+            Scene::default(),
+        ),
         ("live, 1.5%", Source::Live { gain: 0.015 }, Scene::default()),
         ("live, 2%", Source::Live { gain: 0.02 }, Scene::default()),
         ("live, 3%", Source::Live { gain: 0.03 }, Scene::default()),
-        ("live, 3%, white balance follows screen", Source::Live { gain: 0.03 }, awb),
+        (
+            "live, 3%, white balance follows screen",
+            Source::Live { gain: 0.03 },
+            awb,
+        ),
         ("noise only", Source::Noise, Scene::default()),
-        ("replay (other session's flash)", Source::Replay { glass: 0.0 }, Scene::default()),
-        ("replay, white balance follows screen", Source::Replay { glass: 0.0 }, awb),
-        ("replay on glossy glass (0.5% reflection)", Source::Replay { glass: 0.005 }, Scene::default()),
-        ("phone (own light 50%, 0.5% reflection)", Source::Phone { emission: 0.5, glass: 0.005 }, Scene::default()),
+        (
+            "replay (other session's flash)",
+            Source::Replay { glass: 0.0 },
+            Scene::default(),
+        ),
+        (
+            "replay, white balance follows screen",
+            Source::Replay { glass: 0.0 },
+            awb,
+        ),
+        (
+            "replay on glossy glass (0.5% reflection)",
+            Source::Replay { glass: 0.005 },
+            Scene::default(),
+        ),
+        (
+            "phone (own light 50%, 0.5% reflection)",
+            Source::Phone {
+                emission: 0.5,
+                glass: 0.005,
+            },
+            Scene::default(),
+        ),
     ];
     let mut rows = Vec::new();
     for (i, (name, source, scene)) in cases.iter().enumerate() {
@@ -41,7 +68,11 @@ pub(super) fn simulate(
         let median = scores.get(scores.len() / 2).copied();
         let rate = f64::from(passes) / f64::from(trials.max(1));
         // With no pass in n trials, 3/n bounds the true rate at 95 % ("rule of three").
-        let upper95 = if passes == 0 { 3.0 / f64::from(trials.max(1)) } else { rate + 1.96 * (rate * (1.0 - rate) / f64::from(trials)).sqrt() };
+        let upper95 = if passes == 0 {
+            3.0 / f64::from(trials.max(1))
+        } else {
+            rate + 1.96 * (rate * (1.0 - rate) / f64::from(trials)).sqrt()
+        };
         rows.push(json!({
             "source": name,
             "trials": trials,
@@ -51,9 +82,17 @@ pub(super) fn simulate(
             "median_score": median,
         }));
     }
-    let penalty = crate::flash::lag_penalty(settings.steps, settings.correlate.max_lag_ms, settings.fade_ms);
+    let penalty = crate::flash::lag_penalty(
+        settings.steps,
+        settings.correlate.max_lag_ms,
+        settings.fade_ms,
+    );
     if json {
-        writeln!(out, "{}", json!({"threshold": settings.correlate.threshold, "lag_penalty": penalty, "steps": settings.steps, "step_ms": settings.step_ms, "rows": rows}))?;
+        writeln!(
+            out,
+            "{}",
+            json!({"threshold": settings.correlate.threshold, "lag_penalty": penalty, "steps": settings.steps, "step_ms": settings.step_ms, "rows": rows})
+        )?;
     } else {
         writeln!(out, "SIMULATED (src/flash/sim.rs), not measured on real kiosks: threshold {:.2} on the correlation minus the lag-search penalty {penalty:.3}; {} steps of {} ms; {trials} flashes per row", settings.correlate.threshold, settings.steps, settings.step_ms)?;
         for r in &rows {

@@ -71,7 +71,13 @@ fn a_white_balance_shift_that_follows_the_screen_is_rejected() {
         awb_follows_screen: 0.5,
         ..Scene::default()
     };
-    let (passes, results) = pass_rate(Source::Replay { glass: 0.0 }, &scene, &settings(CorrelateParams::default()), 200, 4);
+    let (passes, results) = pass_rate(
+        Source::Replay { glass: 0.0 },
+        &scene,
+        &settings(CorrelateParams::default()),
+        200,
+        4,
+    );
     assert_eq!(
         passes,
         0,
@@ -106,4 +112,3 @@ fn the_lag_search_costs_what_it_buys_a_null_source() {
     assert!((p - (2.0 * 2.5f32.ln()).sqrt() / 18f32.sqrt()).abs() < 1e-6);
     assert!(super::lag_penalty(10, 600, 200) > p);
 }
-

@@ -40,7 +40,10 @@ fn flashing(rule: FlashRule) -> Driver {
     d.scan().online();
     let fx = d.after(100, good());
     assert_eq!(phase(&d), FlashPhase::Running { since_ms: d.ms });
-    assert_eq!(fx, vec![Effect::StartFlash, Effect::Speak(Prompt::FlashNotice)]);
+    assert_eq!(
+        fx,
+        vec![Effect::StartFlash, Effect::Speak(Prompt::FlashNotice)]
+    );
     assert_eq!(d.state.screen_prompt(), Prompt::FlashNotice);
     d
 }
@@ -61,8 +64,14 @@ fn positioning_waits_for_the_result_then_the_challenges_start() {
     }
     assert_eq!(d.state.name(), "positioning");
     // No placement hints talk over the flash notice.
-    assert!(!d.log.iter().any(|e| matches!(e, Effect::Speak(Prompt::HoldStill))));
-    d.after(100, crate::flow::Event::FlashMeasured(result(true, Some(0.9))));
+    assert!(!d
+        .log
+        .iter()
+        .any(|e| matches!(e, Effect::Speak(Prompt::HoldStill))));
+    d.after(
+        100,
+        crate::flow::Event::FlashMeasured(result(true, Some(0.9))),
+    );
     assert_eq!(phase(&d), FlashPhase::Done);
     d.after(100, good());
     assert_eq!(d.state.name(), "challenges");
@@ -79,7 +88,10 @@ fn a_flash_that_never_answers_times_out_and_the_attempt_goes_on() {
 #[test]
 fn recorded_only_a_failed_flash_is_in_the_record_but_does_not_decide() {
     let mut d = flashing(FlashRule::Recorded);
-    d.after(100, crate::flow::Event::FlashMeasured(result(false, Some(0.1))));
+    d.after(
+        100,
+        crate::flow::Event::FlashMeasured(result(false, Some(0.1))),
+    );
     d.after(900, good());
     d.perform();
     d.after(200, scored(0.9));
@@ -104,7 +116,11 @@ fn required_a_failed_or_missing_flash_fails_the_attempt_with_its_reason() {
         d.perform();
         d.after(200, scored(0.9));
         let recs = d.records();
-        assert_eq!(recs[0].outcome, certpoint_protocol::Outcome::Failed, "{reason}");
+        assert_eq!(
+            recs[0].outcome,
+            certpoint_protocol::Outcome::Failed,
+            "{reason}"
+        );
         assert_eq!(recs[0].reason.as_deref(), Some(reason));
         assert_eq!(recs[0].screen_flash, answer);
         // The face match still ran, so the record carries both figures.
@@ -115,7 +131,10 @@ fn required_a_failed_or_missing_flash_fails_the_attempt_with_its_reason() {
 #[test]
 fn required_a_passed_flash_lets_the_attempt_pass() {
     let mut d = flashing(FlashRule::Required);
-    d.after(100, crate::flow::Event::FlashMeasured(result(true, Some(0.95))));
+    d.after(
+        100,
+        crate::flow::Event::FlashMeasured(result(true, Some(0.95))),
+    );
     d.after(900, good());
     d.perform();
     d.after(200, scored(0.9));
@@ -126,7 +145,10 @@ fn required_a_passed_flash_lets_the_attempt_pass() {
 #[test]
 fn a_retry_flashes_again() {
     let mut d = flashing(FlashRule::Required);
-    d.after(100, crate::flow::Event::FlashMeasured(result(false, Some(0.0))));
+    d.after(
+        100,
+        crate::flow::Event::FlashMeasured(result(false, Some(0.0))),
+    );
     d.after(900, good());
     d.perform();
     d.after(200, scored(0.9));

@@ -1,8 +1,8 @@
 //! Tests of the flow, driven only through `step`.
 
 mod counter;
-mod global;
 mod flash;
+mod global;
 mod harness;
 mod plan;
 mod positioning;
