@@ -63,7 +63,7 @@ pub(super) fn retiree(
                 }
             }
             State::Positioning(_) => {
-                flash_backdrop(ui, view, now_ms);
+                flash_backdrop(ui, view, now_ms, st.animate);
                 preview(ui, view, st, (ui.available_height() - below) * 0.95);
             }
             State::Challenges(c) => {
@@ -226,7 +226,7 @@ pub(super) fn big_text(ui: &mut Ui, text: &str, size: f32, color: Color32) {
 /// background, where its contrast is high). Nothing is painted when no flash runs.
 /// The colours, their brightness and their pace are `crate::flash::sequence`'s
 /// (gentle, isoluminant, at most two slow changes a second).
-fn flash_backdrop(ui: &mut Ui, view: &View, now_ms: u64) {
+fn flash_backdrop(ui: &mut Ui, view: &View, now_ms: u64, animate: bool) {
     let bg = theme::BACKGROUND;
     let Some([r, g, b]) = view.flash.colour_at(now_ms, [bg.r(), bg.g(), bg.b()]) else {
         return;
@@ -238,8 +238,11 @@ fn flash_backdrop(ui: &mut Ui, view: &View, now_ms: u64) {
     );
     ui.painter()
         .rect_filled(area, 0.0, Color32::from_rgb(r, g, b));
-    // The colour changes continuously during a fade: keep painting.
-    ui.ctx().request_repaint();
+    // The colour changes continuously during a fade: keep painting (not in still
+    // pictures for snapshots, which must settle).
+    if animate {
+        ui.ctx().request_repaint();
+    }
 }
 
 pub(super) fn preview(ui: &mut Ui, view: &View, st: &mut UiState, max_h: f32) {
