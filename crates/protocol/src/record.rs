@@ -544,14 +544,14 @@ pub(crate) mod tests {
             sequence: "ABGP".into(),
             step_ms: 600,
             frames: 60,
-            correlation: Some(0.9),
-            score: Some(0.58),
+            correlation: Some(0.875),
+            score: Some(0.5),
             lag_ms: Some(99),
-            threshold: 0.45,
+            threshold: 0.25,
             passed: true,
         });
         let text = crate::canonical_json(&r).unwrap();
-        assert!(text.contains(r#""screen_flash":{"correlation":0.9,"frames":60,"lag_ms":99,"passed":true,"score":0.58,"sequence":"ABGP","step_ms":600,"threshold":0.45}"#), "{text}");
+        assert!(text.contains(r#""screen_flash":{"correlation":0.875,"frames":60,"lag_ms":99,"passed":true,"score":0.5,"sequence":"ABGP","step_ms":600,"threshold":0.25}"#), "{text}");
         let back: CertificationRecord = serde_json::from_str(&text).unwrap();
         assert_eq!(back, r);
         let mut unmeasured = r.clone();
