@@ -23,6 +23,7 @@ pub mod cli;
 pub mod config;
 pub mod deadline;
 pub mod driver;
+pub mod flash;
 pub mod flow;
 pub mod kiosk;
 pub mod liveness;

@@ -49,5 +49,6 @@ pub fn build(attempt: AttemptRecord, kiosk: &KioskIdentity, period: &str) -> Cer
         id_source: Some(attempt.id_source),
         excluded_actions: attempt.excluded_actions,
         depth_check: attempt.depth_check,
+        screen_flash: attempt.screen_flash,
     }
 }

@@ -29,6 +29,10 @@ mod counter;
 #[path = "ui_screens/assist.rs"]
 mod assist;
 
+// The positioning screen during the screen flash (issue 15 §3).
+#[path = "ui_screens/flash.rs"]
+mod flash;
+
 // The retiree's repeat button (voice on).
 #[path = "ui_screens/repeat.rs"]
 mod repeat;

@@ -277,6 +277,7 @@ pub fn issue(
         id_source: Some(certpoint_protocol::IdSource::Typed),
         excluded_actions: Vec::new(),
         depth_check: None,
+        screen_flash: None,
     };
     record
         .validate()

@@ -89,6 +89,11 @@ pub enum Command {
         /// Seed of the challenge order (default: random).
         #[arg(long)]
         seed: Option<u64>,
+        /// Light the replay with the screen flash (`[flash] enabled` must be on): live
+        /// (a face reflecting it), replay (a recording: no response) or phone (a
+        /// screen with its own light). SYNTHETIC, for tests and demos.
+        #[arg(long)]
+        flash_loopback: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -164,6 +169,9 @@ pub enum Command {
     /// Voice packs (docs/voice-pack.md).
     #[command(subcommand)]
     Voice(VoiceCommand),
+    /// The screen-flash challenge (issue 15 §3).
+    #[command(subcommand)]
+    Flash(FlashCommand),
     /// Self-tests for installers and the test suite.
     #[command(subcommand, hide = true)]
     Selftest(SelftestCommand),
@@ -415,6 +423,23 @@ pub enum KeysCommand {
     },
     /// Print the existing key's public key.
     Show {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FlashCommand {
+    /// SIMULATED pass rates of the flash check (src/flash/sim.rs): live faces at
+    /// several reflection strengths, and the false-accept rate of sources that do not
+    /// follow the screen (noise, replays, phones), with the lag search and its penalty,
+    /// at the `[flash]` settings of the config (or the defaults without one).
+    Simulate {
+        /// Flashes per source.
+        #[arg(long, default_value_t = 2000)]
+        trials: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[arg(long)]
         json: bool,
     },

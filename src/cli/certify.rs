@@ -40,6 +40,8 @@ pub struct CertifyArgs {
     pub exclude: Vec<String>,
     pub reference: Option<PathBuf>,
     pub seed: Option<u64>,
+    /// `live`, `replay` or `phone`: light the replay with the screen flash.
+    pub flash_loopback: Option<String>,
     pub json: bool,
 }
 
@@ -134,6 +136,17 @@ pub(super) fn run(
         (None, Some(id)) => IdNumber::parse(id).map_err(|e| anyhow::anyhow!("--id: {e}"))?,
         (None, None) => bail!("give --id NUMBER or --card-device PATH"),
     };
+    let loopback = args
+        .flash_loopback
+        .as_deref()
+        .map(|m| {
+            if !cfg.config.flash.enabled {
+                bail!("--flash-loopback needs [flash] enabled = true in the config");
+            }
+            m.parse::<crate::flash::loopback::LoopbackModel>()
+                .map_err(|e| anyhow::anyhow!("--flash-loopback {e}"))
+        })
+        .transpose()?;
     let mut source = open_replay(cfg, &args.camera)?;
     let reference = match &args.reference {
         Some(p) => Some(load_reference(p)?),
@@ -151,6 +164,14 @@ pub(super) fn run(
         models: vision.model_hashes.clone(),
     };
     let mut driver = Driver::new(cfg, identity, cfg.config.liveness.clone());
+    if let Some(model) = loopback {
+        source = Box::new(crate::flash::loopback::LoopbackSource::new(
+            source,
+            driver.flash_display(),
+            model,
+            TICK_MS,
+        ));
+    }
     let server = if cfg.config.server.is_offline() {
         None
     } else {

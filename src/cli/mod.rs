@@ -10,6 +10,7 @@ mod cache;
 mod card;
 mod certify;
 mod clerk;
+mod flash;
 mod id;
 mod manual;
 mod queue;
@@ -74,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exclude,
             reference,
             seed,
+            flash_loopback,
             json,
         }) => {
             let cfg = load_config(cli.config.as_deref())?;
@@ -87,6 +89,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     exclude,
                     reference,
                     seed,
+                    flash_loopback,
                     json,
                 },
                 &mut out,
@@ -244,6 +247,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Receipt(args)) => {
             assist::receipt(&load_config(cli.config.as_deref())?, args, &mut out)
+        }
+        Some(Command::Flash(FlashCommand::Simulate { trials, seed, json })) => {
+            let section = match cli.config.as_deref() {
+                Some(_) => load_config(cli.config.as_deref())?.config.flash,
+                None => crate::config::FlashSection::default(),
+            };
+            flash::simulate(&section, trials, seed, json, &mut out)
         }
         Some(Command::Voice(VoiceCommand::Check { dir, json })) => {
             voice::check(&dir, json, &mut out)

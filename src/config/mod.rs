@@ -14,6 +14,7 @@
 
 mod card_reader;
 mod depth;
+mod flash;
 mod install;
 mod load;
 mod locate;
@@ -39,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 pub use card_reader::{parse_decoder, CardReaderSection, DecoderCommand, CARD_READER_BAUDS};
 pub use depth::{DepthCheckSection, DEFAULT_DEPTH_THRESHOLD};
+pub use flash::FlashSection;
 pub use install::{
     CameraSection, KioskSection, LoggingSection, ModelsSection, RetentionSection, ServerSection,
     UiSection, VoiceSection, LOG_LEVELS, SUPPORTED_LANGUAGES, VOICE_SPEAKERS,
@@ -80,6 +82,8 @@ pub struct Config {
     pub paper: PaperSection,
     /// The 3-D check during head turns (`crate::liveness::DepthTracker`).
     pub depth_check: DepthCheckSection,
+    /// The screen-flash challenge (`crate::flash`); off by default.
+    pub flash: FlashSection,
 }
 
 /// A validated configuration and where it came from.

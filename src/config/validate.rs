@@ -53,6 +53,7 @@ pub(crate) fn validate(c: &Config, base_dir: &Path) -> Vec<Finding> {
     v.findings
         .extend(super::card_reader::check(&c.card_reader, base_dir));
     v.findings.extend(super::paper::check(&c.paper));
+    v.findings.extend(super::flash::check(&c.flash));
     // The liveness thresholds check themselves (they know which combinations make a
     // detector never or always fire); the first such problem is reported.
     if let Err(e) = c.liveness.validate() {

@@ -9,6 +9,7 @@
 
 mod card;
 mod depth;
+mod flash;
 pub mod observe;
 mod period;
 
@@ -126,6 +127,10 @@ pub struct Driver {
     /// card: taken as the session's reference only by the session this very card read
     /// starts (same number), and dropped after the event either way.
     pending_chip: Option<(IdNumber, Arc<RgbImage>)>,
+    /// The screen flash: configured settings, what the screen shows, the run in progress.
+    flash: flash::FlashRunner,
+    /// Time of the input being handled (effects run within it).
+    now_ms: u64,
     pub stored: Vec<StoredAttempt>,
 }
 
@@ -149,8 +154,16 @@ impl Driver {
             awaiting_reference: None,
             last_crop: None,
             pending_chip: None,
+            flash: flash::FlashRunner::new(cfg.config.flash.settings()),
+            now_ms: 0,
             stored: Vec::new(),
         }
+    }
+
+    /// What the screen should paint for the flash; the window and a loopback test
+    /// camera hold clones.
+    pub fn flash_display(&self) -> crate::flash::FlashDisplay {
+        self.flash.display.clone()
     }
 
     pub fn params(&self) -> &FlowParams {
@@ -175,7 +188,12 @@ impl Driver {
             self.params.certification_window = Some(period::window_dates(&self.window, today));
             self.period = period_for(&self.window, today);
         }
+        self.now_ms = now.mono_ms;
         let mut queue = vec![event];
+        // A flash whose time is up is judged before anything else happens at `now`.
+        if let Some(result) = self.flash.finish_if_due(now.mono_ms) {
+            queue.push(Event::FlashMeasured(result));
+        }
         while let Some(event) = queue.pop() {
             let state = std::mem::replace(&mut self.state, State::Idle);
             let (next, effects) = flow::step(state, Input { now, event }, &self.params);
@@ -188,6 +206,10 @@ impl Driver {
         }
         // A chip photo belongs to the read that brought it; a later scan never sees it.
         self.pending_chip = None;
+        if !self.state.attempt_in_progress() {
+            // The attempt is over: whatever flash was running stops painting.
+            self.flash.stop();
+        }
         if matches!(self.state, State::Idle) {
             // A reference photo is personal data kept for one session only.
             self.reference = None;
@@ -360,6 +382,7 @@ impl Driver {
             obs.passive_liveness = face.passive_liveness;
             obs.quality = Some(observe::quality(face));
             if faces == 1 {
+                self.flash.observe(image, face, now.mono_ms);
                 let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
                 obs.completed = self.liveness.push(&s);
                 self.measure_depth(vision, image, face, s.yaw_deg);
@@ -405,7 +428,14 @@ impl Driver {
                 host.notify(&n);
                 None
             }
+            Effect::StartFlash => {
+                if let Some(s) = self.state.session() {
+                    self.flash.start(s.seed, s.attempt, self.now_ms);
+                }
+                None
+            }
             Effect::StartLiveness => {
+                self.flash.stop();
                 self.liveness.reset();
                 if let Some(d) = self.depth.as_mut() {
                     d.reset();

@@ -24,6 +24,8 @@ pub fn flow_params(c: &Config) -> FlowParams {
         voice_repeat_ms: secs(c.flow.voice_repeat_secs),
         certification_window: None,
         depth_threshold: c.depth_check.enabled.then_some(c.depth_check.threshold),
+        screen_flash: c.flash.rule(),
+        flash_timeout_ms: c.flash.timeout_ms(),
         ..FlowParams::default()
     }
 }

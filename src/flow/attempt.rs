@@ -6,9 +6,10 @@ use super::effect::{Effect, EndReason, Prompt, Verdict};
 use super::event::{FrameObservation, Now, Placement};
 use super::evidence::Evidence;
 use super::judge::conclude;
+use super::params::FlashRule;
 use super::params::FlowParams;
 use super::plan::challenge_plan;
-use super::state::{Challenges, Matching, Positioning, Session, State};
+use super::state::{Challenges, FlashPhase, Matching, Positioning, Session, State};
 use super::voice::Voice;
 
 /// Starts attempt `session.attempt` at the positioning screen.
@@ -30,6 +31,7 @@ pub(super) fn begin_attempt(
         well_placed_since: None,
         hint: None,
         voice,
+        flash: FlashPhase::Pending,
     })
 }
 
@@ -41,6 +43,13 @@ pub(super) fn positioning(
     params: &FlowParams,
     fx: &mut Vec<Effect>,
 ) -> State {
+    // A flash that never answers must not hold the person here until the positioning
+    // timeout: the attempt goes on without a result (which fails it only if required).
+    if let FlashPhase::Running { since_ms } = p.flash {
+        if now.mono_ms.saturating_sub(since_ms) >= params.flash_timeout_ms {
+            p.flash = FlashPhase::Done;
+        }
+    }
     if let Some(frame) = frame {
         let placement = frame.effective_placement();
         p.hint = Some(placement);
@@ -49,12 +58,29 @@ pub(super) fn positioning(
             // edge of the image or in the dark say more about the optics than the person.
             p.evidence.observe(frame);
             let since = *p.well_placed_since.get_or_insert(now.mono_ms);
-            if now.mono_ms.saturating_sub(since) >= params.stable_positioning_ms {
+            // The flash starts once the face is where its colour can be measured; the
+            // challenges wait for its result, since a turning head changes the light on
+            // the face for reasons of its own.
+            if p.flash == FlashPhase::Pending && params.screen_flash != FlashRule::Off {
+                p.flash = FlashPhase::Running {
+                    since_ms: now.mono_ms,
+                };
+                fx.push(Effect::StartFlash);
+                fx.push(Effect::Speak(p.voice.say(Prompt::FlashNotice, now.mono_ms)));
+                return State::Positioning(p);
+            }
+            let flash_over =
+                matches!(p.flash, FlashPhase::Done) || params.screen_flash == FlashRule::Off;
+            if flash_over && now.mono_ms.saturating_sub(since) >= params.stable_positioning_ms {
                 return start_challenges(p.session, p.evidence, now, params, fx);
             }
         } else {
             p.well_placed_since = None;
         }
+    }
+    if matches!(p.flash, FlashPhase::Running { .. }) {
+        // The flash notice stays; placement hints would talk over it.
+        return State::Positioning(p);
     }
     if let Some(hint) = p.hint {
         let prompt = match hint {
@@ -96,6 +122,21 @@ fn start_challenges(
         crowd_since: None,
         voice,
     })
+}
+
+/// The runner's flash result. Taken once per attempt, also if it arrives after
+/// positioning timed the flash out (it is evidence all the same).
+pub(super) fn flash_measured(
+    evidence: &mut Evidence,
+    phase: Option<&mut FlashPhase>,
+    result: certpoint_protocol::ScreenFlash,
+) {
+    if evidence.screen_flash.is_none() {
+        evidence.screen_flash = Some(result);
+    }
+    if let Some(phase) = phase {
+        *phase = FlashPhase::Done;
+    }
 }
 
 /// A frame (or, with `None`, a tick) during the challenges.

@@ -3,7 +3,7 @@
 
 use certpoint_protocol::{
     Action, ChallengeResult, Channel, DepthCheck, ExcludedAction, FaceMatch, IdSource, Method,
-    Outcome, Quality, Scored,
+    Outcome, Quality, Scored, ScreenFlash,
 };
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
@@ -23,6 +23,9 @@ pub enum Effect {
     /// Reset the liveness detectors; they learn their baselines from the positioning
     /// frames that follow.
     StartLiveness,
+    /// Start the screen-flash challenge: draw this attempt's colour sequence, paint it
+    /// on the retiree's side, measure the face, answer [`super::Event::FlashMeasured`].
+    StartFlash,
     /// Pick the best frame of the attempt, keep its crop for the record, and compare it
     /// with the reference photo if there is one.
     RunMatch,
@@ -50,6 +53,8 @@ pub enum Prompt {
     Hint(Placement),
     /// Well placed: keep still while the kiosk gets ready.
     HoldStill,
+    /// The screen-flash challenge is running: the screen will change colour, keep still.
+    FlashNotice,
     /// Perform this action now.
     Challenge(Action),
     /// Comparing with the reference photo.
@@ -82,6 +87,7 @@ impl Prompt {
             Prompt::TryAgain => "try_again".into(),
             Prompt::Hint(p) => format!("hint.{}", p.as_str()),
             Prompt::HoldStill => "hold_still".into(),
+            Prompt::FlashNotice => "flash_notice".into(),
             Prompt::Challenge(a) => format!("challenge.{}", a.as_str()),
             Prompt::Checking => "checking".into(),
             Prompt::Passed => "passed".into(),
@@ -118,6 +124,11 @@ pub enum EndReason {
     /// A head turn was passed but no turned frame could be measured for the 3-D check.
     DepthUnavailable,
     FaceMatchBelowThreshold,
+    /// The face's colour did not follow the screen flash (required by the config).
+    ScreenFlash,
+    /// The screen flash was required but could not be measured (too few usable
+    /// frames, or no result in time).
+    ScreenFlashUnavailable,
     /// The comparison failed or did not answer in time.
     MatchUnavailable,
     /// Live, but no reference could be scored: the attempt is `pending_match`, not a
@@ -148,6 +159,8 @@ impl EndReason {
             EndReason::DepthUnavailable => "depth_unavailable",
             EndReason::FaceMatchBelowThreshold => "face_match_below_threshold",
             EndReason::MatchUnavailable => "match_unavailable",
+            EndReason::ScreenFlash => "screen_flash",
+            EndReason::ScreenFlashUnavailable => "screen_flash_unavailable",
             EndReason::Unmatched(p) => p.code(),
             EndReason::NotEligible => "not_eligible",
             EndReason::ManualCheck(why) => why.code(),
@@ -315,6 +328,7 @@ pub struct AttemptRecord {
     pub excluded_actions: Vec<ExcludedAction>,
     /// The 3-D check during head turns, when one ran.
     pub depth_check: Option<DepthCheck>,
+    pub screen_flash: Option<ScreenFlash>,
 }
 
 /// How an attempt ended. A failure's verdict outlives its (already stored) record on the
@@ -329,6 +343,7 @@ pub struct Verdict {
     pub face_match: FaceMatch,
     pub quality: Option<Quality>,
     pub depth_check: Option<DepthCheck>,
+    pub screen_flash: Option<ScreenFlash>,
 }
 
 impl Verdict {
@@ -348,6 +363,7 @@ impl Verdict {
             id_source: session.id_source,
             excluded_actions: session.excluded.clone(),
             depth_check: self.depth_check,
+            screen_flash: self.screen_flash,
         }
     }
 

@@ -1,6 +1,8 @@
 //! What goes into the flow: the time of the input and what happened.
 
-use certpoint_protocol::{Action, Channel, ExclusionReason, IdSource, Quality, ReferenceSource};
+use certpoint_protocol::{
+    Action, Channel, ExclusionReason, IdSource, Quality, ReferenceSource, ScreenFlash,
+};
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
 use super::effect::Ineligibility;
@@ -77,6 +79,8 @@ pub enum Event {
     /// The server says the person may not certify at a kiosk (deceased, suspended, not
     /// on the roster).
     NotEligible(Ineligibility),
+    /// The runner's result of the screen flash it was asked to run.
+    FlashMeasured(ScreenFlash),
     /// One analysed camera frame.
     Frame(FrameObservation),
     /// The runner compared the best frame with the reference, which came from `source`.

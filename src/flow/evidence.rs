@@ -1,7 +1,7 @@
 //! What an attempt gathers for its verdict and its record.
 
 use certpoint_protocol::{
-    Action, ChallengeResult, DepthCheck, FaceMatch, Outcome, Quality, Scored,
+    Action, ChallengeResult, DepthCheck, FaceMatch, Outcome, Quality, Scored, ScreenFlash,
 };
 use chrono::{DateTime, FixedOffset};
 
@@ -19,6 +19,8 @@ pub struct Evidence {
     pub quality: Option<Quality>,
     /// The 3-D check's latest figure (the runner's running summary of the turns).
     pub depth: Option<DepthFigure>,
+    /// The screen-flash result, when the flash ran and answered.
+    pub screen_flash: Option<ScreenFlash>,
 }
 
 impl Evidence {
@@ -36,6 +38,19 @@ impl Evidence {
             {
                 self.quality = Some(q);
             }
+        }
+    }
+
+    /// What the screen flash says against the attempt, when the config requires it.
+    pub fn flash_problem(&self, params: &FlowParams) -> Option<EndReason> {
+        if params.screen_flash != super::params::FlashRule::Required {
+            return None;
+        }
+        match &self.screen_flash {
+            None => Some(EndReason::ScreenFlashUnavailable),
+            Some(f) if f.correlation.is_none() => Some(EndReason::ScreenFlashUnavailable),
+            Some(f) if !f.passed => Some(EndReason::ScreenFlash),
+            Some(_) => None,
         }
     }
 
@@ -96,6 +111,7 @@ impl Evidence {
             challenges: self.challenges,
             face_match,
             quality: self.quality,
+            screen_flash: self.screen_flash,
         }
     }
 }

@@ -50,7 +50,8 @@ pub(super) fn judge(
         Some(p) if p.score < p.threshold => Some(EndReason::PassiveLiveness),
         Some(_) => None,
     }
-    .or_else(|| m.evidence.depth_problem(params));
+    .or_else(|| m.evidence.depth_problem(params))
+    .or_else(|| m.evidence.flash_problem(params));
     let (face_match, match_problem) = match answer {
         MatchAnswer::Scored {
             score,

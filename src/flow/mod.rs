@@ -85,6 +85,12 @@
 //!   match, already certified, not eligible); elsewhere they are refused with a clerk
 //!   notice. Too young is refused (no record); outside `certification_window` the clerk
 //!   is warned and the session goes ahead.
+//! - **Screen flash** (issue 15 §3, `[flash]`, off by default): on the first well-placed
+//!   frame of an attempt the flow asks for [`Effect::StartFlash`] and keeps positioning
+//!   until [`Event::FlashMeasured`] (or `flash_timeout_ms`); the result goes into the
+//!   attempt's evidence and record. Only when `FlashRule::Required` does it decide:
+//!   `screen_flash` (did not follow) or `screen_flash_unavailable` (no measurable
+//!   result), checked with passive liveness before the match score.
 //! - **Camera lost** ends any session (a retry needs the camera; the clerk can cancel and
 //!   restart once it is back) and shows `CameraFault` until `CameraRestored` or
 //!   `ClerkCancel`.
@@ -113,8 +119,10 @@ pub use event::{
 };
 pub use evidence::{Evidence, PassiveAggregate};
 pub use exclude::excluded_actions;
-pub use params::FlowParams;
+pub use params::{FlashRule, FlowParams};
 pub use plan::challenge_plan;
-pub use state::{Challenges, ManualWhy, Matching, Positioning, ReferenceStatus, Session, State};
+pub use state::{
+    Challenges, FlashPhase, ManualWhy, Matching, Positioning, ReferenceStatus, Session, State,
+};
 pub use step::step;
 pub use voice::Voice;

@@ -52,6 +52,24 @@ pub struct FlowParams {
     /// The 3-D check during head turns: the median parallax (face widths) an attempt
     /// that passed a head turn needs; `None` turns the check off.
     pub depth_threshold: Option<f32>,
+    /// The screen-flash challenge (issue 15 §3): off, run and recorded, or required.
+    pub screen_flash: FlashRule,
+    /// How long positioning waits for the flash's result after starting it (the
+    /// sequence's length plus the lag window and a margin); with no answer by then the
+    /// attempt goes on without one.
+    pub flash_timeout_ms: u64,
+}
+
+/// Whether the screen-flash challenge runs and whether it decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlashRule {
+    /// Never flashes the screen (`[flash] enabled = false`).
+    #[default]
+    Off,
+    /// Flashes and records the result, which does not decide the attempt.
+    Recorded,
+    /// Flashes; a failed or missing result fails the attempt.
+    Required,
 }
 
 impl FlowParams {
@@ -83,6 +101,8 @@ impl FlowParams {
             // Off in the flow's own tests, which fake turns without any geometry; the
             // tests of the check turn it on.
             depth_threshold: None,
+            screen_flash: FlashRule::Off,
+            flash_timeout_ms: 10_000,
         }
     }
 
@@ -120,6 +140,8 @@ impl Default for FlowParams {
             face_away_grace_ms: 2_000,
             certification_window: None,
             depth_threshold: Some(0.02),
+            screen_flash: FlashRule::Off,
+            flash_timeout_ms: 10_000,
         }
     }
 }

@@ -126,6 +126,22 @@ pub struct Positioning {
     /// Placement of the latest frame.
     pub hint: Option<Placement>,
     pub voice: Voice,
+    /// Where the screen-flash challenge stands in this attempt.
+    pub flash: FlashPhase,
+}
+
+/// The screen-flash challenge as the flow sees it: the runner draws, paints and
+/// measures; the flow only starts it, waits for it and keeps its result (in the
+/// attempt's [`Evidence`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlashPhase {
+    /// Not started yet (it starts on the first well-placed frame), or configured off.
+    Pending,
+    /// Asked of the runner at `since_ms`; positioning does not end before its result
+    /// or `flash_timeout_ms`.
+    Running { since_ms: u64 },
+    /// The result came in (or never will): positioning may end.
+    Done,
 }
 
 /// Data of [`State::Challenges`].
@@ -353,6 +369,10 @@ impl State {
         match self {
             State::Idle => Prompt::HandIdToClerk,
             State::IdentityEntered { .. } => Prompt::PleaseWait,
+            State::Positioning(Positioning {
+                flash: FlashPhase::Running { .. },
+                ..
+            }) => Prompt::FlashNotice,
             State::Positioning(p) => match p.hint {
                 None => Prompt::LookAtScreen,
                 Some(Placement::Good) => Prompt::HoldStill,

@@ -292,6 +292,7 @@ fn manual_pass(
             face_match: FaceMatch::NotRun,
             quality: None,
             depth_check: None,
+            screen_flash: None,
         };
         fx.push(verdict.store(
             &session,
@@ -402,6 +403,10 @@ fn on_event(
         (State::Positioning(mut p), event) => match event {
             Event::Frame(frame) => attempt::positioning(p, Some(&frame), now, params, fx),
             Event::Tick => attempt::positioning(p, None, now, params, fx),
+            Event::FlashMeasured(result) => {
+                attempt::flash_measured(&mut p.evidence, Some(&mut p.flash), result);
+                attempt::positioning(p, None, now, params, fx)
+            }
             other => {
                 reference_answer(&mut p.session, other, fx);
                 State::Positioning(p)
@@ -410,6 +415,10 @@ fn on_event(
         (State::Challenges(mut c), event) => match event {
             Event::Frame(frame) => attempt::challenges(c, Some(&frame), now, params, fx),
             Event::Tick => attempt::challenges(c, None, now, params, fx),
+            Event::FlashMeasured(result) => {
+                attempt::flash_measured(&mut c.evidence, None, result);
+                State::Challenges(c)
+            }
             other => {
                 reference_answer(&mut c.session, other, fx);
                 State::Challenges(c)

@@ -41,6 +41,7 @@ pub fn synthetic_record(kiosk_id: &str, attempt: u32) -> CertificationRecord {
         id_source: None,
         excluded_actions: Vec::new(),
         depth_check: None,
+        screen_flash: None,
     }
 }
 

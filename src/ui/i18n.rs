@@ -117,6 +117,7 @@ pub fn every_prompt() -> Vec<Prompt> {
         Prompt::LookAtScreen,
         Prompt::TryAgain,
         Prompt::HoldStill,
+        Prompt::FlashNotice,
         Prompt::Checking,
         Prompt::Passed,
         Prompt::PendingMatch,
@@ -138,6 +139,8 @@ pub fn every_prompt() -> Vec<Prompt> {
         EndReason::PassiveLivenessUnavailable,
         EndReason::FaceMatchBelowThreshold,
         EndReason::MatchUnavailable,
+        EndReason::ScreenFlash,
+        EndReason::ScreenFlashUnavailable,
     ] {
         v.push(Prompt::Failed(r));
     }

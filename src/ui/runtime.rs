@@ -491,6 +491,7 @@ impl Worker {
                 Local::now().date_naive(),
             )),
             card_reader: self.card.as_ref().map(|c| c.status()),
+            flash: self.driver.flash_display(),
         };
         *self.view.lock().unwrap_or_else(|p| p.into_inner()) = Arc::new(view);
         (self.repaint)();

@@ -43,6 +43,10 @@ pub struct View {
     pub deadline: Option<crate::deadline::Deadline>,
     /// The ID card reader, when `[card_reader] enabled`.
     pub card_reader: Option<crate::card_reader::ReaderStatus>,
+    /// The screen flash to paint around the preview while it runs (shared with the
+    /// driver, which starts and stops it; the colour is read at paint time, so the
+    /// fades stay smooth whatever the analysis rate).
+    pub flash: crate::flash::FlashDisplay,
 }
 
 /// The latest camera picture. `seq` changes with every new frame, so the UI uploads a
@@ -97,6 +101,7 @@ impl View {
             analysis_ms: None,
             deadline: None,
             card_reader: None,
+            flash: crate::flash::FlashDisplay::default(),
         }
     }
 }

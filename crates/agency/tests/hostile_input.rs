@@ -109,6 +109,7 @@ fn record(kiosk: &str) -> CertificationRecord {
         id_source: None,
         excluded_actions: Vec::new(),
         depth_check: None,
+        screen_flash: None,
     }
 }
 

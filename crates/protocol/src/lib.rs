@@ -18,6 +18,7 @@ mod canonical;
 pub mod id_number;
 mod record;
 mod retry_after;
+mod screen_flash;
 mod sign;
 mod status;
 mod wire;
@@ -28,6 +29,7 @@ pub use assistance::{
 pub use canonical::{canonical_json, CanonicalError};
 pub use record::*;
 pub use retry_after::parse_retry_after;
+pub use screen_flash::ScreenFlash;
 pub use sign::{
     ed25519_dalek, key_id, parse_public_key, public_key_b64, sign_body, sign_bytes, verify_body,
     verify_bytes, SignatureError, KEY_ID_LEN,

@@ -351,6 +351,9 @@ pub struct CertificationRecord {
     /// absent, it is not serialised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub depth_check: Option<DepthCheck>,
+    /// The screen-flash check, when it ran (issue 15 §3). Additive like `id_source`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_flash: Option<crate::ScreenFlash>,
 }
 
 /// Why a record breaks a rule of its schema version that serde cannot express.
@@ -549,6 +552,36 @@ pub(crate) mod tests {
         assert!(serde_json::from_str::<CertificationRecord>(&bad).is_err());
     }
 
+    #[test]
+    fn screen_flash_is_additive() {
+        let r = sample();
+        let before = crate::canonical_json(&r).unwrap();
+        assert!(!before.contains("screen_flash"));
+        let mut r = r;
+        r.screen_flash = Some(crate::ScreenFlash {
+            sequence: "ABGP".into(),
+            step_ms: 600,
+            frames: 60,
+            correlation: Some(0.875),
+            score: Some(0.5),
+            lag_ms: Some(99),
+            threshold: 0.25,
+            passed: true,
+        });
+        let text = crate::canonical_json(&r).unwrap();
+        assert!(text.contains(r#""screen_flash":{"correlation":0.875,"frames":60,"lag_ms":99,"passed":true,"score":0.5,"sequence":"ABGP","step_ms":600,"threshold":0.25}"#), "{text}");
+        let back: CertificationRecord = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        let mut unmeasured = r.clone();
+        unmeasured.screen_flash.as_mut().unwrap().correlation = None;
+        let text = crate::canonical_json(&unmeasured).unwrap();
+        assert!(!text.contains("correlation"), "{text}");
+        assert!(serde_json::from_str::<CertificationRecord>(
+            &text.replace("\"frames\"", "\"frame_count\"")
+        )
+        .is_err());
+    }
+
     pub(crate) fn sample() -> CertificationRecord {
         let t = DateTime::parse_from_rfc3339("2026-04-02T09:30:00+08:00").unwrap();
         CertificationRecord {
@@ -585,6 +618,7 @@ pub(crate) mod tests {
             id_source: None,
             excluded_actions: Vec::new(),
             depth_check: None,
+            screen_flash: None,
         }
     }
 

@@ -3,6 +3,7 @@
 //! `kiosk-config.toml` are the code's defaults. One test per validation rule is in
 //! `rules.rs`.
 
+mod flash;
 mod reference_cache;
 mod rules;
 

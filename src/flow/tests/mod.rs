@@ -2,6 +2,7 @@
 
 mod counter;
 mod depth;
+mod flash;
 mod global;
 mod harness;
 mod plan;

@@ -84,6 +84,7 @@ pub(super) fn body(
             }
         }
         State::Positioning(_) => {
+            flash_backdrop(ui, view, now_ms, st.animate);
             preview(ui, view, st, (ui.available_height() - below) * 0.95);
         }
         State::Challenges(c) => {
@@ -232,6 +233,30 @@ fn what_next(ui: &mut Ui, view: &View, cat: &Catalogue, clerk: bool, prose: &mut
 
 pub(super) fn big_text(ui: &mut Ui, text: &str, size: f32, color: Color32) {
     ui.add(egui::Label::new(RichText::new(text).size(size).color(color).strong()).wrap());
+}
+
+/// The screen flash: the whole retiree side below the prompt, around and behind the
+/// preview, in the sequence's colour of this moment (the prompt stays on the dark
+/// background, where its contrast is high). Nothing is painted when no flash runs.
+/// The colours, their brightness and their pace are `crate::flash::sequence`'s
+/// (gentle, isoluminant, at most two slow changes a second).
+fn flash_backdrop(ui: &mut Ui, view: &View, now_ms: u64, animate: bool) {
+    let bg = theme::BACKGROUND;
+    let Some([r, g, b]) = view.flash.colour_at(now_ms, [bg.r(), bg.g(), bg.b()]) else {
+        return;
+    };
+    let full = ui.ctx().content_rect();
+    let area = Rect::from_min_max(
+        pos2(ui.max_rect().left() - 24.0, ui.cursor().top() - 8.0),
+        pos2(ui.max_rect().right() + 24.0, full.bottom()),
+    );
+    ui.painter()
+        .rect_filled(area, 0.0, Color32::from_rgb(r, g, b));
+    // The colour changes continuously during a fade: keep painting (not in still
+    // pictures for snapshots, which must settle).
+    if animate {
+        ui.ctx().request_repaint();
+    }
 }
 
 /// The mirrored live picture with the guide frame, green and thick when the face is

@@ -191,6 +191,7 @@ impl Fleet {
             id_source: Some(certpoint_protocol::IdSource::Scanner),
             excluded_actions: Vec::new(),
             depth_check: None,
+            screen_flash: None,
         };
         let body = canonical_json(&record).expect("a record of plain fields serialises");
         let envelope = encode_submission(&body, &sign_body(&k.key, &body), Some(&photo));

@@ -259,6 +259,7 @@ pub fn pending_record(kiosk: &str, seq: u64, id: &str, crop: Option<&[u8]>) -> C
         id_source: None,
         excluded_actions: Vec::new(),
         depth_check: None,
+        screen_flash: None,
     }
 }
 

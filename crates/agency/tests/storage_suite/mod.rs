@@ -174,6 +174,7 @@ pub fn record(
         id_source: None,
         excluded_actions: Vec::new(),
         depth_check: None,
+        screen_flash: None,
     };
     record.validate().expect("the suite builds valid records");
     record
