@@ -3,6 +3,7 @@
 
 use certpoint::config::FlashSection;
 use certpoint::flow::{Effect, FlashRule, FlowParams, Prompt};
+use certpoint::ui::i18n::Catalogue;
 use certpoint::ui::testing::FlowBackend;
 use egui_kittest::kittest::Queryable;
 
@@ -20,7 +21,7 @@ fn flashing_backend() -> FlowBackend {
 #[test]
 fn snapshots_positioning_during_a_flash() {
     let mut results = egui_kittest::SnapshotResults::new();
-    for lang in ["zh-CN", "en"] {
+    for lang in ["zh-CN", "en", "mn"] {
         let mut h = harness(flashing_backend(), lang);
         scan(&mut h, ID);
         h.state_mut().backend.frame(good());
@@ -35,11 +36,14 @@ fn snapshots_positioning_during_a_flash() {
         // Well into the second colour (past its cross-fade).
         b.now_ms += 600 + 400;
         h.run();
-        let text = if lang == "en" {
-            "The screen will slowly change colour. Please keep still"
-        } else {
-            "屏幕颜色会慢慢变化，请保持不动"
-        };
+        // The catalogues' own text, checked against the literal in two languages so a
+        // catalogue edit that loses the notice shows here.
+        let text = Catalogue::get(lang).t("flash_notice");
+        match lang {
+            "en" => assert_eq!(text, "The screen will slowly change colour. Please keep still"),
+            "zh-CN" => assert_eq!(text, "屏幕颜色会慢慢变化，请保持不动"),
+            _ => assert!(text.chars().any(|c| ('\u{1800}'..='\u{18AF}').contains(&c))),
+        }
         h.get_by_label(text);
         let tag = lang.replace('-', "_").to_lowercase();
         h.snapshot(format!("{tag}_positioning_flash"));
