@@ -19,7 +19,7 @@ use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, Effect, Event, FlowParams, FrameObservation, Ineligibility, Input, Now,
+    self, ClerkNotice, Effect, Event, FlowParams, Ineligibility, Input, Now,
     Prompt, State,
 };
 use crate::id_number::IdNumber;
@@ -338,33 +338,20 @@ impl Driver {
         image: &Arc<RgbImage>,
         analysis: &FrameAnalysis,
     ) -> anyhow::Result<()> {
-        let faces = observe::relevant_faces(analysis);
         let placement = observe::placement(analysis, &self.thresholds);
-        let mut obs = FrameObservation {
-            faces,
-            placement,
-            passive_liveness: None,
-            quality: None,
-            completed: Vec::new(),
-        };
-        if let Some(face) = analysis.faces.first() {
-            obs.passive_liveness = face.passive_liveness;
-            obs.quality = Some(observe::quality(face));
-            if faces == 1 {
-                let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
-                obs.completed = self.liveness.push(&s);
-                let good = placement == flow::Placement::Good;
-                let sharper = self
-                    .best
-                    .as_ref()
-                    .is_none_or(|b| face.quality.sharpness > b.sharpness);
-                if good && sharper && self.state.attempt_in_progress() {
-                    self.best = Some(BestFrame {
-                        image: Arc::clone(image),
-                        bbox: face.bbox,
-                        sharpness: face.quality.sharpness,
-                    });
-                }
+        let obs = observe::observation(analysis, placement, &mut self.liveness, now.mono_ms);
+        if let Some(face) = analysis.faces.first().filter(|_| obs.faces == 1) {
+            let good = placement == flow::Placement::Good;
+            let sharper = self
+                .best
+                .as_ref()
+                .is_none_or(|b| face.quality.sharpness > b.sharpness);
+            if good && sharper && self.state.attempt_in_progress() {
+                self.best = Some(BestFrame {
+                    image: Arc::clone(image),
+                    bbox: face.bbox,
+                    sharpness: face.quality.sharpness,
+                });
             }
         }
         self.event(host, vision, now, Event::Frame(obs))
