@@ -15,6 +15,12 @@ pub struct ActionStats {
     pub events: usize,
     pub detected: usize,
     pub detection_rate: Option<f64>,
+    /// The same over the events whose prompt came after the person's baseline was
+    /// known, as it always has at the kiosk (positioning comes first); a clip that
+    /// opens with the movement leaves no time for one.
+    pub events_with_baseline: usize,
+    pub detected_with_baseline: usize,
+    pub detection_rate_with_baseline: Option<f64>,
     /// Completions of this action inside negative stretches of real clips.
     pub false_detections: usize,
     /// Negative stretches of real clips, and how many saw this action complete.
@@ -77,6 +83,8 @@ pub fn summarise(clips: &[&ClipScore], s: &Settings) -> Summary {
             .filter(|e| e.action == action)
             .collect();
         let detected = events.iter().filter(|e| e.detected).count();
+        let based: Vec<_> = events.iter().filter(|e| e.baseline_at_prompt).collect();
+        let detected_based = based.iter().filter(|e| e.detected).count();
         let times: Vec<u64> = events
             .iter()
             .filter(|e| e.detected)
@@ -92,6 +100,9 @@ pub fn summarise(clips: &[&ClipScore], s: &Settings) -> Summary {
                 events: events.len(),
                 detected,
                 detection_rate: rate(detected, events.len()),
+                events_with_baseline: based.len(),
+                detected_with_baseline: detected_based,
+                detection_rate_with_baseline: rate(detected_based, based.len()),
                 false_detections: negatives.iter().map(hits).sum(),
                 negative_stretches: negatives.len(),
                 stretches_with_false_detection: with,
@@ -164,17 +175,24 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "  {:<11} {:>6} {:>8} {:>8}  {:>15} {:>8}  {:>9} {:>9}",
-        "action", "events", "detected", "rate", "false/negatives", "rate", "ttd p50", "ttd p90"
+        "  {:<11} {:>6} {:>8} {:>8} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
+        "action", "events", "detected", "rate", "with baseline", "false/negatives", "rate",
+        "ttd p50", "ttd p90"
     )?;
     for (name, a) in &s.actions {
         writeln!(
             out,
-            "  {:<11} {:>6} {:>8} {:>8}  {:>15} {:>8}  {:>9} {:>9}",
+            "  {:<11} {:>6} {:>8} {:>8} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
             name,
             a.events,
             a.detected,
             pct(a.detection_rate),
+            format!(
+                "{}/{} {}",
+                a.detected_with_baseline,
+                a.events_with_baseline,
+                pct(a.detection_rate_with_baseline)
+            ),
             format!("{}/{}", a.stretches_with_false_detection, a.negative_stretches),
             pct(a.false_detection_rate),
             ms(a.time_to_detect_p50_ms),

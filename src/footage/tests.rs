@@ -125,6 +125,7 @@ fn completions_in_negatives_are_false_detections() {
     let sum = summarise(&[&s], &settings());
     let blink = &sum.actions["blink"];
     assert_eq!((blink.events, blink.detected), (1, 1));
+    assert_eq!(blink.detection_rate_with_baseline, Some(1.0));
     assert_eq!(blink.false_detections, 1);
     assert_eq!(blink.negative_stretches, 4);
     assert_eq!(blink.false_detection_rate, Some(0.25));
