@@ -117,7 +117,10 @@ fn trace_source(
     config: &Config,
 ) -> anyhow::Result<(Vec<PathBuf>, f64, clip::Capture)> {
     let (frames_dir, meta) = if dir.join("clip.toml").is_file() {
-        (dir.join("frames"), Some(clip::read_meta(&dir.join("clip.toml"))?))
+        (
+            dir.join("frames"),
+            Some(clip::read_meta(&dir.join("clip.toml"))?),
+        )
     } else {
         let parent = dir.parent().map(|p| p.join("clip.toml"));
         let meta = match parent.filter(|p| p.is_file()) {
@@ -157,7 +160,10 @@ fn trace(
     };
     let dir = cfg.map_or(path.clone(), |c| c.path_of(&path));
     if !dir.is_dir() {
-        bail!("--camera {camera:?}: {} is not a directory of frames", dir.display());
+        bail!(
+            "--camera {camera:?}: {} is not a directory of frames",
+            dir.display()
+        );
     }
     let (frames, fps, capture) = trace_source(&dir, fps, config)?;
     let setup = play::Setup {

@@ -105,8 +105,8 @@ pub fn play(
         let img = image::open(path)
             .with_context(|| format!("cannot decode the frame {}", path.display()))?
             .to_rgb8();
-        let profile =
-            *profile.get_or_insert_with(|| Profile::for_clip(setup.capture, img.width(), img.height()));
+        let profile = *profile
+            .get_or_insert_with(|| Profile::for_clip(setup.capture, img.width(), img.height()));
         let at_ms = frame_ms(i, setup.fps);
         let a = vision.analyze_tracked(&img, false, wants, &mut track)?;
         let placement = profile.placement(&a, setup.thresholds);

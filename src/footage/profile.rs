@@ -146,7 +146,10 @@ mod tests {
                 "size {size}, cy {cy}"
             );
         }
-        assert_eq!(observe::placement(&frame(640, 480, 0.5, 0.5, 0.5), &t), Placement::TooClose);
+        assert_eq!(
+            observe::placement(&frame(640, 480, 0.5, 0.5, 0.5), &t),
+            Placement::TooClose
+        );
     }
 
     #[test]
@@ -158,14 +161,26 @@ mod tests {
         assert_eq!(p, Profile::PhoneSelfie);
         assert_eq!(p.placement(&selfie, &t), Placement::Good);
         // Still not anything goes: a face cut by the frame edge is not placed.
-        assert_eq!(p.placement(&frame(720, 1280, 0.99, 0.5, 0.5), &t), Placement::TooClose);
-        assert_eq!(p.placement(&frame(720, 1280, 0.5, 0.5, 0.1), &t), Placement::OffCenter);
+        assert_eq!(
+            p.placement(&frame(720, 1280, 0.99, 0.5, 0.5), &t),
+            Placement::TooClose
+        );
+        assert_eq!(
+            p.placement(&frame(720, 1280, 0.5, 0.5, 0.1), &t),
+            Placement::OffCenter
+        );
     }
 
     #[test]
     fn unknown_capture_goes_by_the_frame_shape() {
-        assert_eq!(Profile::for_clip(Capture::Unknown, 480, 640), Profile::PhoneSelfie);
-        assert_eq!(Profile::for_clip(Capture::Unknown, 640, 480), Profile::Kiosk);
+        assert_eq!(
+            Profile::for_clip(Capture::Unknown, 480, 640),
+            Profile::PhoneSelfie
+        );
+        assert_eq!(
+            Profile::for_clip(Capture::Unknown, 640, 480),
+            Profile::Kiosk
+        );
         assert_eq!(Profile::for_clip(Capture::Webcam, 480, 640), Profile::Kiosk);
     }
 }

@@ -187,7 +187,11 @@ pub fn score_clip(
         .filter(|e| e.kind.action().is_none())
         .map(|e| (e.kind.as_str(), e.start, e.end))
         .collect();
-    stretches.extend(unlabelled(meta, rows, s).into_iter().map(|(a, b)| ("unlabelled", a, b)));
+    stretches.extend(
+        unlabelled(meta, rows, s)
+            .into_iter()
+            .map(|(a, b)| ("unlabelled", a, b)),
+    );
     let negatives = stretches
         .into_iter()
         .map(|(kind, start, end)| NegativeScore {

@@ -91,7 +91,10 @@ pub fn summarise(clips: &[&ClipScore], s: &Settings) -> Summary {
             .filter_map(|e| e.time_to_detect_ms)
             .collect();
         let hits = |n: &&super::score::NegativeScore| {
-            n.false_detections.iter().filter(|c| c.action == action).count()
+            n.false_detections
+                .iter()
+                .filter(|c| c.action == action)
+                .count()
         };
         let with = negatives.iter().filter(|n| hits(n) > 0).count();
         actions.insert(
@@ -176,8 +179,15 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
     writeln!(
         out,
         "  {:<11} {:>6} {:>8} {:>8} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
-        "action", "events", "detected", "rate", "with baseline", "false/negatives", "rate",
-        "ttd p50", "ttd p90"
+        "action",
+        "events",
+        "detected",
+        "rate",
+        "with baseline",
+        "false/negatives",
+        "rate",
+        "ttd p50",
+        "ttd p90"
     )?;
     for (name, a) in &s.actions {
         writeln!(
@@ -193,7 +203,10 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
                 a.events_with_baseline,
                 pct(a.detection_rate_with_baseline)
             ),
-            format!("{}/{}", a.stretches_with_false_detection, a.negative_stretches),
+            format!(
+                "{}/{}",
+                a.stretches_with_false_detection, a.negative_stretches
+            ),
             pct(a.false_detection_rate),
             ms(a.time_to_detect_p50_ms),
             ms(a.time_to_detect_p90_ms)
@@ -202,7 +215,12 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
     let negs: Vec<String> = s
         .negatives
         .iter()
-        .map(|(k, n)| format!("{k} {}/{} ({:.0} s)", n.with_detection, n.stretches, n.seconds))
+        .map(|(k, n)| {
+            format!(
+                "{k} {}/{} ({:.0} s)",
+                n.with_detection, n.stretches, n.seconds
+            )
+        })
         .collect();
     writeln!(out, "  negatives with any detection: {}", negs.join(", "))?;
     let p = &s.passive;
@@ -257,8 +275,16 @@ pub fn print_clip(out: &mut impl Write, c: &ClipScore) -> std::io::Result<()> {
         c.events.len(),
         c.passive.median.map_or("-".into(), |m| format!("{m:.2}")),
         if c.passive.live { "live" } else { "attack" },
-        if missed.is_empty() { String::new() } else { format!("; missed {}", missed.join(" ")) },
-        if false_.is_empty() { String::new() } else { format!("; false {}", false_.join(" ")) },
+        if missed.is_empty() {
+            String::new()
+        } else {
+            format!("; missed {}", missed.join(" "))
+        },
+        if false_.is_empty() {
+            String::new()
+        } else {
+            format!("; false {}", false_.join(" "))
+        },
         match c.attack_passes {
             Some(true) => "; ATTACK PASSES",
             _ => "",

@@ -55,7 +55,12 @@ fn settings() -> Settings {
 fn an_event_is_detected_inside_its_window_and_timed_from_the_prompt() {
     let m = meta(ClipKind::Real, &[(EventKind::Blink, 20, 23)]);
     // Completed at frame 24 (the reopening, 100 ms after the labelled end).
-    let s = score_clip(&m, Profile::Kiosk, &rows(60, 0.9, &[(24, Action::Blink)]), &settings());
+    let s = score_clip(
+        &m,
+        Profile::Kiosk,
+        &rows(60, 0.9, &[(24, Action::Blink)]),
+        &settings(),
+    );
     let e = &s.events[0];
     assert!(e.detected);
     assert_eq!(e.prompt_ms, 1_000);
@@ -68,7 +73,12 @@ fn a_completion_outside_the_window_does_not_count() {
     let m = meta(ClipKind::Real, &[(EventKind::Blink, 20, 23)]);
     // Before the movement started, and long after it ended (beyond the 500 ms slack).
     for frame in [15, 29] {
-        let s = score_clip(&m, Profile::Kiosk, &rows(60, 0.9, &[(frame, Action::Blink)]), &settings());
+        let s = score_clip(
+            &m,
+            Profile::Kiosk,
+            &rows(60, 0.9, &[(frame, Action::Blink)]),
+            &settings(),
+        );
         assert!(!s.events[0].detected, "frame {frame}");
     }
 }
@@ -76,9 +86,19 @@ fn a_completion_outside_the_window_does_not_count() {
 #[test]
 fn image_left_turn_needs_the_persons_right_turn() {
     let m = meta(ClipKind::Real, &[(EventKind::TurnLeft, 20, 30)]);
-    let wrong = score_clip(&m, Profile::Kiosk, &rows(60, 0.9, &[(30, Action::TurnLeft)]), &settings());
+    let wrong = score_clip(
+        &m,
+        Profile::Kiosk,
+        &rows(60, 0.9, &[(30, Action::TurnLeft)]),
+        &settings(),
+    );
     assert!(!wrong.events[0].detected);
-    let right = score_clip(&m, Profile::Kiosk, &rows(60, 0.9, &[(30, Action::TurnRight)]), &settings());
+    let right = score_clip(
+        &m,
+        Profile::Kiosk,
+        &rows(60, 0.9, &[(30, Action::TurnRight)]),
+        &settings(),
+    );
     assert!(right.events[0].detected);
     assert_eq!(right.events[0].action, Action::TurnRight);
 }
@@ -89,7 +109,12 @@ fn one_completion_answers_one_event() {
         ClipKind::Real,
         &[(EventKind::Blink, 20, 22), (EventKind::Blink, 23, 26)],
     );
-    let s = score_clip(&m, Profile::Kiosk, &rows(60, 0.9, &[(23, Action::Blink)]), &settings());
+    let s = score_clip(
+        &m,
+        Profile::Kiosk,
+        &rows(60, 0.9, &[(23, Action::Blink)]),
+        &settings(),
+    );
     assert_eq!(s.events.iter().filter(|e| e.detected).count(), 1);
 }
 
@@ -97,7 +122,12 @@ fn one_completion_answers_one_event() {
 fn too_late_after_the_prompt_is_not_detected() {
     let m = meta(ClipKind::Real, &[(EventKind::TurnLeft, 20, 200)]);
     let tight = Settings::new(5_000, 0.5);
-    let s = score_clip(&m, Profile::Kiosk, &rows(220, 0.9, &[(150, Action::TurnRight)]), &tight);
+    let s = score_clip(
+        &m,
+        Profile::Kiosk,
+        &rows(220, 0.9, &[(150, Action::TurnRight)]),
+        &tight,
+    );
     assert_eq!(s.events[0].time_to_detect_ms, Some(14_000));
     assert!(!s.events[0].detected);
 }
@@ -106,13 +136,24 @@ fn too_late_after_the_prompt_is_not_detected() {
 fn completions_in_negatives_are_false_detections() {
     let m = meta(
         ClipKind::Real,
-        &[(EventKind::Wink, 10, 14), (EventKind::Blink, 40, 43), (EventKind::Still, 50, 79)],
+        &[
+            (EventKind::Wink, 10, 14),
+            (EventKind::Blink, 40, 43),
+            (EventKind::Still, 50, 79),
+        ],
     );
-    let done = [(12, Action::Blink), (43, Action::Blink), (60, Action::TurnLeft)];
+    let done = [
+        (12, Action::Blink),
+        (43, Action::Blink),
+        (60, Action::TurnLeft),
+    ];
     let s = score_clip(&m, Profile::Kiosk, &rows(100, 0.9, &done), &settings());
     let by_kind = |k: &str| s.negatives.iter().find(|n| n.kind == k).unwrap();
     assert_eq!(by_kind("wink").false_detections[0].action, Action::Blink);
-    assert_eq!(by_kind("still").false_detections[0].action, Action::TurnLeft);
+    assert_eq!(
+        by_kind("still").false_detections[0].action,
+        Action::TurnLeft
+    );
     // Unlabelled: frames 20..=34 (0.5 s from the wink's end and the blink's start) and
     // 85..=99; 0..=4 is under a second and dropped.
     let unlabelled: Vec<(usize, usize)> = s
@@ -144,7 +185,10 @@ fn passive_verdict_is_the_median_over_single_face_frames() {
     // Scores 0.1, 0.2, 0.9: median 0.2.
     let v = passive_verdict(&r, 0.5);
     assert_eq!((v.scored_frames, v.median, v.live), (3, Some(0.2), false));
-    assert!(passive_verdict(&rows(4, 0.5, &[]), 0.5).live, "at the threshold is live");
+    assert!(
+        passive_verdict(&rows(4, 0.5, &[]), 0.5).live,
+        "at the threshold is live"
+    );
     let none = passive_verdict(&rows(4, f32::NAN, &[]), 0.5);
     assert_eq!((none.median, none.live), (None, false));
 }
@@ -152,25 +196,61 @@ fn passive_verdict_is_the_median_over_single_face_frames() {
 #[test]
 fn bpcer_apcer_and_attack_passes() {
     let s = settings();
-    let real_live = score_clip(&meta(ClipKind::Real, &[]), Profile::Kiosk, &rows(30, 0.9, &[]), &s);
-    let real_rejected = score_clip(&meta(ClipKind::Real, &[]), Profile::Kiosk, &rows(30, 0.1, &[]), &s);
-    let attack_live_still =
-        score_clip(&meta(ClipKind::Attack, &[]), Profile::Kiosk, &rows(30, 0.9, &[]), &s);
+    let real_live = score_clip(
+        &meta(ClipKind::Real, &[]),
+        Profile::Kiosk,
+        &rows(30, 0.9, &[]),
+        &s,
+    );
+    let real_rejected = score_clip(
+        &meta(ClipKind::Real, &[]),
+        Profile::Kiosk,
+        &rows(30, 0.1, &[]),
+        &s,
+    );
+    let attack_live_still = score_clip(
+        &meta(ClipKind::Attack, &[]),
+        Profile::Kiosk,
+        &rows(30, 0.9, &[]),
+        &s,
+    );
     let mut a = meta(ClipKind::Attack, &[]);
     a.id = "replay".into();
-    let attack_passing = score_clip(&a, Profile::Kiosk, &rows(30, 0.9, &[(10, Action::Blink)]), &s);
-    let attack_caught = score_clip(&a, Profile::Kiosk, &rows(30, 0.2, &[(10, Action::Blink)]), &s);
+    let attack_passing = score_clip(
+        &a,
+        Profile::Kiosk,
+        &rows(30, 0.9, &[(10, Action::Blink)]),
+        &s,
+    );
+    let attack_caught = score_clip(
+        &a,
+        Profile::Kiosk,
+        &rows(30, 0.2, &[(10, Action::Blink)]),
+        &s,
+    );
     assert_eq!(attack_live_still.attack_passes, Some(false));
     assert_eq!(attack_passing.attack_passes, Some(true));
     assert_eq!(attack_caught.attack_passes, Some(false));
     assert_eq!(real_live.attack_passes, None);
     let sum = summarise(
-        &[&real_live, &real_rejected, &attack_live_still, &attack_passing, &attack_caught],
+        &[
+            &real_live,
+            &real_rejected,
+            &attack_live_still,
+            &attack_passing,
+            &attack_caught,
+        ],
         &s,
     );
-    assert_eq!((sum.passive.real_called_attack, sum.passive.real_clips), (1, 2));
+    assert_eq!(
+        (sum.passive.real_called_attack, sum.passive.real_clips),
+        (1, 2)
+    );
     assert_eq!(sum.passive.bpcer, Some(0.5));
-    assert_eq!((sum.passive.attack_called_live, sum.passive.attack_clips), (2, 3));
+    assert_eq!(
+        (sum.passive.attack_called_live, sum.passive.attack_clips),
+        (2, 3)
+    );
     assert_eq!(sum.attacks.passing_clips, ["replay"]);
     // Attack clips' completions never count as real detections.
     assert_eq!(sum.actions["blink"].events, 0);
