@@ -8,6 +8,7 @@
 //! - [`card_reader`]: second-generation ID card readers: driver, simulator, idle listener.
 //! - [`config`]: the administrator's `kiosk-config.toml`, validated with line and column.
 //! - [`flow`]: the certification flow as a pure state machine.
+//! - [`footage`]: liveness measured on labelled recorded footage (`certpoint liveness`).
 //! - [`store`]: the local SQLite outbox of records and the audit log.
 //! - [`cache`]: the offline reference cache (the agency's signed, sealed bundle of
 //!   reference embeddings) for matching while the server is unreachable.
@@ -25,6 +26,7 @@ pub mod deadline;
 pub mod driver;
 pub mod flash;
 pub mod flow;
+pub mod footage;
 pub mod kiosk;
 pub mod liveness;
 pub mod logging;

@@ -79,6 +79,11 @@ impl Synth {
     /// The frame at pose `(turn, up, closed)`: `turn` in −1..1 (positive = the person's
     /// left), `up` in 0..1, `closed` in 0..1 (eyelids).
     pub fn frame(&self, turn: f32, up: f32, closed: f32) -> RgbImage {
+        self.frame_eyes(turn, up, [closed, closed])
+    }
+
+    /// [`Synth::frame`] with each eyelid on its own (image-left eye first): a wink.
+    pub fn frame_eyes(&self, turn: f32, up: f32, closed: [f32; 2]) -> RgbImage {
         let g = self.face;
         // Displacement peaks at the nose tip and falls off before the eyes, so the nose
         // moves against the eye line as in a real turn. An unmirrored camera sees the
@@ -92,8 +97,8 @@ impl Synth {
             let w = (-(dx * dx) / (2.0 * sx * sx) - (dy * dy) / (2.0 * sy * sy)).exp();
             *px = sample_clamped(&self.base, fx - ax * w, fy - ay * w);
         }
-        if closed > 0.0 {
-            for eye in g.eyes {
+        for (eye, closed) in g.eyes.into_iter().zip(closed) {
+            if closed > 0.0 {
                 close_eye(&mut out, &self.base, eye, g.iod, closed);
             }
         }

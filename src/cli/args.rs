@@ -180,6 +180,9 @@ pub enum Command {
     Assist(AssistCommand),
     /// Print (or save) the certification receipt slip of a stored record.
     Receipt(ReceiptArgs),
+    /// Liveness on recorded footage: eval (a labelled corpus), trace (per-frame signals).
+    #[command(subcommand)]
+    Liveness(super::liveness::LivenessCommand),
 }
 
 #[derive(Debug, Subcommand)]

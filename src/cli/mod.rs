@@ -12,6 +12,7 @@ mod certify;
 mod clerk;
 mod flash;
 mod id;
+mod liveness;
 mod manual;
 mod queue;
 mod sync;
@@ -258,6 +259,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Voice(VoiceCommand::Check { dir, json })) => {
             voice::check(&dir, json, &mut out)
         }
+        Some(Command::Liveness(cmd)) => liveness::run(
+            optional_config(cli.config.as_deref())?.as_ref(),
+            cmd,
+            &mut out,
+        ),
         Some(Command::Selftest(SelftestCommand::Durability { db, count })) => {
             crate::store::selftest::write_acknowledged(&db, count, &mut out)?;
             Ok(ExitCode::SUCCESS)

@@ -21,8 +21,8 @@ use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, FrameObservation, Ineligibility,
-    Input, Now, Prompt, State,
+    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, Ineligibility, Input, Now,
+    Prompt, State,
 };
 use crate::id_number::IdNumber;
 use crate::liveness::{ActiveLiveness, DepthTracker, LivenessParams};
@@ -368,36 +368,24 @@ impl Driver {
         image: &Arc<RgbImage>,
         analysis: &FrameAnalysis,
     ) -> anyhow::Result<()> {
-        let faces = observe::relevant_faces(analysis);
         let placement = observe::placement(analysis, &self.thresholds);
-        let mut obs = FrameObservation {
-            faces,
-            placement,
-            passive_liveness: None,
-            quality: None,
-            completed: Vec::new(),
-            depth: None,
-        };
-        if let Some(face) = analysis.faces.first() {
-            obs.passive_liveness = face.passive_liveness;
-            obs.quality = Some(observe::quality(face));
-            if faces == 1 {
-                self.flash.observe(image, face, now.mono_ms);
-                let s = observe::signals(face, analysis.width, analysis.height, now.mono_ms);
-                obs.completed = self.liveness.push(&s);
-                self.measure_depth(vision, image, face, s.yaw_deg);
-                let good = placement == flow::Placement::Good;
-                let sharper = self
-                    .best
-                    .as_ref()
-                    .is_none_or(|b| face.quality.sharpness > b.sharpness);
-                if good && sharper && self.state.attempt_in_progress() {
-                    self.best = Some(BestFrame {
-                        image: Arc::clone(image),
-                        bbox: face.bbox,
-                        sharpness: face.quality.sharpness,
-                    });
-                }
+        let mut obs = observe::observation(analysis, placement, &mut self.liveness, now.mono_ms);
+        // Movements, flashes and depth seen while a second person is in view belong to
+        // nobody.
+        if let Some(face) = analysis.faces.first().filter(|_| obs.faces == 1) {
+            self.flash.observe(image, face, now.mono_ms);
+            self.measure_depth(vision, image, face, face.pose.yaw);
+            let good = placement == flow::Placement::Good;
+            let sharper = self
+                .best
+                .as_ref()
+                .is_none_or(|b| face.quality.sharpness > b.sharpness);
+            if good && sharper && self.state.attempt_in_progress() {
+                self.best = Some(BestFrame {
+                    image: Arc::clone(image),
+                    bbox: face.bbox,
+                    sharpness: face.quality.sharpness,
+                });
             }
         }
         obs.depth = self

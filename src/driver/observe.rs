@@ -5,8 +5,8 @@
 use certpoint_protocol::Quality;
 
 use crate::config::Thresholds;
-use crate::flow::Placement;
-use crate::liveness::FaceSignals;
+use crate::flow::{FrameObservation, Placement};
+use crate::liveness::{ActiveLiveness, FaceSignals};
 use crate::vision::{FaceAnalysis, FrameAnalysis};
 
 /// A second face smaller than this fraction of the subject's width is someone walking
@@ -32,6 +32,13 @@ pub fn relevant_faces(a: &FrameAnalysis) -> usize {
 /// retiree hears one hint at a time, and distance comes before light because stepping
 /// closer often fixes the light too.
 pub fn placement(a: &FrameAnalysis, t: &Thresholds) -> Placement {
+    placement_within(a, t, MAX_CENTRE_OFFSET)
+}
+
+/// [`placement`] with another centring tolerance: `liveness eval` and `trace` judge
+/// phone selfies by their own framing (`crate::footage::Profile`); the kiosk always uses
+/// [`placement`].
+pub fn placement_within(a: &FrameAnalysis, t: &Thresholds, max_centre_offset: f32) -> Placement {
     let Some(f) = a.faces.first() else {
         return Placement::NoFace;
     };
@@ -45,7 +52,7 @@ pub fn placement(a: &FrameAnalysis, t: &Thresholds) -> Placement {
         Placement::TooFar
     } else if q.face_size > t.face_size_max {
         Placement::TooClose
-    } else if dx.abs() > MAX_CENTRE_OFFSET || dy.abs() > MAX_CENTRE_OFFSET {
+    } else if dx.abs() > max_centre_offset || dy.abs() > max_centre_offset {
         Placement::OffCenter
     } else if q.brightness < t.min_brightness {
         Placement::TooDark
@@ -58,6 +65,35 @@ pub fn placement(a: &FrameAnalysis, t: &Thresholds) -> Placement {
     } else {
         Placement::Good
     }
+}
+
+/// What one analysed frame tells the flow, the liveness detectors fed on the way: the
+/// window, `certify` (through [`Driver::frame`](super::Driver::frame)) and `liveness
+/// eval`/`trace` all come through here, so the evaluation measures the kiosk's own path.
+pub fn observation(
+    a: &FrameAnalysis,
+    placement: Placement,
+    liveness: &mut ActiveLiveness,
+    at_ms: u64,
+) -> FrameObservation {
+    let faces = relevant_faces(a);
+    let mut obs = FrameObservation {
+        faces,
+        placement,
+        passive_liveness: None,
+        quality: None,
+        completed: Vec::new(),
+        depth: None,
+    };
+    if let Some(face) = a.faces.first() {
+        obs.passive_liveness = face.passive_liveness;
+        obs.quality = Some(quality(face));
+        // Movements seen while a second person is in view belong to nobody.
+        if faces == 1 {
+            obs.completed = liveness.push(&signals(face, a.width, a.height, at_ms));
+        }
+    }
+    obs
 }
 
 pub fn quality(f: &FaceAnalysis) -> Quality {
