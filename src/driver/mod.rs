@@ -21,8 +21,8 @@ use certpoint_protocol::{CertificationRecord, Channel, PhotoRef, ReferenceSource
 
 use crate::config::{LoadedConfig, Thresholds};
 use crate::flow::{
-    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, Ineligibility, Input, Now,
-    Prompt, State,
+    self, ClerkNotice, DepthFigure, Effect, Event, FlowParams, Ineligibility, Input, Now, Prompt,
+    State,
 };
 use crate::id_number::IdNumber;
 use crate::liveness::{ActiveLiveness, DepthTracker, LivenessParams};

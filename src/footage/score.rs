@@ -209,7 +209,7 @@ pub fn score_clip(
 
     let passive = passive_verdict(rows, s.passive_threshold);
     let attack_passes =
-        (meta.kind == ClipKind::Attack).then(|| passive.live && !completions.is_empty());
+        (meta.kind == ClipKind::Attack).then_some(passive.live && !completions.is_empty());
     ClipScore {
         id: meta.id.clone(),
         kind: match meta.kind {

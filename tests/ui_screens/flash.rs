@@ -40,7 +40,10 @@ fn snapshots_positioning_during_a_flash() {
         // catalogue edit that loses the notice shows here.
         let text = Catalogue::get(lang).t("flash_notice");
         match lang {
-            "en" => assert_eq!(text, "The screen will slowly change colour. Please keep still"),
+            "en" => assert_eq!(
+                text,
+                "The screen will slowly change colour. Please keep still"
+            ),
             "zh-CN" => assert_eq!(text, "屏幕颜色会慢慢变化，请保持不动"),
             _ => assert!(text.chars().any(|c| ('\u{1800}'..='\u{18AF}').contains(&c))),
         }
