@@ -22,7 +22,7 @@ use image::RgbImage;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::sequence::{linear, Sequence};
+use super::sequence::{encode, linear, Sequence};
 use super::FlashDisplay;
 use crate::camera::{CameraError, Frame, FrameSource};
 
@@ -113,16 +113,6 @@ impl LoopbackSource {
             }
         })
     }
-}
-
-fn encode(l: f32) -> u8 {
-    let l = l.clamp(0.0, 1.0);
-    let c = if l <= 0.003_130_8 {
-        l * 12.92
-    } else {
-        1.055 * l.powf(1.0 / 2.4) - 0.055
-    };
-    (c * 255.0).round() as u8
 }
 
 /// `image` lit by `face` (relative light per channel) in the middle ellipse and by

@@ -51,7 +51,8 @@ pub fn linear(c: u8) -> f32 {
     }
 }
 
-fn encode(l: f32) -> u8 {
+/// Linear light (clamped to 0–1) to an sRGB component, the inverse of [`linear`].
+pub fn encode(l: f32) -> u8 {
     let l = l.clamp(0.0, 1.0);
     let c = if l <= 0.003_130_8 {
         l * 12.92
