@@ -12,8 +12,18 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 use super::validate::Finding;
-use crate::flash::sequence::{MAX_LUMINANCE, MIN_FADE_MS, MIN_STEP_MS};
-use crate::flash::{CorrelateParams, FlashSettings};
+
+// The limits live here, not in `crate::flash`: the configuration stands on its own (the
+// fuzz crate compiles `src/config` without the kiosk's flash, flow or camera code).
+/// Shortest step the config accepts: two colour changes a second at most.
+pub const MIN_STEP_MS: u32 = 500;
+/// Brightest the config accepts (relative luminance of every palette colour): above
+/// this the blue cannot keep the common luminance without clipping.
+pub const MAX_LUMINANCE: f32 = 0.45;
+/// Shortest cross-fade the config accepts.
+pub const MIN_FADE_MS: u32 = 150;
+/// The penalised correlation a live face must reach unless `threshold` says otherwise.
+pub const DEFAULT_THRESHOLD: f32 = 0.45;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -48,35 +58,12 @@ impl Default for FlashSection {
             fade_ms: 200,
             max_brightness: 0.35,
             max_lag_ms: 300,
-            threshold: CorrelateParams::default().threshold,
+            threshold: DEFAULT_THRESHOLD,
         }
     }
 }
 
 impl FlashSection {
-    pub fn settings(&self) -> FlashSettings {
-        FlashSettings {
-            steps: self.steps,
-            step_ms: self.step_ms,
-            fade_ms: self.fade_ms,
-            max_brightness: self.max_brightness,
-            correlate: CorrelateParams {
-                max_lag_ms: self.max_lag_ms,
-                threshold: self.threshold,
-                ..CorrelateParams::default()
-            },
-        }
-    }
-
-    /// The flow's rule.
-    pub fn rule(&self) -> crate::flow::FlashRule {
-        match (self.enabled, self.required) {
-            (false, _) => crate::flow::FlashRule::Off,
-            (true, false) => crate::flow::FlashRule::Recorded,
-            (true, true) => crate::flow::FlashRule::Required,
-        }
-    }
-
     /// How long positioning waits for a result: the flash, the lag window and 2 s for
     /// a slow analysis thread.
     pub fn timeout_ms(&self) -> u64 {

@@ -14,7 +14,7 @@
 
 mod card_reader;
 mod depth;
-mod flash;
+pub(crate) mod flash;
 mod install;
 mod load;
 mod locate;

@@ -154,7 +154,7 @@ impl Driver {
             awaiting_reference: None,
             last_crop: None,
             pending_chip: None,
-            flash: flash::FlashRunner::new(cfg.config.flash.settings()),
+            flash: flash::FlashRunner::new((&cfg.config.flash).into()),
             now_ms: 0,
             stored: Vec::new(),
         }

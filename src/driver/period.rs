@@ -2,8 +2,8 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::config::{Config, MonthDay, WindowSection};
-use crate::flow::FlowParams;
+use crate::config::{Config, FlashSection, MonthDay, WindowSection};
+use crate::flow::{FlashRule, FlowParams};
 
 /// The flow's parameters from the administrator's configuration. Timings the config
 /// does not expose keep the flow's production defaults.
@@ -24,9 +24,18 @@ pub fn flow_params(c: &Config) -> FlowParams {
         voice_repeat_ms: secs(c.flow.voice_repeat_secs),
         certification_window: None,
         depth_threshold: c.depth_check.enabled.then_some(c.depth_check.threshold),
-        screen_flash: c.flash.rule(),
+        screen_flash: flash_rule(&c.flash),
         flash_timeout_ms: c.flash.timeout_ms(),
         ..FlowParams::default()
+    }
+}
+
+/// Whether the flow flashes the screen, and whether its result decides the attempt.
+pub fn flash_rule(f: &FlashSection) -> FlashRule {
+    match (f.enabled, f.required) {
+        (false, _) => FlashRule::Off,
+        (true, false) => FlashRule::Recorded,
+        (true, true) => FlashRule::Required,
     }
 }
 

@@ -37,7 +37,7 @@ impl Default for CorrelateParams {
         CorrelateParams {
             max_lag_ms: 300,
             lag_step_ms: 33,
-            threshold: 0.45,
+            threshold: crate::config::flash::DEFAULT_THRESHOLD,
             min_frames_per_step: 2.0,
         }
     }

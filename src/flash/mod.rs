@@ -43,6 +43,22 @@ pub struct FlashSettings {
     pub correlate: CorrelateParams,
 }
 
+impl From<&crate::config::FlashSection> for FlashSettings {
+    fn from(c: &crate::config::FlashSection) -> Self {
+        FlashSettings {
+            steps: c.steps,
+            step_ms: c.step_ms,
+            fade_ms: c.fade_ms,
+            max_brightness: c.max_brightness,
+            correlate: CorrelateParams {
+                max_lag_ms: c.max_lag_ms,
+                threshold: c.threshold,
+                ..CorrelateParams::default()
+            },
+        }
+    }
+}
+
 impl FlashSettings {
     /// The sequence of `attempt` of the session seeded with `seed`.
     pub fn sequence(&self, seed: u64, attempt: u32) -> Sequence {

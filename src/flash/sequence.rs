@@ -19,13 +19,8 @@
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// Shortest step the config accepts: two colour changes a second at most.
-pub const MIN_STEP_MS: u32 = 500;
-/// Brightest the config accepts (relative luminance of every palette colour): above
-/// this the blue cannot keep the common luminance without clipping.
-pub const MAX_LUMINANCE: f32 = 0.45;
-/// Shortest cross-fade the config accepts.
-pub const MIN_FADE_MS: u32 = 150;
+/// The limits `[flash]` enforces (defined with the configuration, which stands alone).
+pub use crate::config::flash::{MAX_LUMINANCE, MIN_FADE_MS, MIN_STEP_MS};
 
 /// The palette, as sRGB directions (hue and saturation); [`Palette::colour`] sets each
 /// to the common luminance. Warm amber, cool blue, soft green, soft pink: four hues
