@@ -8,11 +8,16 @@ fn off_by_default_and_recorded_before_required() {
     let c = ok(MINIMAL);
     assert!(!c.flash.enabled && !c.flash.required);
     assert_eq!(crate::driver::flow_params(&c).screen_flash, FlashRule::Off);
-    assert_eq!(crate::driver::flow_params(&c).screen_flash, FlashRule::Off);
     let c = ok(&with("flash", "enabled = true"));
-    assert_eq!(crate::driver::flow_params(&c).screen_flash, FlashRule::Recorded);
+    assert_eq!(
+        crate::driver::flow_params(&c).screen_flash,
+        FlashRule::Recorded
+    );
     let c = ok(&with("flash", "enabled = true\nrequired = true"));
-    assert_eq!(crate::driver::flow_params(&c).screen_flash, FlashRule::Required);
+    assert_eq!(
+        crate::driver::flow_params(&c).screen_flash,
+        FlashRule::Required
+    );
     // The flow waits for the whole flash, its lag window and a margin.
     assert_eq!(
         crate::driver::flow_params(&c).flash_timeout_ms,
