@@ -16,7 +16,7 @@ pub(super) fn simulate(
     json: bool,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let settings = section.settings();
+    let settings = crate::flash::FlashSettings::from(section);
     let awb = Scene {
         awb_follows_screen: 0.5,
         ..Scene::default()

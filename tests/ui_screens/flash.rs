@@ -30,7 +30,7 @@ fn snapshots_positioning_during_a_flash() {
         assert!(b.effects.contains(&Effect::StartFlash));
         assert_eq!(b.view.state.screen_prompt(), Prompt::FlashNotice);
         // What the driver does on StartFlash: draw the attempt's sequence and show it.
-        let seq = FlashSection::default().settings().sequence(7, 1);
+        let seq = certpoint::flash::FlashSettings::from(&FlashSection::default()).sequence(7, 1);
         let start = b.now_ms;
         b.view.flash.show(seq, start);
         // Well into the second colour (past its cross-fade).
