@@ -6,6 +6,7 @@
 mod flash;
 mod reference_cache;
 mod rules;
+mod standalone;
 
 use std::fs;
 use std::path::Path;
