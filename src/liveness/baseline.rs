@@ -86,7 +86,7 @@ fn ratio(v: Option<f32>, base: Option<f32>) -> Option<f32> {
 /// `baseline_min_ms` holds at any real frame rate, it only bounds memory.
 const MAX_SAMPLES: usize = 256;
 
-/// Gathers frontal frames until there are enough for a baseline.
+/// Gathers frames facing the camera until the latest ones make a baseline.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Collector {
     samples: Vec<FaceSignals>,
@@ -97,25 +97,35 @@ impl Collector {
         self.samples.clear();
     }
 
-    /// Adds a frame with a measured pose; returns the baseline once enough frontal
-    /// frames over enough time are in.
+    /// Adds a frame with a measured pose; returns the baseline once the latest
+    /// `baseline_frames` frames over `baseline_min_ms` are facing the camera.
     pub fn push(&mut self, f: &FaceSignals, p: &LivenessParams) -> Option<Baseline> {
-        let limit = p.baseline_max_abs_deg;
-        if f.yaw_deg.abs() >= limit || f.pitch_deg.abs() >= limit {
+        if f.yaw_deg.abs() >= p.baseline_max_yaw_deg
+            || f.pitch_deg.abs() >= p.baseline_max_pitch_deg
+        {
             return None;
         }
         if self.samples.len() == MAX_SAMPLES {
             self.samples.remove(0);
         }
         self.samples.push(*f);
-        let span = f.at_ms.saturating_sub(self.samples[0].at_ms);
-        if self.samples.len() < p.baseline_frames || span < p.baseline_min_ms {
+        // The shortest run of latest frames that is long enough in count and in time:
+        // the resting face is what the person shows now, not what they showed while
+        // stepping up to the kiosk.
+        let n = self.samples.len();
+        if n < p.baseline_frames.max(1) {
             return None;
         }
-        let s = &self.samples;
+        let mut start = n - p.baseline_frames.max(1);
+        while f.at_ms.saturating_sub(self.samples[start].at_ms) < p.baseline_min_ms {
+            start = start.checked_sub(1)?;
+        }
+        let s = &self.samples[start..];
+        let yaw = median(s.iter().map(|f| f.yaw_deg))?;
+        let pitch = median(s.iter().map(|f| f.pitch_deg))?;
         Some(Baseline {
-            yaw_deg: median(s.iter().map(|f| f.yaw_deg))?,
-            pitch_deg: median(s.iter().map(|f| f.pitch_deg))?,
+            yaw_deg: yaw,
+            pitch_deg: pitch,
             roll_deg: median(s.iter().map(|f| f.roll_deg))?,
             left_eye: median(s.iter().filter_map(FaceSignals::left_eye)),
             right_eye: median(s.iter().filter_map(FaceSignals::right_eye)),
@@ -143,6 +153,46 @@ fn median(values: impl Iterator<Item = f32>) -> Option<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::liveness::tests::gen::resting;
+
+    /// Frames every 100 ms with the pose `at(i)`; the baseline the collector gives, and
+    /// the frame index it came at.
+    fn collect(n: usize, at: impl Fn(usize) -> (f32, f32)) -> Option<(usize, Baseline)> {
+        let p = LivenessParams::default();
+        let mut c = Collector::default();
+        (0..n).find_map(|i| {
+            let mut f = resting(i as u64 * 100);
+            (f.yaw_deg, f.pitch_deg) = at(i);
+            c.push(&f, &p).map(|b| (i, b))
+        })
+    }
+
+    #[test]
+    fn a_face_seen_from_below_gets_a_baseline_at_its_own_pitch() {
+        // Looking straight at a camera below the face: the proxy reads ~28° up.
+        let (i, b) = collect(30, |i| (1.0, 28.0 + (i % 3) as f32)).expect("a baseline");
+        assert_eq!(i, 9, "ten frames over 900 ms are enough");
+        assert_eq!(b.pitch_deg, 29.0);
+    }
+
+    #[test]
+    fn a_turned_face_gets_none() {
+        assert!(collect(50, |_| (25.0, 0.0)).is_none());
+        assert!(collect(50, |_| (0.0, -40.0)).is_none());
+    }
+
+    #[test]
+    fn the_baseline_is_the_median_of_the_latest_frames_and_shrugs_off_a_glitch() {
+        // Turned away first (not counted), then at rest around 2° with one wild frame.
+        let pose = |i: usize| match i {
+            0..=9 => (30.0, 0.0),
+            15 => (15.0, -25.0),
+            _ => (2.0, 1.0),
+        };
+        let (i, b) = collect(40, pose).expect("a baseline");
+        assert_eq!(i, 19, "ten frames facing the camera, from frame 10");
+        assert_eq!((b.yaw_deg, b.pitch_deg), (2.0, 1.0));
+    }
 
     #[test]
     fn median_ignores_non_finite_values() {

