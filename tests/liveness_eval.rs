@@ -191,6 +191,7 @@ fn assert_targets(r: &Value) {
         "lead_in_ms",
         "match_slack_ms",
         "passive_threshold",
+        "positioning_ms",
     ] {
         assert!(r["settings"][key].is_number(), "settings.{key}");
     }
@@ -199,6 +200,11 @@ fn assert_targets(r: &Value) {
         "events",
         "detected",
         "detection_rate",
+        "events_with_baseline",
+        "detection_rate_with_baseline",
+        "events_promptable",
+        "detected_promptable",
+        "detection_rate_promptable",
         "false_detections",
         "negative_stretches",
         "stretches_with_false_detection",

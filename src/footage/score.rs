@@ -40,6 +40,10 @@ pub struct Settings {
     pub match_slack_ms: u64,
     /// `thresholds.passive_liveness` of the config.
     pub passive_threshold: f32,
+    /// How long the kiosk keeps a face well placed before it prompts anything (the
+    /// flow's `stable_positioning_ms`): an event is *promptable* when its prompt comes
+    /// at least this long after the clip's first face.
+    pub positioning_ms: u64,
 }
 
 impl Settings {
@@ -49,6 +53,7 @@ impl Settings {
             lead_in_ms: 1_000,
             match_slack_ms: 500,
             passive_threshold,
+            positioning_ms: crate::flow::FlowParams::default().stable_positioning_ms,
         }
     }
 }
@@ -76,6 +81,11 @@ pub struct EventScore {
     /// Whether the person's baseline was known at the prompt (the kiosk always has one
     /// by then; a clip starting with the movement does not).
     pub baseline_at_prompt: bool,
+    /// Whether the kiosk could have prompted it: the prompt falls at least
+    /// `positioning_ms` after the clip's first face. Unlike `baseline_at_prompt` this
+    /// does not depend on the detectors, so a pipeline that never forms a baseline
+    /// cannot shrink the set.
+    pub promptable: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,6 +158,7 @@ pub fn score_clip(
         })
         .collect();
     let baseline_at_ms = rows.iter().find(|r| r.baseline == "set").map(|r| r.at_ms);
+    let first_face_ms = rows.iter().find(|r| r.faces == 1).map(|r| r.at_ms);
     let mut used = vec![false; completions.len()];
     let mut labels = meta.events.clone();
     labels.sort_by_key(|e| (e.start, e.end));
@@ -179,6 +190,8 @@ pub fn score_clip(
             detected_frame,
             time_to_detect_ms: ttd,
             baseline_at_prompt: baseline_at_ms.is_some_and(|b| b <= prompt_ms),
+            promptable: first_face_ms
+                .is_some_and(|f| at(e.start) >= f + s.positioning_ms + s.lead_in_ms),
         });
     }
 

@@ -21,6 +21,11 @@ pub struct ActionStats {
     pub events_with_baseline: usize,
     pub detected_with_baseline: usize,
     pub detection_rate_with_baseline: Option<f64>,
+    /// The same over the promptable events (see `EventScore::promptable`): the ones a
+    /// kiosk could have asked for, the face having been placed long enough before.
+    pub events_promptable: usize,
+    pub detected_promptable: usize,
+    pub detection_rate_promptable: Option<f64>,
     /// Completions of this action inside negative stretches of real clips.
     pub false_detections: usize,
     /// Negative stretches of real clips, and how many saw this action complete.
@@ -85,6 +90,8 @@ pub fn summarise(clips: &[&ClipScore], s: &Settings) -> Summary {
         let detected = events.iter().filter(|e| e.detected).count();
         let based: Vec<_> = events.iter().filter(|e| e.baseline_at_prompt).collect();
         let detected_based = based.iter().filter(|e| e.detected).count();
+        let promptable: Vec<_> = events.iter().filter(|e| e.promptable).collect();
+        let detected_promptable = promptable.iter().filter(|e| e.detected).count();
         let times: Vec<u64> = events
             .iter()
             .filter(|e| e.detected)
@@ -106,6 +113,9 @@ pub fn summarise(clips: &[&ClipScore], s: &Settings) -> Summary {
                 events_with_baseline: based.len(),
                 detected_with_baseline: detected_based,
                 detection_rate_with_baseline: rate(detected_based, based.len()),
+                events_promptable: promptable.len(),
+                detected_promptable,
+                detection_rate_promptable: rate(detected_promptable, promptable.len()),
                 false_detections: negatives.iter().map(hits).sum(),
                 negative_stretches: negatives.len(),
                 stretches_with_false_detection: with,
@@ -178,12 +188,13 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
     )?;
     writeln!(
         out,
-        "  {:<11} {:>6} {:>8} {:>8} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
+        "  {:<11} {:>6} {:>8} {:>8} {:>13} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
         "action",
         "events",
         "detected",
         "rate",
         "with baseline",
+        "promptable",
         "false/negatives",
         "rate",
         "ttd p50",
@@ -192,7 +203,7 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
     for (name, a) in &s.actions {
         writeln!(
             out,
-            "  {:<11} {:>6} {:>8} {:>8} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
+            "  {:<11} {:>6} {:>8} {:>8} {:>13} {:>13}  {:>15} {:>8}  {:>9} {:>9}",
             name,
             a.events,
             a.detected,
@@ -202,6 +213,12 @@ pub fn print(out: &mut impl Write, title: &str, s: &Summary) -> std::io::Result<
                 a.detected_with_baseline,
                 a.events_with_baseline,
                 pct(a.detection_rate_with_baseline)
+            ),
+            format!(
+                "{}/{} {}",
+                a.detected_promptable,
+                a.events_promptable,
+                pct(a.detection_rate_promptable)
             ),
             format!(
                 "{}/{}",

@@ -69,6 +69,30 @@ fn an_event_is_detected_inside_its_window_and_timed_from_the_prompt() {
 }
 
 #[test]
+fn only_events_prompted_after_positioning_are_promptable_whatever_the_detectors_did() {
+    // Face from frame 3 (300 ms); positioning 800 ms and the 1 s lead-in put the
+    // earliest promptable start at 2,100 ms = frame 21.
+    let m = meta(
+        ClipKind::Real,
+        &[(EventKind::Blink, 10, 11), (EventKind::Blink, 21, 22)],
+    );
+    let mut r = rows(60, 0.9, &[(12, Action::Blink), (23, Action::Blink)]);
+    for row in &mut r[..3] {
+        row.faces = 0;
+    }
+    // No baseline ever: promptable must not depend on it.
+    for row in &mut r {
+        row.baseline = "collecting";
+    }
+    let s = score_clip(&m, Profile::Kiosk, &r, &settings());
+    let flags: Vec<bool> = s.events.iter().map(|e| e.promptable).collect();
+    assert_eq!(flags, [false, true]);
+    let blink = &summarise(&[&s], &settings()).actions["blink"];
+    assert_eq!((blink.events_promptable, blink.detected_promptable), (1, 1));
+    assert_eq!(blink.events_with_baseline, 0);
+}
+
+#[test]
 fn a_completion_outside_the_window_does_not_count() {
     let m = meta(ClipKind::Real, &[(EventKind::Blink, 20, 23)]);
     // Before the movement started, and long after it ended (beyond the 500 ms slack).
