@@ -78,6 +78,18 @@ pub struct Args {
     /// schema is made and migrated at start). The keys stay in --data.
     #[arg(long, global = true, env = "CERTPOINT_AGENCY_DATABASE")]
     database: Option<String>,
+    /// The CA certificate(s) (PEM) that signed the PostgreSQL server's certificate, for
+    /// TLS to --database (the URL's sslmode=require or prefer). Without it the system's
+    /// CAs (/etc/ssl/certs/ca-certificates.crt) are trusted. The certificate is always
+    /// verified, and its name against the URL's host.
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        requires = "database",
+        env = "CERTPOINT_AGENCY_DATABASE_CA"
+    )]
+    database_ca: Option<PathBuf>,
     /// Connections this process keeps to PostgreSQL (with --database): at most this
     /// many storage calls run at once, the others wait for one. Keep the sum over every
     /// server under the database's max_connections (100 by default).
@@ -190,7 +202,14 @@ fn open_storage(args: &Args) -> anyhow::Result<Arc<dyn Storage>> {
     let photos = PhotoStore::from_option(args.photos.as_deref(), &args.data)?;
     Ok(match &args.database {
         Some(url) => Arc::new(
-            PgStorage::open_pooled(url, &args.data, photos, args.db_pool).with_context(|| {
+            PgStorage::open_pooled(
+                url,
+                &args.data,
+                photos,
+                args.db_pool,
+                args.database_ca.as_deref(),
+            )
+            .with_context(|| {
                 format!(
                     "opening the PostgreSQL database of --database (keys in {})",
                     args.data.display()

@@ -9,7 +9,8 @@
 //! (`photos`, `<data>/photos` by default), named in the rows by sha256. The schema is a list of numbered SQL files
 //! (`migrations`). Records are made idempotent by the unique record id itself
 //! (`INSERT … ON CONFLICT DO NOTHING`), so two servers or two retries racing on the
-//! same record cannot both store it.
+//! same record cannot both store it. The link is TLS as the URL's `sslmode` says, the
+//! server's certificate always verified (`tls`).
 
 mod kiosks;
 mod migrations;
@@ -18,6 +19,7 @@ mod people;
 mod pool;
 mod records;
 mod references;
+pub mod tls;
 
 use std::path::Path;
 
@@ -85,16 +87,19 @@ impl PgStorage {
         data_dir: &Path,
         photos: PhotoStore,
     ) -> Result<PgStorage, OpenError> {
-        PgStorage::open_pooled(url, data_dir, photos, POOL_SIZE)
+        PgStorage::open_pooled(url, data_dir, photos, POOL_SIZE, None)
     }
 
     /// As [`open_with`](Self::open_with), with at most `pool_size` connections
-    /// (`--db-pool`).
+    /// (`--db-pool`) and the server's certificate checked against the CAs in `ca`
+    /// (`--database-ca`; the system's CAs without it) when the URL's `sslmode` makes
+    /// the link TLS.
     pub fn open_pooled(
         url: &str,
         data_dir: &Path,
         photos: PhotoStore,
         pool_size: usize,
+        ca: Option<&Path>,
     ) -> Result<PgStorage, OpenError> {
         let config: Config = url.parse().map_err(|e| {
             StorageError::Backend(format!(
@@ -102,16 +107,18 @@ impl PgStorage {
             ))
         })?;
         let shown = shown(&config);
+        let tls = tls::DatabaseTls::new(ca, config.get_ssl_mode())?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StorageError::Backend(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        let pool = pool::Pool::new(config, pool_size);
+        let pool = pool::Pool::new(config, tls, pool_size);
         let vault = {
-            let mut client = pool.get().map_err(|e| {
-                StorageError::Backend(format!(
+            let mut client = pool.get().map_err(|e| match pool.tls_failure(&e) {
+                Some(tls) => StorageError::Backend(format!("cannot connect to {shown}: {tls}")),
+                None => StorageError::Backend(format!(
                     "cannot connect to {shown}: {}. Check that PostgreSQL runs there, that the database exists (createdb) and that the user may log in",
                     backend(e)
-                ))
+                )),
             })?;
             migrations::run(&mut client, &shown)?;
             bind_key(&mut client, &data_dir.join(KEY_FILE), &shown)?
@@ -124,7 +131,14 @@ impl PgStorage {
     }
 
     fn client(&self) -> Result<pool::Pooled<'_>, StorageError> {
-        self.pool.get().map_err(backend)
+        // A connection opened later (the pool growing, or healing after a restart) can
+        // fail its handshake too: a certificate renewed with another CA or name.
+        self.pool
+            .get()
+            .map_err(|e| match self.pool.tls_failure(&e) {
+                Some(tls) => StorageError::Backend(format!("postgresql: {tls}")),
+                None => backend(e),
+            })
     }
 }
 

@@ -9,10 +9,14 @@
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 
-use postgres::{Client, Config, NoTls, Statement};
+use postgres::{Client, Config, Statement};
+
+use super::tls::DatabaseTls;
 
 pub(super) struct Pool {
     config: Config,
+    /// Used as the URL's sslmode says; the certificate is verified whenever it is.
+    tls: DatabaseTls,
     max: usize,
     state: Mutex<State>,
     freed: Condvar,
@@ -39,9 +43,10 @@ pub(super) struct Pooled<'a> {
 }
 
 impl Pool {
-    pub(super) fn new(config: Config, max: usize) -> Pool {
+    pub(super) fn new(config: Config, tls: DatabaseTls, max: usize) -> Pool {
         Pool {
             config,
+            tls,
             max: max.max(1),
             state: Mutex::new(State {
                 idle: Vec::new(),
@@ -64,7 +69,7 @@ impl Pool {
             if state.open < self.max {
                 state.open += 1;
                 drop(state);
-                return match self.config.connect(NoTls) {
+                return match self.config.connect(self.tls.connector()) {
                     Ok(client) => Ok(Pooled {
                         pool: self,
                         client: Some(Conn {
@@ -80,6 +85,15 @@ impl Pool {
             }
             state = self.freed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
+    }
+
+    /// `e` in words when it is a failed TLS handshake (see [`DatabaseTls::explain`]).
+    pub(super) fn tls_failure(&self, e: &postgres::Error) -> Option<String> {
+        let host = match self.config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(h)) => h.as_str(),
+            _ => "localhost",
+        };
+        self.tls.explain(e, host)
     }
 
     fn forget(&self) {

@@ -40,6 +40,9 @@ pub enum OpenError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Key(#[from] VaultError),
+    /// `--database-ca` (or the system's CAs) for TLS to PostgreSQL.
+    #[error(transparent)]
+    DatabaseCa(#[from] crate::pg::tls::CaError),
 }
 
 pub struct SqliteStorage {
