@@ -6,7 +6,6 @@
 //! Nothing here uses `crate::card_reader`: the configuration stands on its own (the
 //! fuzz targets compile `src/config` without the rest of the kiosk).
 
-use std::borrow::Cow;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -106,12 +105,7 @@ impl Default for CardReaderSection {
 pub(super) fn check(c: &CardReaderSection, base_dir: &Path) -> Vec<Finding> {
     let mut found = Vec::new();
     let mut fail = |key: &'static str, message: String, fix: String| {
-        found.push(Finding {
-            key: Cow::Borrowed(key),
-            index: None,
-            message,
-            fix,
-        })
+        found.push(Finding::new(key, message, fix))
     };
     if !CARD_READER_BAUDS.contains(&c.baud) {
         let speeds: Vec<String> = CARD_READER_BAUDS.iter().map(u32::to_string).collect();

@@ -7,8 +7,6 @@
 //! Turn it on with `required = false` first, read the recorded correlations of real
 //! visits, then calibrate `threshold` before making it `required`.
 
-use std::borrow::Cow;
-
 use serde::{Deserialize, Serialize};
 
 use super::validate::Finding;
@@ -74,14 +72,8 @@ impl FlashSection {
 /// Every rule about `[flash]`.
 pub(super) fn check(c: &FlashSection) -> Vec<Finding> {
     let mut found = Vec::new();
-    let mut fail = |key: &'static str, message: String, fix: &str| {
-        found.push(Finding {
-            key: Cow::Borrowed(key),
-            index: None,
-            message,
-            fix: fix.to_owned(),
-        })
-    };
+    let mut fail =
+        |key: &'static str, message: String, fix: &str| found.push(Finding::new(key, message, fix));
     if c.required && !c.enabled {
         fail(
             "flash.required",

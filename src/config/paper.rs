@@ -4,7 +4,6 @@
 //! Printing goes through CUPS: `lp -d <printer> <file>`. The printer name is checked
 //! here so that what reaches `lp` is a queue name, never an option (`-o …`) or a path.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -56,14 +55,8 @@ pub fn is_printer_name(s: &str) -> bool {
 /// Every rule about `[paper]`.
 pub(super) fn check(c: &PaperSection) -> Vec<Finding> {
     let mut found = Vec::new();
-    let mut fail = |key: &'static str, message: String, fix: &str| {
-        found.push(Finding {
-            key: Cow::Borrowed(key),
-            index: None,
-            message,
-            fix: fix.to_owned(),
-        })
-    };
+    let mut fail =
+        |key: &'static str, message: String, fix: &str| found.push(Finding::new(key, message, fix));
     let name = c.office_name.trim();
     if name.chars().count() > OFFICE_NAME_MAX || name.chars().any(char::is_control) {
         fail(

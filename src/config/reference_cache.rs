@@ -59,10 +59,8 @@ pub(crate) fn validate(c: &Config) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut fail = |key: &'static str, index: Option<usize>, message: String, fix: &str| {
         out.push(Finding {
-            key: key.into(),
             index,
-            message,
-            fix: fix.to_owned(),
+            ..Finding::new(key, message, fix)
         })
     };
     const KEYS: &str = "reference_cache.agency_public_keys";

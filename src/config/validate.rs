@@ -22,6 +22,22 @@ pub(crate) struct Finding {
     pub fix: String,
 }
 
+impl Finding {
+    /// A rule about the whole key (not one array element).
+    pub(crate) fn new(
+        key: impl Into<Cow<'static, str>>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            key: key.into(),
+            index: None,
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
 /// The first two digits of GB/T 2260 region codes (provinces, autonomous regions,
 /// municipalities, Taiwan, Hong Kong, Macao); anything else is a typo.
 const PROVINCES: [u8; 34] = [
@@ -85,12 +101,7 @@ impl Validator<'_> {
         message: impl Into<String>,
         fix: impl Into<String>,
     ) {
-        self.findings.push(Finding {
-            key: key.into(),
-            index: None,
-            message: message.into(),
-            fix: fix.into(),
-        });
+        self.findings.push(Finding::new(key, message, fix));
     }
 
     fn fail_at(&mut self, key: &'static str, index: usize, message: String, fix: String) {
