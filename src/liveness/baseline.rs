@@ -112,20 +112,14 @@ impl Collector {
         // The shortest run of latest frames that is long enough in count and in time:
         // the resting face is what the person shows now, not what they showed while
         // stepping up to the kiosk.
-        let n = self.samples.len();
-        if n < p.baseline_frames.max(1) {
-            return None;
-        }
-        let mut start = n - p.baseline_frames.max(1);
+        let mut start = self.samples.len().checked_sub(p.baseline_frames.max(1))?;
         while f.at_ms.saturating_sub(self.samples[start].at_ms) < p.baseline_min_ms {
             start = start.checked_sub(1)?;
         }
         let s = &self.samples[start..];
-        let yaw = median(s.iter().map(|f| f.yaw_deg))?;
-        let pitch = median(s.iter().map(|f| f.pitch_deg))?;
         Some(Baseline {
-            yaw_deg: yaw,
-            pitch_deg: pitch,
+            yaw_deg: median(s.iter().map(|f| f.yaw_deg))?,
+            pitch_deg: median(s.iter().map(|f| f.pitch_deg))?,
             roll_deg: median(s.iter().map(|f| f.roll_deg))?,
             left_eye: median(s.iter().filter_map(FaceSignals::left_eye)),
             right_eye: median(s.iter().filter_map(FaceSignals::right_eye)),
