@@ -20,6 +20,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
+use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension};
 
 use certpoint_protocol::{GapReport, StoredCertification};
@@ -84,6 +85,13 @@ impl SqliteStorage {
         // 64 MiB of page cache instead of 2: a province-size roster's indexes are
         // hundreds of MB, and status lookups and imports walk them.
         conn.pragma_update(None, "cache_size", -65536)
+            .map_err(backend)?;
+        // Query-planner stability: without it SQLite marks statements whose plan might
+        // depend on a bound value and recompiles them on every new binding, so the
+        // status lookup was parsed and planned afresh on each request (perf showed
+        // `sqlite3Reprepare` under every `sqlite3_step`). Our statements are written for
+        // one plan; the same plan for every binding is what we want.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(backend)?;
         let vault = bind_key(&conn, &data_dir.join(KEY_FILE), &shown)?;
         migrations::run(&mut conn, &vault, &photos, &shown)?;

@@ -340,3 +340,40 @@ pub(super) fn kiosk_lookup(
         .map_err(backend)?;
     lookup::fold(rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::StatementStatus;
+
+    use crate::sqlite::SqliteStorage;
+    use crate::storage::{lookup, Storage};
+
+    /// The status lookup is compiled once and reused: SQLite recompiled it on every
+    /// new binding until the connection got query-planner stability, which cost more
+    /// than the lookup itself (perf: `sqlite3Reprepare` under each `sqlite3_step`).
+    #[test]
+    fn the_status_lookup_is_not_recompiled_per_person() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open_in(dir.path()).unwrap();
+        let mut csv = Vec::new();
+        crate::bench::roster::write(&mut csv, 5, 1).unwrap();
+        let entries = crate::service::roster::parse(&csv).unwrap();
+        storage.import_roster(&entries).unwrap();
+        let token = "ab".repeat(32);
+        let key = certpoint_protocol::ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+        let public = certpoint_protocol::public_key_b64(&key);
+        let region = &entries[0].region;
+        crate::service::kiosks::add_kiosk(&storage, "k1", &public, &token, region).unwrap();
+        let token_sha256 = crate::parse::hex_sha256(token.as_bytes());
+        for entry in &entries {
+            let found = storage
+                .kiosk_lookup(&token_sha256, &entry.id_number, "2026")
+                .unwrap()
+                .expect("the kiosk is registered");
+            assert!(found.facts.roster.is_some(), "everyone is on the roster");
+        }
+        let conn = storage.conn();
+        let stmt = conn.prepare_cached(&lookup::sql('?')).unwrap();
+        assert_eq!(stmt.get_status(StatementStatus::RePrepare), 0);
+    }
+}
