@@ -14,11 +14,13 @@
 //! the server's storage, opened as every other command opens it (the same `--data`);
 //! the kiosks are named `bench-…` and left registered (they hold no personal data).
 //!
-//! The clients are plain threads with `ureq`, the kiosk's own HTTP client: a kiosk's
-//! sync worker is one thread with one keep-alive connection, so a thread per simulated
-//! kiosk is the honest model, and it keeps the load generator's own cost small next
-//! to the server it shares the machine with.
+//! The ingest clients are plain threads with `ureq`, the kiosk's own HTTP client: a
+//! kiosk's sync worker is one thread with one keep-alive connection, so a thread per
+//! simulated kiosk is the honest model. The status clients are async tasks on one
+//! thread (`client`): at tens of thousands of lookups a second, a thread each made the
+//! load generator costlier than the server it measures.
 
+mod client;
 pub mod fleet;
 mod http;
 pub mod ingest;

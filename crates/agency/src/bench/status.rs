@@ -1,4 +1,5 @@
-//! `certpoint-agency bench status`: `clients` threads asking
+//! `certpoint-agency bench status`: `clients` concurrent clients (tasks on one thread,
+//! each with its own keep-alive connection: `client`) asking
 //! `GET /v1/persons/{id}/status?period=P` for random people of a roster file, for
 //! `secs` seconds: flat out (each client asks again as soon as it has its answer: the
 //! saturation throughput, where latency is mostly waiting in line, `clients` /
@@ -12,7 +13,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -20,6 +21,7 @@ use serde::Serialize;
 use certpoint_protocol::ed25519_dalek::SigningKey;
 use certpoint_protocol::public_key_b64;
 
+use super::client;
 use super::http::{self, HttpSettings};
 use super::stats::{Latencies, SplitMix};
 use super::{hex, os_random, BenchError};
@@ -179,57 +181,61 @@ pub fn run(
         }
         auth.push(format!("Bearer {token}"));
     }
-    let agents = (0..clients)
-        .map(|_| http::agent(http_settings))
-        .collect::<Result<Vec<_>, _>>()?;
-    http::preflight(&agents[0], &base, &first_kiosk, &auth[0])?;
-    let shared = Arc::new((roster, auth, base, period.clone()));
+    let target = Arc::new(client::Target::new(&base, http_settings)?);
+    let agent = http::agent(http_settings)?;
+    http::preflight(&agent, &base, &first_kiosk, &auth[0])?;
+    let shared = Arc::new((roster, auth, period.clone()));
     let duration = Duration::from_secs_f64(secs);
-    let start = Arc::new(Barrier::new(clients + 1));
     let seed = u64::from_le_bytes(os_random::<8>()?);
-    let mut threads = Vec::with_capacity(clients);
-    for (c, agent) in agents.into_iter().enumerate() {
-        let (shared, start) = (shared.clone(), start.clone());
-        let t = std::thread::Builder::new()
-            .name(format!("bench-status-{c}"))
-            .spawn(move || {
-                let (roster, auth, base, period) = &*shared;
-                let mut rng = SplitMix::new(seed ^ (c as u64).wrapping_mul(0x9E37_79B9));
-                let mut stats = ClientStats::default();
-                start.wait();
-                let began = Instant::now();
-                let mut next = interval.map(|i| began + i.mul_f64(rng.unit()));
-                while began.elapsed() < duration {
-                    let due = match (next, interval) {
-                        (Some(slot), Some(i)) => {
-                            if let Some(wait) = slot.checked_duration_since(Instant::now()) {
-                                std::thread::sleep(wait);
+    // One thread for every client (see `client`): the load generator stays a small
+    // share of the machine it shares with the server.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(BenchError::Thread)?;
+    let (began, results) = runtime.block_on(async {
+        let began = Instant::now();
+        let tasks = (0..clients)
+            .map(|c| {
+                let (shared, target) = (shared.clone(), target.clone());
+                tokio::spawn(async move {
+                    let (roster, auth, period) = &*shared;
+                    let mut rng = SplitMix::new(seed ^ (c as u64).wrapping_mul(0x9E37_79B9));
+                    let mut client = client::Client::new(target);
+                    let mut stats = ClientStats::default();
+                    let mut next = interval.map(|i| began + i.mul_f64(rng.unit()));
+                    while began.elapsed() < duration {
+                        let due = match (next, interval) {
+                            (Some(slot), Some(i)) => {
+                                tokio::time::sleep_until(slot.into()).await;
+                                next = Some(slot + i);
+                                slot
                             }
-                            next = Some(slot + i);
-                            slot
+                            _ => Instant::now(),
+                        };
+                        let i = rng.below(roster.ids.len() as u64) as usize;
+                        let id = std::str::from_utf8(&roster.ids[i]).unwrap_or("");
+                        let path = format!("/v1/persons/{id}/status?period={period}");
+                        let auth = &auth[roster.region_of[i] as usize];
+                        match client.get(&path, auth).await {
+                            Ok(200) => stats.latencies.push(due.elapsed()),
+                            Ok(s) => *stats.errors.entry(format!("HTTP {s}")).or_default() += 1,
+                            Err(kind) => *stats.errors.entry(kind).or_default() += 1,
                         }
-                        _ => Instant::now(),
-                    };
-                    let i = rng.below(roster.ids.len() as u64) as usize;
-                    let id = std::str::from_utf8(&roster.ids[i]).unwrap_or("");
-                    let url = format!("{base}/v1/persons/{id}/status?period={period}");
-                    match http::get(&agent, &url, &auth[roster.region_of[i] as usize]) {
-                        Ok(200) => stats.latencies.push(due.elapsed()),
-                        Ok(s) => *stats.errors.entry(format!("HTTP {s}")).or_default() += 1,
-                        Err(kind) => *stats.errors.entry(kind).or_default() += 1,
                     }
-                }
-                stats
+                    stats
+                })
             })
-            .map_err(BenchError::Thread)?;
-        threads.push(t);
-    }
-    start.wait();
-    let began = Instant::now();
+            .collect::<Vec<_>>();
+        let mut results = Vec::with_capacity(clients);
+        for t in tasks {
+            results.push(t.await.expect("a bench client task panicked"));
+        }
+        (began, results)
+    });
     let mut latencies = Latencies::default();
     let mut error_kinds: BTreeMap<String, u64> = BTreeMap::new();
-    for t in threads {
-        let s = t.join().expect("a bench client thread panicked");
+    for s in results {
         latencies.append(s.latencies);
         for (k, v) in s.errors {
             *error_kinds.entry(k).or_default() += v;
