@@ -24,13 +24,13 @@ pub(super) struct CodeQuery {
 }
 
 pub(super) async fn get_assistance(
-    State(AppState { storage, .. }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     serial: Result<Path<String>, PathRejection>,
     query: Result<Query<CodeQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let serial = segment(serial)?;
-    let reader = authenticate_reader(&storage, &headers).await?;
+    let reader = authenticate_reader(&state, &headers).await?;
     let code = query.ok().and_then(|Query(q)| q.code).ok_or_else(|| {
         ApiError::new(
             ErrorCode::MalformedRequest,
@@ -41,7 +41,8 @@ pub(super) async fn get_assistance(
         Reader::Kiosk(k) => k.kiosk_id.clone(),
         Reader::Auditor => "auditor".to_owned(),
     };
-    let answer = blocking(move || {
+    let storage = state.storage.clone();
+    let answer = blocking(&state.gate, move || {
         let found = assistance::verify(storage.as_ref(), &serial, &code);
         tracing::info!(
             asker,

@@ -51,7 +51,7 @@ pub(super) async fn get_reference_bundle(
     headers: HeaderMap,
     query: Result<Query<BundleQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let kiosk = authenticate(&state.storage, &headers).await?;
+    let kiosk = authenticate(&state, &headers).await?;
     let Query(query) = query.map_err(|e| {
         ApiError::new(
             ErrorCode::MalformedRequest,
@@ -64,7 +64,7 @@ pub(super) async fn get_reference_bundle(
     };
     let since = if_modified_since(&headers);
     let kiosk_id = kiosk.kiosk_id.clone();
-    let answer = blocking(move || {
+    let answer = blocking(&state.gate, move || {
         publisher
             .current(&region, Utc::now(), since)
             .map_err(|e| match e {

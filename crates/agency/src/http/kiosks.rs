@@ -17,11 +17,11 @@ use crate::storage::KioskHeartbeat;
 const MAX_VERSION_CHARS: usize = 64;
 
 pub(super) async fn post_heartbeat(
-    State(AppState { storage, .. }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<StatusCode, ApiError> {
-    let kiosk = authenticate(&storage, &headers).await?;
+    let kiosk = authenticate(&state, &headers).await?;
     let bytes = read_body(&headers, body).await?;
     let beat: Heartbeat = serde_json::from_slice(&bytes).map_err(|e| {
         ApiError::new(
@@ -35,7 +35,8 @@ pub(super) async fn post_heartbeat(
             format!("app_version must be 1-{MAX_VERSION_CHARS} characters"),
         ));
     }
-    blocking(move || {
+    let storage = state.storage.clone();
+    blocking(&state.gate, move || {
         storage.set_heartbeat(&KioskHeartbeat {
             kiosk_id: kiosk.kiosk_id,
             received_at: Utc::now(),

@@ -12,6 +12,7 @@ mod records;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -80,6 +81,8 @@ impl std::fmt::Debug for ServerOptions {
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    /// Admits [`Storage::parallelism`] storage calls at a time to the blocking pool.
+    pub gate: Arc<Semaphore>,
     pub reference_reads: Arc<TokenBuckets>,
     /// Scores arriving `pending_match` records; `None` when matching is off.
     pub matching: Option<Arc<MatchWorker>>,
@@ -120,6 +123,7 @@ pub fn router_with(storage: Arc<dyn Storage>, options: ServerOptions) -> Router 
         today: options.office_today,
     });
     let state = AppState {
+        gate: Arc::new(Semaphore::new(storage.parallelism().max(1))),
         storage,
         reference_reads: Arc::new(TokenBuckets::new(options.reference_reads)),
         matching,
@@ -169,9 +173,17 @@ pub(super) fn segment(path: Result<Path<String>, PathRejection>) -> Result<Strin
     })
 }
 
+/// Runs a storage call on the blocking pool once the gate admits it: callers beyond the
+/// storage's parallelism wait here as tasks, first come first served, not as threads
+/// parked on the backend's lock.
 pub(super) async fn blocking<T: Send + 'static>(
+    gate: &Semaphore,
     f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
+    let _admitted = gate
+        .acquire()
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal, "the server is shutting down"))?;
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| ApiError::new(ErrorCode::Internal, "the request handler failed"))?
@@ -193,13 +205,13 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
 }
 
 /// The kiosk the bearer token belongs to.
-pub(super) async fn authenticate(
-    storage: &Arc<dyn Storage>,
-    headers: &HeaderMap,
-) -> Result<Kiosk, ApiError> {
+pub(super) async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Kiosk, ApiError> {
     let hash = token_hash(headers)?;
-    let storage = storage.clone();
-    blocking(move || kiosk_by_token_hash(storage.as_ref(), &hash)).await
+    let storage = state.storage.clone();
+    blocking(&state.gate, move || {
+        kiosk_by_token_hash(storage.as_ref(), &hash)
+    })
+    .await
 }
 
 /// The sha256 of the bearer token, for [`kiosk_by_token_hash`].
@@ -238,13 +250,13 @@ impl Reader {
 
 /// A kiosk's token, or an auditor's (read-only; see `certpoint-agency auditor add`).
 pub(super) async fn authenticate_reader(
-    storage: &Arc<dyn Storage>,
+    state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Reader, ApiError> {
     let token = parse::bearer_token(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))?;
     let hash = hex_sha256(token.as_bytes());
-    let storage = storage.clone();
-    blocking(move || {
+    let storage = state.storage.clone();
+    blocking(&state.gate, move || {
         if let Some(k) = storage.kiosk_by_token(&hash)? {
             return Ok(Reader::Kiosk(k));
         }
@@ -297,5 +309,46 @@ mod tests {
                 serde_json::from_str(body).unwrap_or_else(|e| panic!("{request}: {e}: {answer}"));
             assert_eq!(err.error.as_str(), code, "{request}");
         }
+    }
+
+    /// No more storage calls than the gate admits run at once; the others wait their
+    /// turn and all of them finish.
+    #[test]
+    fn the_gate_admits_the_storage_parallelism() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let gate = Arc::new(super::Semaphore::new(3));
+        let (running, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let done = rt.block_on(async {
+            let calls = (0..12).map(|_| {
+                let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+                tokio::spawn(async move {
+                    super::blocking(&gate, move || {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+                })
+            });
+            let mut done = 0;
+            for call in calls.collect::<Vec<_>>() {
+                call.await.unwrap().unwrap();
+                done += 1;
+            }
+            done
+        });
+        assert_eq!(done, 12);
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            3,
+            "the gate let more (or fewer) in"
+        );
     }
 }

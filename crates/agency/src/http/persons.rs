@@ -23,7 +23,7 @@ pub(super) struct StatusQuery {
 }
 
 pub(super) async fn get_status(
-    State(AppState { storage, .. }): State<AppState>,
+    State(AppState { storage, gate, .. }): State<AppState>,
     headers: HeaderMap,
     id_number: Result<Path<String>, PathRejection>,
     query: Result<Query<StatusQuery>, QueryRejection>,
@@ -33,7 +33,7 @@ pub(super) async fn get_status(
     let period = query.ok().and_then(|Query(q)| q.period);
     // One hop to the blocking pool, and on the fast path one statement for the token
     // and the person together (`Storage::kiosk_lookup`).
-    let status = blocking(move || {
+    let status = blocking(&gate, move || {
         let fast = match period.as_deref() {
             Some(p) => persons::status_for_token(storage.as_ref(), &hash, &id_number, p),
             None => Ok(None),
@@ -70,18 +70,20 @@ pub(super) async fn get_status(
 }
 
 pub(super) async fn get_reference(
-    State(AppState {
-        storage,
-        reference_reads,
-        ..
-    }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     id_number: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id_number = segment(id_number)?;
-    let kiosk = authenticate(&storage, &headers).await?;
+    let kiosk = authenticate(&state, &headers).await?;
+    let AppState {
+        storage,
+        reference_reads,
+        gate,
+        ..
+    } = state;
     let now = Instant::now();
-    let reference = blocking(move || {
+    let reference = blocking(&gate, move || {
         let found = persons::reference_for_kiosk(
             storage.as_ref(),
             &reference_reads,

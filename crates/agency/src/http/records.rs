@@ -39,18 +39,22 @@ pub(super) async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, 
 }
 
 pub(super) async fn post_certification(
-    State(AppState {
-        storage, matching, ..
-    }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let kiosk = authenticate(&storage, &headers).await?;
+    let kiosk = authenticate(&state, &headers).await?;
+    let AppState {
+        storage,
+        matching,
+        gate,
+        ..
+    } = state;
     let bytes = read_body(&headers, body).await?;
     let key_header = headers
         .get(IDEMPOTENCY_KEY_HEADER)
         .map(|v| v.as_bytes().to_vec());
-    blocking(move || {
+    blocking(&gate, move || {
         let sub = parse::parse_submission(&bytes)?;
         let record_id = sub.record.record_id.to_string();
         parse::check_idempotency_key(key_header.as_deref(), &record_id)?;
@@ -151,17 +155,21 @@ pub(super) async fn post_certification(
 }
 
 pub(super) async fn get_certification(
-    State(AppState { storage, .. }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     record_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let record_id = segment(record_id)?;
-    let reader = authenticate_reader(&storage, &headers).await?;
+    let reader = authenticate_reader(&state, &headers).await?;
     let not_found = || ApiError::new(ErrorCode::NotFound, "no record with this record_id");
     if uuid::Uuid::parse_str(&record_id).is_err() {
         return Err(not_found());
     }
-    let stored = blocking(move || storage.certification(&record_id)?.ok_or_else(not_found)).await?;
+    let storage = state.storage.clone();
+    let stored = blocking(&state.gate, move || {
+        storage.certification(&record_id)?.ok_or_else(not_found)
+    })
+    .await?;
     // Another kiosk's record looks the same as an unknown one.
     let owner = stored.record.get("kiosk_id").and_then(|v| v.as_str());
     if !owner.is_some_and(|k| reader.may_read(k)) {
@@ -171,18 +179,19 @@ pub(super) async fn get_certification(
 }
 
 pub(super) async fn get_gaps(
-    State(AppState { storage, .. }): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     kiosk_id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let kiosk_id = segment(kiosk_id)?;
-    let reader = authenticate_reader(&storage, &headers).await?;
+    let reader = authenticate_reader(&state, &headers).await?;
     if !reader.may_read(&kiosk_id) {
         return Err(ApiError::new(
             ErrorCode::KioskMismatch,
             "a kiosk may read only its own gap report",
         ));
     }
-    let report = blocking(move || Ok(storage.gaps(&kiosk_id)?)).await?;
+    let storage = state.storage.clone();
+    let report = blocking(&state.gate, move || Ok(storage.gaps(&kiosk_id)?)).await?;
     Ok(Json(report).into_response())
 }

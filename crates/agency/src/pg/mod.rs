@@ -179,6 +179,10 @@ fn bind_key(
 }
 
 impl Storage for PgStorage {
+    fn parallelism(&self) -> usize {
+        // One call per pooled connection; more would wait in the pool's condvar.
+        self.pool.max()
+    }
     fn add_kiosk(&self, kiosk: &Kiosk, token_sha256: &str) -> Result<(), StorageError> {
         kiosks::add_kiosk(&mut *self.client()?, kiosk, token_sha256)
     }

@@ -56,6 +56,11 @@ impl Pool {
         }
     }
 
+    /// The most connections this pool opens (`--db-pool`).
+    pub(super) fn max(&self) -> usize {
+        self.max
+    }
+
     /// An idle client, a new one while under `max`, or the next one given back.
     pub(super) fn get(&self) -> Result<Pooled<'_>, postgres::Error> {
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());

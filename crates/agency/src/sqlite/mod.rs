@@ -58,6 +58,9 @@ pub(crate) fn backend(e: rusqlite::Error) -> StorageError {
 
 pub(crate) use crate::storage::columns::{now, parse_time, parse_utc, utc_text};
 
+/// [`Storage::parallelism`] for SQLite.
+const SQLITE_PARALLELISM: usize = 8;
+
 impl SqliteStorage {
     /// Opens (creating) `<data_dir>/agency.sqlite` with its key `<data_dir>/agency.key`
     /// (made on first use), and brings the schema up to date.
@@ -149,6 +152,13 @@ fn bind_key(conn: &Connection, key_file: &Path, shown: &str) -> Result<Vault, Op
 }
 
 impl Storage for SqliteStorage {
+    fn parallelism(&self) -> usize {
+        // One connection behind one lock, but a few callers queued at it start the next
+        // statement without a wake-up from the async side: `bench status` (200 clients,
+        // 3,000,000 people) had its best p99 at 4-8 (23-24 ms) against 29-38 ms unlimited
+        // and 54 ms at 1.
+        SQLITE_PARALLELISM
+    }
     fn add_kiosk(&self, kiosk: &Kiosk, token_sha256: &str) -> Result<(), StorageError> {
         kiosks::add_kiosk(&self.conn(), kiosk, token_sha256)
     }

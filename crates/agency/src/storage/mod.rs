@@ -51,6 +51,12 @@ pub enum StorageError {
 }
 
 pub trait Storage: Send + Sync + 'static {
+    /// How many calls may usefully run at once: the HTTP layer lets no more than this
+    /// onto blocking threads and queues the rest, in order, without a thread each
+    /// (`http::blocking`). More would only park threads on the backend's own lock or
+    /// pool and hand the connection out unfairly (measured: a longer p99).
+    fn parallelism(&self) -> usize;
+
     // --- kiosks and auditors -------------------------------------------------------
 
     /// Registers a kiosk; `KioskExists` if its id is taken.
